@@ -1,0 +1,65 @@
+/**
+ * One error class for everything streampath raises, with the gRPC status
+ * codes, so an error keeps its meaning across every boundary (codec, wire,
+ * worker bridge).
+ */
+export enum Code {
+  Ok = 0,
+  Canceled = 1,
+  Unknown = 2,
+  InvalidArgument = 3,
+  DeadlineExceeded = 4,
+  NotFound = 5,
+  AlreadyExists = 6,
+  PermissionDenied = 7,
+  ResourceExhausted = 8,
+  FailedPrecondition = 9,
+  Aborted = 10,
+  OutOfRange = 11,
+  Unimplemented = 12,
+  Internal = 13,
+  Unavailable = 14,
+  DataLoss = 15,
+  Unauthenticated = 16,
+}
+
+export class StreampathError extends Error {
+  override readonly name = "StreampathError";
+  readonly code: Code;
+
+  constructor(code: Code, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+
+  /** The status line as gRPC tools print it: `[invalid_argument] message`. */
+  override toString(): string {
+    return `${this.name}: [${codeName(this.code)}] ${this.message}`;
+  }
+
+  /**
+   * Wraps anything thrown into a StreampathError, keeping an existing one as
+   * it is; an AbortError becomes Canceled, anything else Unknown.
+   */
+  static from(reason: unknown, fallback: Code = Code.Unknown): StreampathError {
+    if (reason instanceof StreampathError) return reason;
+    if (reason instanceof Error) {
+      if (reason.name === "AbortError") {
+        return new StreampathError(Code.Canceled, reason.message, { cause: reason });
+      }
+      if (reason.name === "TimeoutError") {
+        return new StreampathError(Code.DeadlineExceeded, reason.message, { cause: reason });
+      }
+      return new StreampathError(fallback, reason.message, { cause: reason });
+    }
+    return new StreampathError(fallback, String(reason), { cause: reason });
+  }
+}
+
+/** `Code.InvalidArgument` → `"invalid_argument"`, the Connect protocol's spelling. */
+export function codeName(code: Code): string {
+  const name = Code[code];
+  if (name === undefined) return `code_${code}`;
+  if (code === Code.Canceled) return "canceled";
+  return name.replace(/[A-Z]/g, (c, i: number) => (i === 0 ? "" : "_") + c.toLowerCase());
+}

@@ -1,0 +1,209 @@
+/**
+ * Proto3 JSON mapping of scalar values, shared by every generated
+ * `toJson`/`fromJson`. Generated code passes the field's full name so that
+ * an error says exactly which field held what.
+ */
+import { Code, StreampathError } from "./error.js";
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Options of `toJson`/`fromJson`; the registry resolves `google.protobuf.Any`. */
+export interface JsonOptions {
+  registry?: TypeRegistry;
+  /** fromJson: ignore fields the message does not declare instead of failing. */
+  ignoreUnknownFields?: boolean;
+}
+
+/** What the registry needs of a generated message type. */
+export interface MessageType<T = unknown> {
+  readonly typeName: string;
+  create(): T;
+  encode(message: T): Uint8Array;
+  decode(bytes: Uint8Array): T;
+  toJson(message: T, options?: JsonOptions): JsonValue;
+  fromJson(json: unknown, options?: JsonOptions): T;
+}
+
+export interface TypeRegistry {
+  find(typeName: string): MessageType | undefined;
+}
+
+export function createRegistry(...types: MessageType<any>[]): TypeRegistry {
+  const byName = new Map<string, MessageType>(types.map((t) => [t.typeName, t]));
+  return { find: (name) => byName.get(name) };
+}
+
+export function jsonError(where: string, message: string): StreampathError {
+  return new StreampathError(Code.InvalidArgument, `cannot read ${where} from JSON: ${message}`);
+}
+
+function describe(json: unknown): string {
+  if (json === null) return "null";
+  if (Array.isArray(json)) return "an array";
+  if (typeof json === "string") return JSON.stringify(json.length > 40 ? json.slice(0, 40) + "…" : json);
+  if (typeof json === "object") return "an object";
+  return String(json);
+}
+
+/** Is `json` a plain JSON object (not null, not an array)? */
+export function isJsonObject(json: unknown): json is { [key: string]: unknown } {
+  return typeof json === "object" && json !== null && !Array.isArray(json);
+}
+
+export function expectObject(json: unknown, where: string): { [key: string]: unknown } {
+  if (!isJsonObject(json)) throw jsonError(where, `expected an object, got ${describe(json)}`);
+  return json;
+}
+
+export function expectArray(json: unknown, where: string): unknown[] {
+  if (!Array.isArray(json)) throw jsonError(where, `expected an array, got ${describe(json)}`);
+  return json;
+}
+
+export function floatToJson(n: number): number | string {
+  if (Number.isFinite(n)) return n;
+  return Number.isNaN(n) ? "NaN" : n > 0 ? "Infinity" : "-Infinity";
+}
+
+export function floatFromJson(json: unknown, where: string, float32 = false): number {
+  let n: number;
+  if (typeof json === "number") n = json;
+  else if (json === "NaN") return NaN;
+  else if (json === "Infinity") return Infinity;
+  else if (json === "-Infinity") return -Infinity;
+  else if (typeof json === "string" && json.trim() !== "" && !Number.isNaN(Number(json))) n = Number(json);
+  else throw jsonError(where, `expected a number, got ${describe(json)}`);
+  if (float32 && Number.isFinite(n) && Math.abs(n) > 3.4028234663852886e38) {
+    throw jsonError(where, `${n} is out of range for float`);
+  }
+  return float32 ? Math.fround(n) : n;
+}
+
+function integerFromJson(json: unknown, where: string): number {
+  let n: number;
+  if (typeof json === "number") n = json;
+  else if (typeof json === "string" && /^-?\d+(\.0*)?([eE]\+?\d+)?$/.test(json)) n = Number(json);
+  else throw jsonError(where, `expected an integer, got ${describe(json)}`);
+  if (!Number.isInteger(n)) throw jsonError(where, `expected an integer, got ${describe(json)}`);
+  return n;
+}
+
+export function int32FromJson(json: unknown, where: string): number {
+  const n = integerFromJson(json, where);
+  if (n < -2147483648 || n > 2147483647) throw jsonError(where, `${n} is out of range for int32`);
+  return n;
+}
+
+export function uint32FromJson(json: unknown, where: string): number {
+  const n = integerFromJson(json, where);
+  if (n < 0 || n > 4294967295) throw jsonError(where, `${n} is out of range for uint32`);
+  return n;
+}
+
+function bigintFromJson(json: unknown, where: string): bigint {
+  if (typeof json === "number") {
+    if (!Number.isSafeInteger(json)) throw jsonError(where, `expected an integer, got ${json}`);
+    return BigInt(json);
+  }
+  if (typeof json === "string" && /^-?\d+$/.test(json)) return BigInt(json);
+  throw jsonError(where, `expected an integer or a decimal string, got ${describe(json)}`);
+}
+
+export function int64FromJson(json: unknown, where: string): bigint {
+  const n = bigintFromJson(json, where);
+  if (n !== BigInt.asIntN(64, n)) throw jsonError(where, `${n} is out of range for int64`);
+  return n;
+}
+
+export function uint64FromJson(json: unknown, where: string): bigint {
+  const n = bigintFromJson(json, where);
+  if (n !== BigInt.asUintN(64, n)) throw jsonError(where, `${n} is out of range for uint64`);
+  return n;
+}
+
+export function boolFromJson(json: unknown, where: string): boolean {
+  if (typeof json === "boolean") return json;
+  throw jsonError(where, `expected true or false, got ${describe(json)}`);
+}
+
+export function stringFromJson(json: unknown, where: string): string {
+  if (typeof json === "string") return json;
+  throw jsonError(where, `expected a string, got ${describe(json)}`);
+}
+
+/** A map key in JSON is always a string; this reads it back as its key type. */
+export function boolKeyFromJson(key: string, where: string): string {
+  if (key === "true" || key === "false") return key;
+  throw jsonError(where, `expected map key true or false, got ${describe(key)}`);
+}
+
+const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const B64_INDEX = new Int16Array(128).fill(-1);
+for (let i = 0; i < 64; i++) B64_INDEX[B64.charCodeAt(i)] = i;
+B64_INDEX["-".charCodeAt(0)] = 62; // URL-safe alphabet is accepted on input
+B64_INDEX["_".charCodeAt(0)] = 63;
+
+export function bytesToJson(bytes: Uint8Array): string {
+  let out = "";
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    out += B64[n >> 18] + B64[(n >> 12) & 63] + B64[(n >> 6) & 63] + B64[n & 63];
+  }
+  if (i < bytes.length) {
+    const n = (bytes[i] << 16) | ((i + 1 < bytes.length ? bytes[i + 1] : 0) << 8);
+    out += B64[n >> 18] + B64[(n >> 12) & 63];
+    out += i + 1 < bytes.length ? B64[(n >> 6) & 63] + "=" : "==";
+  }
+  return out;
+}
+
+export function bytesFromJson(json: unknown, where: string): Uint8Array {
+  if (typeof json !== "string") throw jsonError(where, `expected a base64 string, got ${describe(json)}`);
+  const s = json.replace(/=+$/, "");
+  if (s.length % 4 === 1) throw jsonError(where, "invalid base64 length");
+  const out = new Uint8Array(Math.floor((s.length * 3) / 4));
+  let bits = 0;
+  let acc = 0;
+  let o = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const v = c < 128 ? B64_INDEX[c] : -1;
+    if (v < 0) throw jsonError(where, `invalid base64 character ${JSON.stringify(s[i])} at ${i}`);
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 255;
+    }
+  }
+  return out;
+}
+
+/**
+ * A generated TypeScript enum is its own JSON table: `E[1]` is the name and
+ * `E["NAME"]` the number (numeric keys map back to names, so check types).
+ */
+export type EnumObject = { readonly [key: string]: string | number };
+
+/** Enum value → its name, or the number itself for a value the schema lacks. */
+export function enumToJson(e: EnumObject, value: number): string | number {
+  const name = e[value];
+  return typeof name === "string" ? name : value;
+}
+
+export function enumFromJson(e: EnumObject, json: unknown, where: string): number {
+  if (typeof json === "number" && Number.isInteger(json)) return json;
+  if (typeof json === "string") {
+    const n = Object.prototype.hasOwnProperty.call(e, json) ? e[json] : undefined;
+    if (typeof n === "number") return n;
+    throw jsonError(where, `unknown enum value ${describe(json)}`);
+  }
+  throw jsonError(where, `expected an enum name or number, got ${describe(json)}`);
+}
+
+/** A JSON key that is no field of the message: an error unless the options ignore it. */
+export function unknownJsonField(key: string, typeName: string, options: JsonOptions | undefined): void {
+  if (!options?.ignoreUnknownFields) throw jsonError(typeName, `unknown field ${JSON.stringify(key)}`);
+}

@@ -1,0 +1,28 @@
+import type { JsonOptions, JsonValue, MessageType } from "./json.js";
+import type { BinaryReader } from "./reader.js";
+import type { BinaryWriter } from "./writer.js";
+
+/**
+ * What generated code exports for each message, beside its interface of the
+ * same name: plain functions over plain objects, so messages stay
+ * structured-clone-able and codecs need no reflection.
+ */
+export interface MessageCodec<T> extends MessageType<T> {
+  /** Full protobuf name, e.g. `shop.Order.Item`. */
+  readonly typeName: string;
+  /** Field numbers the message declares; decoding tells them from unknown fields. */
+  readonly fieldNumbers: readonly number[];
+  /** A message with every field at its default, then `init`'s fields. */
+  create(init?: Partial<T>): T;
+  encode(message: T): Uint8Array;
+  decode(bytes: Uint8Array): T;
+  /** Writes the message's fields (no length prefix) to `w`. */
+  write(message: T, w: BinaryWriter): void;
+  /** Reads fields up to `end`, merging into `into` if given. */
+  read(r: BinaryReader, end: number, into?: T): T;
+  toJson(message: T, options?: JsonOptions): JsonValue;
+  fromJson(json: unknown, options?: JsonOptions): T;
+}
+
+/** The field numbers of a map entry, for the reader's unknown-field check. */
+export const MAP_ENTRY = { typeName: "map entry", fieldNumbers: [1, 2] } as const;

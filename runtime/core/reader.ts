@@ -1,0 +1,299 @@
+import { Code, StreampathError } from "./error.js";
+import { readUtf8 } from "./utf8.js";
+
+const TWO_32 = 4294967296;
+
+/** Wire types of the protobuf binary format. */
+export const enum WireType {
+  Varint = 0,
+  Bit64 = 1,
+  LengthDelimited = 2,
+  StartGroup = 3,
+  EndGroup = 4,
+  Bit32 = 5,
+}
+
+/** How deep messages may nest before decoding refuses (as protobuf C++ does). */
+export const MAX_DEPTH = 100;
+
+/**
+ * Protobuf binary reader. Every read checks the buffer's end, and every
+ * length is checked against the bytes that remain before anything is
+ * allocated, so malformed input fails with a DecodeError instead of reading
+ * garbage, hanging, or allocating what a hostile length prefix asks for.
+ */
+export class BinaryReader {
+  readonly buf: Uint8Array;
+  pos: number;
+  readonly len: number;
+  private depth = 0;
+  private view: DataView | undefined;
+
+  constructor(buf: Uint8Array) {
+    this.buf = buf;
+    this.pos = 0;
+    this.len = buf.length;
+  }
+
+  private fail(message: string): never {
+    throw new StreampathError(Code.InvalidArgument, `cannot decode protobuf: ${message} at byte ${this.pos}`);
+  }
+
+  uint32(): number {
+    const buf = this.buf;
+    let pos = this.pos;
+    if (pos < this.len) {
+      const b = buf[pos];
+      if (b < 0x80) {
+        this.pos = pos + 1;
+        return b;
+      }
+    }
+    return this.varint32Slow();
+  }
+
+  private varint32Slow(): number {
+    const buf = this.buf;
+    let pos = this.pos;
+    let result = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      if (pos >= this.len) this.fail("truncated varint");
+      const b = buf[pos++];
+      result |= (b & 127) << shift;
+      if (b < 0x80) {
+        this.pos = pos;
+        return result >>> 0;
+      }
+    }
+    // Negative int32 values take ten bytes; the upper five carry only sign bits.
+    for (let i = 0; i < 5; i++) {
+      if (pos >= this.len) this.fail("truncated varint");
+      if (buf[pos++] < 0x80) {
+        this.pos = pos;
+        return result >>> 0;
+      }
+    }
+    this.fail("varint longer than 10 bytes");
+  }
+
+  int32(): number {
+    return this.uint32() | 0;
+  }
+
+  sint32(): number {
+    const n = this.uint32();
+    return (n >>> 1) ^ -(n & 1);
+  }
+
+  bool(): boolean {
+    const pos = this.pos;
+    if (pos < this.len && this.buf[pos] < 0x80) {
+      this.pos = pos + 1;
+      return this.buf[pos] !== 0;
+    }
+    // A bool is a full 64-bit varint; any bit set means true.
+    this.varint64();
+    return this.lo !== 0 || this.hi !== 0;
+  }
+
+  // Halves of the last 64-bit varint, kept as fields so reads allocate nothing.
+  private lo = 0;
+  private hi = 0;
+
+  private varint64(): void {
+    const buf = this.buf;
+    let pos = this.pos;
+    let lo = 0;
+    let hi = 0;
+    let shift = 0;
+    let b = 0x80;
+    for (; shift < 28; shift += 7) {
+      if (pos >= this.len) this.fail("truncated varint");
+      b = buf[pos++];
+      lo |= (b & 127) << shift;
+      if (b < 0x80) break;
+    }
+    if (b >= 0x80) {
+      if (pos >= this.len) this.fail("truncated varint");
+      b = buf[pos++];
+      lo |= (b & 127) << 28;
+      hi = (b & 127) >> 4;
+      for (shift = 3; b >= 0x80 && shift < 38; shift += 7) {
+        if (pos >= this.len) this.fail("truncated varint");
+        b = buf[pos++];
+        hi |= (b & 127) << shift;
+      }
+      if (b >= 0x80) this.fail("varint longer than 10 bytes");
+    }
+    this.pos = pos;
+    this.lo = lo >>> 0;
+    this.hi = hi >>> 0;
+  }
+
+  private toUint64(): bigint {
+    const { lo, hi } = this;
+    if (hi < 0x200000) return BigInt(hi * TWO_32 + lo);
+    return (BigInt(hi) << 32n) | BigInt(lo);
+  }
+
+  private toInt64(): bigint {
+    const { lo, hi } = this;
+    if (hi < 0x200000) return BigInt(hi * TWO_32 + lo);
+    if (hi >= 0xffe00000) return BigInt((hi | 0) * TWO_32 + lo);
+    return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
+  }
+
+  int64(): bigint {
+    this.varint64();
+    return this.toInt64();
+  }
+
+  uint64(): bigint {
+    this.varint64();
+    return this.toUint64();
+  }
+
+  sint64(): bigint {
+    this.varint64();
+    const sign = -(this.lo & 1);
+    const lo = ((this.lo >>> 1) | (this.hi << 31)) ^ sign;
+    const hi = (this.hi >>> 1) ^ sign;
+    this.lo = lo >>> 0;
+    this.hi = hi >>> 0;
+    return this.toInt64();
+  }
+
+  private need(n: number): number {
+    const pos = this.pos;
+    if (n > this.len - pos) this.fail(`${n} bytes expected, ${this.len - pos} left`);
+    this.pos = pos + n;
+    return pos;
+  }
+
+  fixed32(): number {
+    const pos = this.need(4);
+    const buf = this.buf;
+    return (buf[pos] | (buf[pos + 1] << 8) | (buf[pos + 2] << 16)) + buf[pos + 3] * 0x1000000;
+  }
+
+  sfixed32(): number {
+    return this.fixed32() | 0;
+  }
+
+  private fixed64Halves(): void {
+    this.lo = this.fixed32();
+    this.hi = this.fixed32();
+  }
+
+  fixed64(): bigint {
+    this.fixed64Halves();
+    return this.toUint64();
+  }
+
+  sfixed64(): bigint {
+    this.fixed64Halves();
+    return this.toInt64();
+  }
+
+  private dataView(): DataView {
+    return (this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
+  }
+
+  float(): number {
+    return this.dataView().getFloat32(this.need(4), true);
+  }
+
+  double(): number {
+    return this.dataView().getFloat64(this.need(8), true);
+  }
+
+  /** Reads a length prefix and checks the bytes are there; returns the end. */
+  private delimited(): number {
+    const n = this.uint32();
+    if (n > this.len - this.pos) this.fail(`length ${n} past the end (${this.len - this.pos} bytes left)`);
+    return this.pos + n;
+  }
+
+  string(): string {
+    const end = this.delimited();
+    const s = readUtf8(this.buf, this.pos, end);
+    this.pos = end;
+    return s;
+  }
+
+  bytes(): Uint8Array {
+    const end = this.delimited();
+    const b = this.buf.slice(this.pos, end);
+    this.pos = end;
+    return b;
+  }
+
+  /** Enters a nested message: returns where it ends. Pair with `leave`. */
+  enter(): number {
+    const end = this.delimited();
+    if (++this.depth > MAX_DEPTH) this.fail(`messages nested deeper than ${MAX_DEPTH}`);
+    return end;
+  }
+
+  /** Enters the whole buffer as the top-level message. */
+  enterAll(): number {
+    this.depth++;
+    return this.len;
+  }
+
+  /** Leaves a message that must end exactly at `end`. */
+  leave(end: number): void {
+    if (this.pos !== end) this.fail(`field ran past the end of its message (ends at ${end})`);
+    this.depth--;
+  }
+
+  /** The end of a packed repeated field that starts here. */
+  packedEnd(): number {
+    return this.delimited();
+  }
+
+  /**
+   * Skips a field the message does not declare. One it does declare, seen
+   * here with an unexpected wire type, is an error, not an unknown field.
+   */
+  skip(tag: number, type: { readonly typeName: string; readonly fieldNumbers: readonly number[] }): void {
+    const field = tag >>> 3;
+    const wireType = tag & 7;
+    if (field === 0) this.fail(`field number 0 in ${type.typeName}`);
+    if (type.fieldNumbers.includes(field)) {
+      this.fail(`wire type ${wireType} is wrong for field ${field} of ${type.typeName}`);
+    }
+    this.skipWireType(wireType, field, type.typeName);
+  }
+
+  private skipWireType(wireType: number, field: number, typeName: string): void {
+    switch (wireType) {
+      case WireType.Varint:
+        this.varint64();
+        return;
+      case WireType.Bit64:
+        this.need(8);
+        return;
+      case WireType.LengthDelimited:
+        this.pos = this.delimited();
+        return;
+      case WireType.Bit32:
+        this.need(4);
+        return;
+      case WireType.StartGroup:
+        for (;;) {
+          if (this.pos >= this.len) this.fail(`unterminated group ${field} in ${typeName}`);
+          const tag = this.uint32();
+          if ((tag & 7) === WireType.EndGroup) {
+            if (tag >>> 3 !== field) this.fail(`group ${field} ended by ${tag >>> 3} in ${typeName}`);
+            return;
+          }
+          if (++this.depth > MAX_DEPTH) this.fail(`groups nested deeper than ${MAX_DEPTH}`);
+          this.skipWireType(tag & 7, tag >>> 3, typeName);
+          this.depth--;
+        }
+      default:
+        this.fail(`invalid wire type ${wireType} for field ${field} of ${typeName}`);
+    }
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * UTF-8 for short strings. Most protobuf strings are short, and for them a
+ * plain loop beats TextEncoder/TextDecoder, whose per-call cost dominates
+ * below a few dozen bytes. Long strings go through the platform codecs.
+ */
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+
+/** Up to this many UTF-16 units a string is encoded by `writeShortUtf8`. */
+export const SHORT_STRING = 42;
+
+/**
+ * Writes `s` as UTF-8 at `pos` (room for 3 bytes a unit must exist) and
+ * returns the new position. Lone surrogates become U+FFFD, as TextEncoder does.
+ */
+export function writeShortUtf8(buf: Uint8Array, pos: number, s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      buf[pos++] = c;
+    } else if (c < 0x800) {
+      buf[pos++] = (c >> 6) | 0xc0;
+      buf[pos++] = (c & 63) | 0x80;
+    } else {
+      if (c >= 0xd800 && c < 0xe000) {
+        const next = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+        if (c < 0xdc00 && next >= 0xdc00 && next < 0xe000) {
+          c = 0x10000 + ((c & 0x3ff) << 10) + (next & 0x3ff);
+          i++;
+          buf[pos++] = (c >> 18) | 0xf0;
+          buf[pos++] = ((c >> 12) & 63) | 0x80;
+          buf[pos++] = ((c >> 6) & 63) | 0x80;
+          buf[pos++] = (c & 63) | 0x80;
+          continue;
+        }
+        c = 0xfffd;
+      }
+      buf[pos++] = (c >> 12) | 0xe0;
+      buf[pos++] = ((c >> 6) & 63) | 0x80;
+      buf[pos++] = (c & 63) | 0x80;
+    }
+  }
+  return pos;
+}
+
+/** Encodes into `buf` at `pos`; returns the number of bytes written. */
+export function writeLongUtf8(buf: Uint8Array, pos: number, s: string): number {
+  return encoder.encodeInto(s, buf.subarray(pos)).written;
+}
+
+/** Decodes `buf[start, end)`; ASCII runs of short strings skip TextDecoder. */
+export function readUtf8(buf: Uint8Array, start: number, end: number): string {
+  if (end - start <= 32) {
+    let s = "";
+    for (let i = start; i < end; i++) {
+      const c = buf[i];
+      if (c >= 0x80) return decoder.decode(buf.subarray(start, end));
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return decoder.decode(buf.subarray(start, end));
+}

@@ -1,0 +1,203 @@
+/**
+ * The proto3 JSON forms of Google's well-known types. Generated
+ * `google/protobuf/*_pb.ts` modules call these; the shapes below are the
+ * generated interfaces, repeated structurally so runtime imports no
+ * generated code.
+ */
+import {
+  expectArray,
+  expectObject,
+  isJsonObject,
+  jsonError,
+  type JsonObject,
+  type JsonOptions,
+  type JsonValue,
+} from "./json.js";
+
+interface SecondsNanos {
+  seconds: bigint;
+  nanos: number;
+}
+
+const MIN_SECONDS = -62135596800n; // 0001-01-01T00:00:00Z
+const MAX_SECONDS = 253402300799n; // 9999-12-31T23:59:59Z
+
+function fraction(nanos: number): string {
+  if (nanos === 0) return "";
+  const digits = String(Math.abs(nanos)).padStart(9, "0");
+  // 3, 6 or 9 digits, as the proto3 JSON spec asks.
+  if (digits.endsWith("000000")) return "." + digits.slice(0, 3);
+  if (digits.endsWith("000")) return "." + digits.slice(0, 6);
+  return "." + digits;
+}
+
+export function timestampToJson(t: SecondsNanos): string {
+  if (t.seconds < MIN_SECONDS || t.seconds > MAX_SECONDS || t.nanos < 0 || t.nanos > 999999999) {
+    throw jsonError("google.protobuf.Timestamp", `seconds ${t.seconds} nanos ${t.nanos} is out of range`);
+  }
+  const iso = new Date(Number(t.seconds) * 1000).toISOString(); // 1970-01-01T00:00:00.000Z
+  return iso.slice(0, 19) + fraction(t.nanos) + "Z";
+}
+
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+
+export function timestampFromJson(json: unknown): SecondsNanos {
+  const m = typeof json === "string" ? TIMESTAMP.exec(json) : null;
+  if (!m) throw jsonError("google.protobuf.Timestamp", `expected an RFC 3339 string, got ${JSON.stringify(json)}`);
+  const ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+  const offset = m[8] ? (m[8] === "-" ? -1 : 1) * (+m[9] * 60 + +m[10]) * 60 : 0;
+  const seconds = BigInt(Math.floor(ms / 1000) - offset);
+  // Date.UTC maps years 0-99 to 1900-1999; the regex's four digits make that impossible to want.
+  if (+m[1] < 100 || seconds < MIN_SECONDS || seconds > MAX_SECONDS) {
+    throw jsonError("google.protobuf.Timestamp", `${json} is out of range`);
+  }
+  return { seconds, nanos: m[7] ? Number(m[7].padEnd(9, "0")) : 0 };
+}
+
+export function durationToJson(d: SecondsNanos): string {
+  if (d.seconds < -315576000000n || d.seconds > 315576000000n || d.nanos < -999999999 || d.nanos > 999999999) {
+    throw jsonError("google.protobuf.Duration", `seconds ${d.seconds} nanos ${d.nanos} is out of range`);
+  }
+  const negative = d.seconds < 0n || d.nanos < 0;
+  const seconds = d.seconds < 0n ? -d.seconds : d.seconds;
+  return (negative ? "-" : "") + seconds.toString() + fraction(d.nanos) + "s";
+}
+
+export function durationFromJson(json: unknown): SecondsNanos {
+  const m = typeof json === "string" ? /^(-)?(\d+)(?:\.(\d{1,9}))?s$/.exec(json) : null;
+  if (!m) throw jsonError("google.protobuf.Duration", `expected a string like "1.5s", got ${JSON.stringify(json)}`);
+  const seconds = BigInt(m[2]);
+  if (seconds > 315576000000n) throw jsonError("google.protobuf.Duration", `${json} is out of range`);
+  const nanos = m[3] ? Number(m[3].padEnd(9, "0")) : 0;
+  return m[1] ? { seconds: -seconds, nanos: nanos === 0 ? 0 : -nanos } : { seconds, nanos };
+}
+
+export function fieldMaskToJson(mask: { paths: string[] }): string {
+  return mask.paths
+    .map((path) => {
+      if (/[A-Z]|__|_(?![a-z])/.test(path)) {
+        throw jsonError("google.protobuf.FieldMask", `path ${JSON.stringify(path)} has no JSON form`);
+      }
+      return path.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    })
+    .join(",");
+}
+
+export function fieldMaskFromJson(json: unknown): { paths: string[] } {
+  if (typeof json !== "string") throw jsonError("google.protobuf.FieldMask", "expected a string");
+  if (json === "") return { paths: [] };
+  return { paths: json.split(",").map((p) => p.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase())) };
+}
+
+// google.protobuf.Value and friends, as generated.
+export type ProtoValue = {
+  kind:
+    | { case: "nullValue"; value: number }
+    | { case: "numberValue"; value: number }
+    | { case: "stringValue"; value: string }
+    | { case: "boolValue"; value: boolean }
+    | { case: "structValue"; value: ProtoStruct }
+    | { case: "listValue"; value: ProtoListValue }
+    | { case: undefined; value?: undefined };
+};
+export type ProtoStruct = { fields: { [key: string]: ProtoValue } };
+export type ProtoListValue = { values: ProtoValue[] };
+
+export function valueToJson(v: ProtoValue): JsonValue {
+  const k = v.kind;
+  switch (k.case) {
+    case "nullValue":
+      return null;
+    case "numberValue":
+      if (!Number.isFinite(k.value)) throw jsonError("google.protobuf.Value", `${k.value} has no JSON form`);
+      return k.value;
+    case "stringValue":
+    case "boolValue":
+      return k.value;
+    case "structValue":
+      return structToJson(k.value);
+    case "listValue":
+      return listValueToJson(k.value);
+    default:
+      throw jsonError("google.protobuf.Value", "no kind is set");
+  }
+}
+
+export function valueFromJson(json: unknown): ProtoValue {
+  if (json === null) return { kind: { case: "nullValue", value: 0 } };
+  switch (typeof json) {
+    case "number":
+      return { kind: { case: "numberValue", value: json } };
+    case "string":
+      return { kind: { case: "stringValue", value: json } };
+    case "boolean":
+      return { kind: { case: "boolValue", value: json } };
+    case "object":
+      return Array.isArray(json)
+        ? { kind: { case: "listValue", value: listValueFromJson(json) } }
+        : { kind: { case: "structValue", value: structFromJson(json) } };
+    default:
+      throw jsonError("google.protobuf.Value", `${typeof json} is not JSON`);
+  }
+}
+
+export function structToJson(s: ProtoStruct): JsonObject {
+  const out: JsonObject = {};
+  for (const key of Object.keys(s.fields)) out[key] = valueToJson(s.fields[key]);
+  return out;
+}
+
+export function structFromJson(json: unknown): ProtoStruct {
+  const obj = expectObject(json, "google.protobuf.Struct");
+  const fields: { [key: string]: ProtoValue } = {};
+  for (const key of Object.keys(obj)) fields[key] = valueFromJson(obj[key]);
+  return { fields };
+}
+
+export function listValueToJson(l: ProtoListValue): JsonValue[] {
+  return l.values.map(valueToJson);
+}
+
+export function listValueFromJson(json: unknown): ProtoListValue {
+  return { values: expectArray(json, "google.protobuf.ListValue").map(valueFromJson) };
+}
+
+// Types whose JSON is not an object sit under "value" inside an Any.
+const NOT_OBJECT_JSON = new Set(
+  ["Duration", "Timestamp", "FieldMask", "Value", "ListValue", "Struct", "Any"]
+    .concat(["DoubleValue", "FloatValue", "Int64Value", "UInt64Value", "Int32Value", "UInt32Value"])
+    .concat(["BoolValue", "StringValue", "BytesValue"])
+    .map((n) => "google.protobuf." + n),
+);
+
+function anyType(typeUrl: string, options: JsonOptions | undefined) {
+  const name = typeUrl.slice(typeUrl.lastIndexOf("/") + 1);
+  const type = options?.registry?.find(name);
+  if (!type) {
+    throw jsonError("google.protobuf.Any", `type ${JSON.stringify(typeUrl)} is not in the JSON options' registry`);
+  }
+  return type;
+}
+
+export function anyToJson(any: { typeUrl: string; value: Uint8Array }, options?: JsonOptions): JsonObject {
+  if (any.typeUrl === "") return {};
+  const type = anyType(any.typeUrl, options);
+  const json = type.toJson(type.decode(any.value), options);
+  if (NOT_OBJECT_JSON.has(type.typeName)) return { "@type": any.typeUrl, value: json };
+  return { "@type": any.typeUrl, ...(json as JsonObject) };
+}
+
+export function anyFromJson(json: unknown, options?: JsonOptions): { typeUrl: string; value: Uint8Array } {
+  if (!isJsonObject(json)) throw jsonError("google.protobuf.Any", "expected an object");
+  const typeUrl = json["@type"];
+  if (typeUrl === undefined && Object.keys(json).length === 0) return { typeUrl: "", value: new Uint8Array(0) };
+  if (typeof typeUrl !== "string") throw jsonError("google.protobuf.Any", `"@type" must be a string`);
+  const type = anyType(typeUrl, options);
+  let inner: unknown;
+  if (NOT_OBJECT_JSON.has(type.typeName)) inner = json.value;
+  else {
+    const { "@type": _, ...rest } = json;
+    inner = rest;
+  }
+  return { typeUrl, value: type.encode(type.fromJson(inner, options)) };
+}

@@ -1,0 +1,262 @@
+/**
+ * Turns protobufjs reflection objects into the plain schema model, resolving
+ * every type reference on the way and reporting each one that fails with
+ * the position of the reference.
+ */
+import protobuf from "protobufjs";
+import type { LoadedFile } from "./load.js";
+import type {
+  Enum,
+  Field,
+  Message,
+  Method,
+  Oneof,
+  ProtoFile,
+  ScalarType,
+  SchemaModel,
+  Service,
+  SourcePosition,
+  ValueType,
+} from "./model.js";
+import { SCALAR_TYPES } from "./model.js";
+import type { Position } from "./positions.js";
+
+type Report = (file: string, at: Position, rule: string, message: string) => void;
+
+const NO_POSITION: Position = { line: 1, column: 1 };
+
+/** protoc's json_name: drop underscores, upper-case the letter after each. */
+export function jsonNameOf(name: string): string {
+  let out = "";
+  let upper = false;
+  for (const c of name) {
+    if (c === "_") upper = true;
+    else if (upper) {
+      out += c.toUpperCase();
+      upper = false;
+    } else out += c;
+  }
+  return out;
+}
+
+function stripDot(name: string): string {
+  return name.startsWith(".") ? name.slice(1) : name;
+}
+
+export function buildModel(root: protobuf.Root, files: Map<string, LoadedFile>, report: Report): SchemaModel {
+  const model: SchemaModel = { files: [], messages: new Map(), enums: new Map(), services: new Map() };
+  const protoFiles = new Map<string, ProtoFile>();
+  for (const f of files.values()) {
+    const pf: ProtoFile = {
+      name: f.name,
+      displayPath: f.displayPath,
+      package: f.package,
+      syntax: f.syntax,
+      imports: f.imports,
+      messages: [],
+      enums: [],
+      services: [],
+      requested: f.requested,
+    };
+    protoFiles.set(f.name, pf);
+    model.files.push(pf);
+  }
+  const at = (file: LoadedFile | undefined, pos: Position | undefined): SourcePosition => ({
+    file: file?.displayPath ?? "",
+    ...(pos ?? NO_POSITION),
+  });
+  const declared = (file: LoadedFile | undefined, fullName: string): Position | undefined =>
+    file?.positions?.declarations.get(fullName)?.at(-1);
+
+  /** Files whose types `name` may use: itself, its imports, and what those re-export publicly. */
+  const visible = (name: string): Set<string> => {
+    const out = new Set([name]);
+    const add = (n: string) => {
+      for (const p of files.get(n)?.publicImports ?? []) if (!out.has(p)) (out.add(p), add(p));
+    };
+    for (const i of files.get(name)?.imports ?? []) {
+      out.add(i);
+      add(i);
+    }
+    return out;
+  };
+
+  const resolveValueType = (
+    field: protobuf.Field,
+    owner: string,
+    file: LoadedFile,
+    typeName: string,
+  ): ValueType | undefined => {
+    if ((SCALAR_TYPES as readonly string[]).includes(typeName)) return { kind: "scalar", scalar: typeName as ScalarType };
+    const site = file.positions?.fields.get(`${owner}.${field.name}`)?.at(-1);
+    const where = site?.type ?? declared(file, owner);
+    let resolved: protobuf.ReflectionObject | null = null;
+    try {
+      resolved = field.parent!.lookupTypeOrEnum(typeName);
+    } catch {
+      resolved = null;
+    }
+    if (!resolved) {
+      report(file.displayPath, where ?? NO_POSITION, "unknown-type", `unknown type "${typeName}" for field ${owner}.${field.name}`);
+      return undefined;
+    }
+    const targetFile = resolved.filename ?? "";
+    if (!visible(file.name).has(targetFile)) {
+      report(
+        file.displayPath,
+        where ?? NO_POSITION,
+        "missing-import",
+        `type "${typeName}" (${stripDot(resolved.fullName)}) is declared in "${targetFile}", which ${file.name} does not import`,
+      );
+    }
+    const fullName = stripDot(resolved.fullName);
+    return resolved instanceof protobuf.Enum ? { kind: "enum", typeName: fullName } : { kind: "message", typeName: fullName };
+  };
+
+  const buildMessage = (type: protobuf.Type, file: LoadedFile, pf: ProtoFile) => {
+    const fullName = stripDot(type.fullName);
+    const fields: Field[] = [];
+    const oneofs: Oneof[] = [];
+    const jsonNames = new Map<string, string>();
+    for (const f of type.fieldsArray) {
+      // Extensions declared elsewhere show up on the extended type: not its own fields.
+      if (f.name.startsWith(".") || f.declaringField) continue;
+      const site = file.positions?.fields.get(`${fullName}.${f.name}`)?.at(-1);
+      const position = at(file, site?.name ?? declared(file, fullName));
+      const isMap = f instanceof protobuf.MapField;
+      const type = resolveValueType(f, fullName, file, f.type);
+      if (!type) continue;
+      const partOf = f.partOf;
+      const synthetic = partOf !== null && f.options?.proto3_optional === true;
+      const jsonName = (f.options?.json_name as string | undefined) ?? jsonNameOf(f.name);
+      const clash = jsonNames.get(jsonName.toLowerCase());
+      if (clash !== undefined && file.syntax === "proto3") {
+        report(position.file, position, "json-name-conflict", `field ${f.name} and field ${clash} of ${fullName} have the same JSON name "${jsonName}"`);
+      }
+      jsonNames.set(jsonName.toLowerCase(), f.name);
+      if (f.resolvedType instanceof protobuf.Type && (f.resolvedType as { group?: boolean }).group) {
+        report(position.file, position, "unsupported", `field ${fullName}.${f.name} is a group, which streampath does not support`);
+      }
+      const repeated = f.repeated && !isMap;
+      const scalarOrEnum = type.kind !== "message" && !(type.kind === "scalar" && (type.scalar === "string" || type.scalar === "bytes"));
+      const packedOption = f.options?.packed as boolean | undefined;
+      fields.push({
+        name: f.name,
+        jsonName,
+        number: f.id,
+        cardinality: isMap ? "map" : repeated ? "repeated" : "single",
+        type,
+        mapKey: isMap ? ((f as protobuf.MapField).keyType as ScalarType) : undefined,
+        packed: repeated && scalarOrEnum && (packedOption ?? file.syntax === "proto3"),
+        optional: !repeated && !isMap && (synthetic || (file.syntax === "proto2" && partOf === null) || (partOf === null && type.kind === "message")),
+        oneof: partOf !== null && !synthetic ? partOf.name : undefined,
+        position,
+      });
+    }
+    for (const o of type.oneofsArray) {
+      const members = o.fieldsArray;
+      if (members.length === 1 && members[0].options?.proto3_optional === true) continue;
+      const site = file.positions?.fields.get(`${fullName}.${members[0]?.name}`)?.at(-1);
+      oneofs.push({ name: o.name, jsonName: jsonNameOf(o.name), fields: o.oneof.slice(), position: at(file, site?.name ?? declared(file, fullName)) });
+    }
+    const message: Message = {
+      name: type.name,
+      fullName,
+      file: pf.name,
+      fields,
+      oneofs,
+      nested: [],
+      mapEntry: false,
+      position: at(file, declared(file, fullName)),
+      comment: type.comment ?? undefined,
+    };
+    model.messages.set(fullName, message);
+    pf.messages.push(fullName);
+    return message;
+  };
+
+  const buildEnum = (e: protobuf.Enum, file: LoadedFile, pf: ProtoFile): Enum => {
+    const fullName = stripDot(e.fullName);
+    const en: Enum = {
+      name: e.name,
+      fullName,
+      file: pf.name,
+      values: Object.entries(e.values).map(([name, number]) => ({ name, number })),
+      position: at(file, declared(file, fullName)),
+      comment: e.comment ?? undefined,
+    };
+    model.enums.set(fullName, en);
+    pf.enums.push(fullName);
+    return en;
+  };
+
+  const buildService = (s: protobuf.Service, file: LoadedFile, pf: ProtoFile): Service => {
+    const fullName = stripDot(s.fullName);
+    const methods: Method[] = [];
+    for (const m of s.methodsArray) {
+      const site = file.positions?.methods.get(`${fullName}.${m.name}`);
+      const types: [string, Position | undefined][] = [
+        [m.requestType, site?.input],
+        [m.responseType, site?.output],
+      ];
+      const resolved = types.map(([name, where]) => {
+        const t = s.lookup(name);
+        if (!(t instanceof protobuf.Type)) {
+          const what = t ? "is not a message" : "is unknown";
+          report(file.displayPath, where ?? NO_POSITION, "unknown-type", `type "${name}" of rpc ${fullName}.${m.name} ${what}`);
+          return undefined;
+        }
+        if (!visible(file.name).has(t.filename ?? "")) {
+          report(file.displayPath, where ?? NO_POSITION, "missing-import", `type "${name}" (${stripDot(t.fullName)}) is declared in "${t.filename}", which ${file.name} does not import`);
+        }
+        return stripDot(t.fullName);
+      });
+      if (!resolved[0] || !resolved[1]) continue;
+      methods.push({
+        name: m.name,
+        path: `/${fullName}/${m.name}`,
+        kind: m.requestStream ? (m.responseStream ? "bidi_streaming" : "client_streaming") : m.responseStream ? "server_streaming" : "unary",
+        inputType: resolved[0],
+        outputType: resolved[1],
+        position: at(file, site?.name ?? declared(file, fullName)),
+        comment: m.comment ?? undefined,
+      });
+    }
+    const service: Service = {
+      name: s.name,
+      fullName,
+      file: pf.name,
+      role: "host",
+      roleDeclared: false,
+      dependencies: [],
+      methods,
+      position: at(file, declared(file, fullName)),
+      comment: s.comment ?? undefined,
+    };
+    model.services.set(fullName, service);
+    pf.services.push(fullName);
+    return service;
+  };
+
+  const walk = (ns: protobuf.NamespaceBase, parent: Message | undefined) => {
+    for (const obj of ns.nestedArray) {
+      const file = files.get(obj.filename ?? "");
+      const pf = protoFiles.get(obj.filename ?? "");
+      if (obj instanceof protobuf.Type) {
+        if (!file || !pf) continue;
+        const message = buildMessage(obj, file, pf);
+        parent?.nested.push(message.fullName);
+        walk(obj, message);
+      } else if (obj instanceof protobuf.Enum) {
+        if (!file || !pf) continue;
+        parent?.nested.push(buildEnum(obj, file, pf).fullName);
+      } else if (obj instanceof protobuf.Service) {
+        if (file && pf) buildService(obj, file, pf);
+      } else if (obj instanceof protobuf.Namespace) {
+        walk(obj, undefined);
+      }
+    }
+  };
+  walk(root, undefined);
+  return model;
+}

@@ -1,0 +1,253 @@
+/**
+ * Loads .proto files with protobufjs and turns them into the plain schema
+ * model. Loading goes on past errors so that every problem is reported at
+ * once, each with its file:line:column; the model is only returned when
+ * there are none.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import protobuf from "protobufjs";
+import type { Diagnostic } from "./diagnostics.js";
+import { sortDiagnostics } from "./diagnostics.js";
+import { buildModel } from "./build-model.js";
+import { findOnLine, indexPositions, type FilePositions, type Position } from "./positions.js";
+import type { SchemaModel } from "./model.js";
+import { checkRoles } from "./roles.js";
+
+export interface LoadOptions {
+  /** The .proto files to generate code for. */
+  files: string[];
+  /** Directories imports are resolved against (`-I`). Default: each input file's directory, then `cwd`. */
+  includePaths?: string[];
+  /** Make a service without a role option an error instead of a host service. */
+  strictRoles?: boolean;
+  /** Base for relative paths and for the paths in diagnostics. Default: `process.cwd()`. */
+  cwd?: string;
+  /** Reads a file; the default reads from disk. Build tools may serve unsaved buffers. */
+  readFile?: (absolutePath: string) => string | undefined;
+}
+
+export interface LoadResult {
+  /** Undefined when there are diagnostics. */
+  model: SchemaModel | undefined;
+  diagnostics: Diagnostic[];
+}
+
+/** What the loader knows of one file while building the model. */
+export interface LoadedFile {
+  name: string;
+  displayPath: string;
+  source: string | undefined;
+  positions: FilePositions | undefined;
+  syntax: "proto2" | "proto3";
+  package: string;
+  imports: string[];
+  publicImports: string[];
+  requested: boolean;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** Ships `streampath/options.proto`; found from source and from dist alike. */
+const BUNDLED_PROTO_DIR = [path.join(here, "proto"), path.join(here, "../../schema/proto")].find((dir) =>
+  existsSync(path.join(dir, "streampath/options.proto")),
+)!;
+/** protobufjs ships google/protobuf/descriptor.proto and friends. */
+const PROTOBUFJS_DIR = path.dirname(createRequire(import.meta.url).resolve("protobufjs"));
+
+const commonFiles = protobuf.common as unknown as Record<string, unknown> & {
+  get(file: string): protobuf.INamespace | null;
+};
+
+function readFromDisk(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+export function loadSchema(options: LoadOptions): LoadResult {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const readFile = options.readFile ?? readFromDisk;
+  const inputs = options.files.map((f) => path.resolve(cwd, f));
+  const userIncludes = (options.includePaths?.length
+    ? options.includePaths.map((p) => path.resolve(cwd, p))
+    : [...new Set(inputs.map((f) => path.dirname(f))), cwd]);
+  const includes = [...userIncludes, BUNDLED_PROTO_DIR, PROTOBUFJS_DIR];
+  const display = (abs: string) => path.relative(cwd, abs) || abs;
+
+  const diagnostics: Diagnostic[] = [];
+  const root = new protobuf.Root();
+  const files = new Map<string, LoadedFile>();
+
+  const report = (file: string, at: Position, rule: string, message: string) =>
+    diagnostics.push({ file, line: at.line, column: at.column, rule, message });
+
+  const loadBundled = (name: string): LoadedFile => {
+    const file: LoadedFile = {
+      name,
+      displayPath: name,
+      source: undefined,
+      positions: undefined,
+      syntax: "proto3",
+      package: "google.protobuf",
+      imports: [],
+      publicImports: [],
+      requested: false,
+    };
+    files.set(name, file);
+    const json = commonFiles.get(name)!;
+    const before = new Set(allNames(root));
+    root.addJSON(json.nested!);
+    for (const obj of allObjects(root)) if (!before.has(obj.fullName)) obj.filename = name;
+    return file;
+  };
+
+  const load = (name: string, abs: string, requested: boolean): LoadedFile => {
+    const existing = files.get(name);
+    if (existing) {
+      existing.requested ||= requested;
+      return existing;
+    }
+    if (Object.prototype.hasOwnProperty.call(commonFiles, name)) {
+      const file = loadBundled(name);
+      file.requested = requested;
+      return file;
+    }
+    const source = readFile(abs)!;
+    const positions = indexPositions(source);
+    const file: LoadedFile = {
+      name,
+      displayPath: display(abs),
+      source,
+      positions,
+      syntax: "proto3",
+      package: "",
+      imports: [],
+      publicImports: [],
+      requested,
+    };
+    files.set(name, file);
+    let parsed: protobuf.IParserResult;
+    try {
+      (protobuf.parse as unknown as { filename: string | null }).filename = name;
+      parsed = protobuf.parse(source, root, { keepCase: true, alternateCommentMode: true });
+    } catch (error) {
+      reportParseError(file, error instanceof Error ? error.message : String(error), report);
+      return file;
+    }
+    file.syntax = positions.syntax;
+    file.package = parsed.package ?? "";
+    for (const imported of [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])]) {
+      const target = resolveImport(imported, includes, readFile);
+      if (target === undefined) {
+        report(
+          file.displayPath,
+          positions.imports.get(imported)?.at ?? { line: 1, column: 1 },
+          "import",
+          `import "${imported}" was not found in the include paths (${userIncludes.map(display).join(", ")})`,
+        );
+        continue;
+      }
+      if (!file.imports.includes(imported)) file.imports.push(imported);
+      if (positions.imports.get(imported)?.modifier === "public") file.publicImports.push(imported);
+      load(imported, target, false);
+    }
+    return file;
+  };
+
+  for (const abs of inputs) {
+    const include = userIncludes.find((dir) => isInside(abs, dir));
+    if (readFile(abs) === undefined) {
+      diagnostics.push({ file: display(abs), line: 1, column: 1, rule: "file", message: "file not found" });
+      continue;
+    }
+    if (!abs.endsWith(".proto")) {
+      diagnostics.push({ file: display(abs), line: 1, column: 1, rule: "file", message: "not a .proto file" });
+      continue;
+    }
+    if (include === undefined) {
+      diagnostics.push({
+        file: display(abs),
+        line: 1,
+        column: 1,
+        rule: "file",
+        message: `file is not inside any include path (${userIncludes.map(display).join(", ")})`,
+      });
+      continue;
+    }
+    load(path.relative(include, abs).split(path.sep).join("/"), abs, true);
+  }
+
+  const model = buildModel(root, files, report);
+  checkRoles(model, files, report, options.strictRoles ?? false);
+  if (diagnostics.length > 0) return { model: undefined, diagnostics: sortDiagnostics(diagnostics) };
+  return { model, diagnostics: [] };
+}
+
+function isInside(file: string, dir: string): boolean {
+  const rel = path.relative(dir, file);
+  return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
+}
+
+function resolveImport(
+  name: string,
+  includes: string[],
+  readFile: (abs: string) => string | undefined,
+): string | undefined {
+  if (Object.prototype.hasOwnProperty.call(commonFiles, name)) return name;
+  for (const dir of includes) {
+    const abs = path.join(dir, name);
+    if (readFile(abs) !== undefined) return abs;
+  }
+  return undefined;
+}
+
+type Report = (file: string, at: Position, rule: string, message: string) => void;
+
+/** protobufjs errors say "(file, line N)" at most; find the column and the rule. */
+function reportParseError(file: LoadedFile, message: string, report: Report): void {
+  const positions = file.positions!;
+  const lineMatch = / \((?:[^()]*, )?line (\d+)\)$/.exec(message);
+  const text = lineMatch ? message.slice(0, lineMatch.index) : message;
+  if (lineMatch) {
+    const quoted = /'([^']*)'/.exec(text);
+    const at = findOnLine(positions, Number(lineMatch[1]), quoted ? quoted[1] : "");
+    report(file.displayPath, at, "syntax", text);
+    return;
+  }
+  const duplicate = /^duplicate name '([^']+)' in \w+ \.?(.*)$/.exec(text);
+  if (duplicate) {
+    const owner = duplicate[2] === "" || duplicate[2] === "Root" ? "" : duplicate[2];
+    const full = owner ? `${owner}.${duplicate[1]}` : duplicate[1];
+    const sites = positions.declarations.get(full) ?? positions.fields.get(full)?.map((f) => f.name) ?? [];
+    const fallback = positions.tokens.filter((t) => t.text === duplicate[1]).pop();
+    report(file.displayPath, sites[sites.length - 1] ?? fallback ?? { line: 1, column: 1 }, "duplicate-name", text);
+    return;
+  }
+  const duplicateId = /^duplicate id (\d+) in \w+ \.?(.*)$/.exec(text);
+  if (duplicateId) {
+    const number = Number(duplicateId[1]);
+    let at: Position | undefined;
+    for (const [name, sites] of positions.fields) {
+      if (!name.startsWith(duplicateId[2] + ".")) continue;
+      for (const site of sites) if (site.number === number) at = site.name;
+    }
+    report(file.displayPath, at ?? { line: 1, column: 1 }, "duplicate-number", `field number ${number} is used twice in ${duplicateId[2]}`);
+    return;
+  }
+  report(file.displayPath, { line: 1, column: 1 }, "syntax", text);
+}
+
+function* allObjects(ns: protobuf.NamespaceBase): Generator<protobuf.ReflectionObject> {
+  for (const obj of ns.nestedArray) {
+    yield obj;
+    if (obj instanceof protobuf.Namespace) yield* allObjects(obj);
+  }
+}
+
+function* allNames(ns: protobuf.NamespaceBase): Generator<string> {
+  for (const obj of allObjects(ns)) yield obj.fullName;
+}

@@ -1,0 +1,229 @@
+/**
+ * The `messages` target: for each .proto file a `<name>_pb.ts` module with a
+ * plain interface per message, a TypeScript enum per enum, and a codec
+ * object per message (create, binary encode/decode, proto3 JSON), all as
+ * static code that calls `streampath/runtime/core`.
+ */
+import {
+  CodeBlockWriter,
+  type EnumDeclarationStructure,
+  type InterfaceDeclarationStructure,
+  type StatementStructures,
+  StructureKind,
+} from "ts-morph";
+import type { Enum, Field, ProtoFile, SchemaModel, ValueType } from "../schema/model.js";
+import { ImportSet, declaringFile, importSpecifier, localName, outputPath } from "./names.js";
+import { defaultValue, tsType } from "./scalars.js";
+import { WELL_KNOWN_JSON } from "./well-known.js";
+import { docs, type EmittedModule } from "./module.js";
+import { emitField, enumZero, type FieldContext } from "./message-fields.js";
+
+export const MESSAGES_SUFFIX = "_pb";
+const RUNTIME = "streampath/runtime/core";
+
+export function emitMessagesFile(model: SchemaModel, file: ProtoFile): EmittedModule {
+  const path = outputPath(file.name, MESSAGES_SUFFIX);
+  const messages = file.messages.map((n) => model.messages.get(n)!);
+  const enums = file.enums.map((n) => model.enums.get(n)!);
+  const imports = new ImportSet([...file.messages, ...file.enums].map((n) => localName(model, n)));
+  const rt = (name: string) => imports.use(RUNTIME, name);
+  const ref = (fullName: string) =>
+    declaringFile(model, fullName) === file.name
+      ? localName(model, fullName)
+      : imports.use(importSpecifier(path, outputPath(declaringFile(model, fullName), MESSAGES_SUFFIX)), localName(model, fullName));
+
+  const statements: StatementStructures[] = [];
+  for (const e of enums) statements.push(enumStructure(model, e));
+  for (const m of messages) {
+    const ctx: FieldContext = { model, message: m, ref, rt };
+    const iface = interfaceStructure(ctx);
+    // prettier prints an empty interface on one line; the structure printer does not.
+    statements.push(iface.properties?.length ? iface : `export interface ${iface.name} {}`);
+    // Written now, not when printed, so that the imports it uses are known.
+    const w = new CodeBlockWriter({ indentNumberOfSpaces: 2 });
+    const name = localName(model, m.fullName);
+    w.write(`export const ${name}: ${rt("MessageCodec")}<${name}> = `);
+    writeCodec(w, ctx);
+    w.write(";");
+    statements.push(w.toString());
+  }
+  return { path, source: file.name, imports, statements };
+}
+
+function enumStructure(model: SchemaModel, e: Enum): EnumDeclarationStructure {
+  return {
+    kind: StructureKind.Enum,
+    name: localName(model, e.fullName),
+    isExported: true,
+    docs: docs(e.comment),
+    members: e.values.map((v) => ({ name: v.name, value: v.number })),
+  };
+}
+
+/** The TypeScript type of one value (a singular field, an element, a map value). */
+export function valueTsType(type: ValueType, ref: (fullName: string) => string): string {
+  return type.kind === "scalar" ? tsType(type.scalar) : ref(type.typeName);
+}
+
+function interfaceStructure(ctx: FieldContext): InterfaceDeclarationStructure {
+  const { model, message: m, ref } = ctx;
+  const properties: InterfaceDeclarationStructure["properties"] = [];
+  const oneofsDone = new Set<string>();
+  for (const f of m.fields) {
+    if (f.oneof !== undefined) {
+      if (oneofsDone.has(f.oneof)) continue;
+      oneofsDone.add(f.oneof);
+      const oneof = m.oneofs.find((o) => o.name === f.oneof)!;
+      const cases = oneof.fields.map((name) => {
+        const member = m.fields.find((x) => x.name === name)!;
+        return `{ case: "${member.jsonName}"; value: ${valueTsType(member.type, ref)} }`;
+      });
+      cases.push("{ case: undefined; value?: undefined }");
+      properties.push({ name: oneof.jsonName, type: unionType(oneof.jsonName, cases) });
+      continue;
+    }
+    properties.push({ name: f.jsonName, type: fieldTsType(f, ref), hasQuestionToken: f.optional });
+  }
+  return {
+    kind: StructureKind.Interface,
+    name: localName(model, m.fullName),
+    isExported: true,
+    docs: docs(m.comment),
+    properties,
+  };
+}
+
+function fieldTsType(f: Field, ref: (fullName: string) => string): string {
+  const value = valueTsType(f.type, ref);
+  if (f.cardinality === "map") return `{ [key: string]: ${value} }`;
+  if (f.cardinality === "repeated") return `${value}[]`;
+  return value;
+}
+
+/** A union on one line when it fits prettier's 80 columns, else one member a line, as prettier prints it. */
+function unionType(property: string, cases: string[]): string {
+  const oneLine = cases.join(" | ");
+  if (2 + property.length + 2 + oneLine.length + 1 <= 80) return oneLine;
+  return "\n" + cases.map((c) => `| ${c}`).join("\n");
+}
+
+function writeCodec(w: CodeBlockWriter, ctx: FieldContext): void {
+  const { model, message: m, rt } = ctx;
+  const self = localName(model, m.fullName);
+  const numbers = [...new Set(m.fields.map((f) => f.number))].sort((a, b) => a - b);
+  const fields = [...m.fields].sort((a, b) => a.number - b.number);
+  const parts = fields.map((f) => emitField(ctx, f));
+  const special = WELL_KNOWN_JSON[m.fullName];
+
+  w.write("{").newLine();
+  w.indent(() => {
+    w.writeLine(`typeName: "${m.fullName}",`);
+    w.writeLine(`fieldNumbers: [${numbers.join(", ")}],`);
+    // create
+    w.write("create(init) ").inlineBlock(() => {
+      if (m.fields.length === 0) w.writeLine(`const m: ${self} = {};`);
+      else {
+        w.writeLine(`const m: ${self} = {`);
+        w.indent(() => {
+          for (const line of createLines(ctx)) w.writeLine(line);
+        });
+        w.writeLine("};");
+      }
+      w.writeLine("return init === undefined ? m : Object.assign(m, init);");
+    });
+    w.write(",").newLine();
+    w.write("encode(m) ").inlineBlock(() => w.writeLine(`return ${rt("encodeWith")}(m, ${self}.write);`));
+    w.write(",").newLine();
+    w.write("decode(bytes) ").inlineBlock(() => {
+      w.writeLine(`const r = new ${rt("BinaryReader")}(bytes);`);
+      w.writeLine(`return ${self}.read(r, r.enterAll());`);
+    });
+    w.write(",").newLine();
+    // write
+    w.write(fields.length ? "write(m, w) " : "write() ");
+    if (fields.length === 0) w.write("{}");
+    else w.inlineBlock(() => parts.forEach((p) => p.write(w)));
+    w.write(",").newLine();
+    // read
+    w.write("read(r, end, into) ").inlineBlock(() => {
+      w.writeLine(`const m = into ?? ${self}.create();`);
+      w.write("while (r.pos < end) ").inlineBlock(() => {
+        w.writeLine("const tag = r.uint32();");
+        w.write("switch (tag) ").inlineBlock(() => {
+          for (const p of parts) p.read(w);
+          w.writeLine("default:");
+          w.indent(() => w.writeLine(`r.skip(tag, ${self});`));
+        });
+        w.newLine();
+      });
+      w.newLine();
+      w.writeLine("r.leave(end);");
+      w.writeLine("return m;");
+    });
+    w.write(",").newLine();
+    if (special) {
+      special.write(w, ctx);
+    } else {
+      // toJson
+      const usesOptions = parts.some((p) => p.jsonUsesOptions);
+      w.write(fields.length === 0 ? "toJson() " : usesOptions ? "toJson(m, o) " : "toJson(m) ").inlineBlock(() => {
+        w.writeLine(`const j: ${rt("JsonObject")} = {};`);
+        for (const p of parts) p.toJson(w);
+        w.writeLine("return j;");
+      });
+      w.write(",").newLine();
+      // fromJson
+      w.write("fromJson(json, o) ").inlineBlock(() => {
+        if (fields.length === 0) {
+          w.writeLine(`const j = ${rt("expectObject")}(json, "${m.fullName}");`);
+          w.writeLine(`for (const k of Object.keys(j)) ${rt("unknownJsonField")}(k, "${m.fullName}", o);`);
+          w.writeLine(`return ${self}.create();`);
+          return;
+        }
+        w.writeLine(`const j = ${rt("expectObject")}(json, "${m.fullName}");`);
+        w.writeLine(`const m = ${self}.create();`);
+        w.write("for (const k of Object.keys(j)) ").inlineBlock(() => {
+          w.writeLine("const v = j[k];");
+          const nullable = fields.filter((f) => f.type.kind === "message" && f.type.typeName === "google.protobuf.Value" && f.cardinality === "single");
+          const keep = nullable.flatMap((f) => [...new Set([f.jsonName, f.name])].map((k) => ` && k !== "${k}"`)).join("");
+          w.writeLine(`if (v === null${keep}) continue;`);
+          w.write("switch (k) ").inlineBlock(() => {
+            for (const p of parts) p.fromJson(w);
+            w.writeLine("default:");
+            w.indent(() => w.writeLine(`${rt("unknownJsonField")}(k, "${m.fullName}", o);`));
+          });
+          w.newLine();
+        });
+        w.newLine();
+        w.writeLine("return m;");
+      });
+      w.write(",").newLine();
+    }
+  });
+  w.write("}");
+}
+
+/** The properties of `create()`'s literal, in interface order. */
+function createLines(ctx: FieldContext): string[] {
+  const { message: m } = ctx;
+  const lines: string[] = [];
+  const oneofsDone = new Set<string>();
+  for (const f of m.fields) {
+    if (f.oneof !== undefined) {
+      if (oneofsDone.has(f.oneof)) continue;
+      oneofsDone.add(f.oneof);
+      lines.push(`${m.oneofs.find((o) => o.name === f.oneof)!.jsonName}: { case: undefined },`);
+    } else lines.push(`${f.jsonName}: ${fieldDefault(ctx, f)},`);
+  }
+  return lines;
+}
+
+function fieldDefault(ctx: FieldContext, f: Field): string {
+  if (f.cardinality === "map") return "{}";
+  if (f.cardinality === "repeated") return "[]";
+  if (f.optional) return "undefined";
+  if (f.type.kind === "scalar") return defaultValue(f.type.scalar);
+  if (f.type.kind === "enum") return enumZero(ctx, f.type.typeName);
+  return "undefined";
+}
+
