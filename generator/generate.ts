@@ -33,14 +33,34 @@ const EMITTERS: Record<Target, (model: SchemaModel, file: ProtoFile) => EmittedM
   messages: (model, file) => (file.messages.length || file.enums.length ? emitMessagesFile(model, file) : undefined),
 };
 
-/** Loads the schema and generates code for it. */
-export function generate(options: GenerateOptions): GenerateResult {
+/** Loads the schema and generates prettier-clean code for it. */
+export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   const { model, diagnostics } = loadSchema(options);
   if (!model) return { files: [], diagnostics };
-  return { files: generateFromModel(model, options.targets ?? TARGETS), diagnostics: [] };
+  return { files: await formatLongLines(generateFromModel(model, options.targets ?? TARGETS)), diagnostics: [] };
 }
 
-/** Generates code for a loaded model: the requested files and every file their types come from. */
+/**
+ * Emitters print what prettier prints, except where a name is so long that
+ * prettier would wrap a line in a way they do not copy: only those files go
+ * through prettier, so the usual schema never pays for it.
+ */
+async function formatLongLines(files: GeneratedFile[]): Promise<GeneratedFile[]> {
+  const long = files.filter((f) => f.content.split("\n").some((line) => line.length > 80));
+  if (long.length === 0) return files;
+  const prettier = await import("prettier");
+  return Promise.all(
+    files.map(async (f) =>
+      long.includes(f) ? { path: f.path, content: await prettier.format(f.content, { parser: "typescript" }) } : f,
+    ),
+  );
+}
+
+/**
+ * Generates code for a loaded model: the requested files and every file their
+ * types come from. Synchronous and pure; lines may exceed 80 columns where
+ * names are very long (`generate` formats those files).
+ */
 export function generateFromModel(model: SchemaModel, targets: readonly Target[] = TARGETS): GeneratedFile[] {
   const out: GeneratedFile[] = [];
   for (const file of filesToEmit(model)) {

@@ -8,7 +8,7 @@ export {
   type GeneratedFile,
   type Target,
 } from "./generate.js";
-export { checkOutput, writeOutput, type OutputCheck } from "./output.js";
+export { checkOutput, removeStale, staleFiles, writeOutput, type OutputCheck } from "./output.js";
 export { loadSchema, type LoadOptions, type LoadResult } from "../schema/load.js";
 export { type Diagnostic, SchemaError, formatDiagnostic } from "../schema/diagnostics.js";
 export type { SchemaModel } from "../schema/model.js";

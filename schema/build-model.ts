@@ -249,7 +249,8 @@ export function buildModel(root: protobuf.Root, files: Map<string, LoadedFile>, 
         walk(obj, message);
       } else if (obj instanceof protobuf.Enum) {
         if (!file || !pf) continue;
-        parent?.nested.push(buildEnum(obj, file, pf).fullName);
+        const en = buildEnum(obj, file, pf);
+        parent?.nested.push(en.fullName);
       } else if (obj instanceof protobuf.Service) {
         if (file && pf) buildService(obj, file, pf);
       } else if (obj instanceof protobuf.Namespace) {

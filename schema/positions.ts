@@ -45,8 +45,6 @@ export interface FilePositions {
   syntax: "proto2" | "proto3";
 }
 
-const SYMBOLS = new Set("{}()[]<>;=,.:-+/".split(""));
-
 /** Splits proto source into tokens with 1-based line and column, skipping comments. */
 export function tokenize(source: string): Token[] {
   const tokens: Token[] = [];

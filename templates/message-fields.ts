@@ -13,6 +13,8 @@ export interface FieldContext {
   ref: (fullName: string) => string;
   /** The identifier for a runtime export, importing it. */
   rt: (name: string) => string;
+  /** The message's own local name (its codec object). */
+  self: string;
 }
 
 export interface FieldCode {
@@ -34,12 +36,19 @@ function codecOf(type: ValueType): { wire: Wire; method: string } | undefined {
 }
 
 export function emitField(ctx: FieldContext, f: Field): FieldCode {
-  const { ref, rt, message } = ctx;
-  const where = `"${message.fullName}.${f.name}"`;
+  const { ref, rt, message, self } = ctx;
   const codec = codecOf(f.type);
   const msgType = f.type.kind === "message" ? ref(f.type.typeName) : "";
   const oneof = f.oneof !== undefined ? message.oneofs.find((o) => o.name === f.oneof)! : undefined;
   const access = oneof ? `m.${oneof.jsonName}.value` : `m.${f.jsonName}`;
+  /** When a singular field is written: set in its oneof, not undefined, or not the default. */
+  const presence = oneof
+    ? `m.${oneof.jsonName}.case === "${f.jsonName}"`
+    : f.optional
+      ? `${access} !== undefined`
+      : f.type.kind === "enum"
+        ? `${access} !== 0`
+        : notDefault((f.type as { scalar: ScalarType }).scalar, access);
 
   /** Statements writing value `expr` with its tag. */
   const writeValue = (w: CodeBlockWriter, type: ValueType, expr: string, number: number) => {
@@ -60,26 +69,53 @@ export function emitField(ctx: FieldContext, f: Field): FieldCode {
   const valueToJson = (type: ValueType, expr: string): string => {
     if (type.kind === "scalar") {
       const fn = toJsonFunction(type.scalar);
-      return fn ? `${fn === "String" ? fn : rt(fn)}(${expr})` : expr;
+      return fn ? `${rtFn(fn)}(${expr})` : expr;
     }
     if (type.kind === "enum") return `${rt("enumToJson")}(${ref(type.typeName)}, ${expr})`;
     return `${ref(type.typeName)}.toJson(${expr}, o)`;
   };
+  const rtFn = (fn: string) => (fn === "String" ? fn : rt(fn));
 
-  /** An expression reading value `expr` from JSON. */
-  const valueFromJson = (type: ValueType, expr: string): string => {
-    if (type.kind === "scalar") {
-      const float32 = type.scalar === "float" ? ", true" : "";
-      return `${rt(fromJsonFunction(type.scalar))}(${expr}, ${where}${float32})`;
-    }
-    if (type.kind === "enum") return `${rt("enumFromJson")}(${ref(type.typeName)}, ${expr}, ${where})`;
-    return `${ref(type.typeName)}.fromJson(${expr}, o)`;
+  /** An expression reading the JSON value `v` of this field's key `k`. */
+  const valueFromJson = (type: ValueType): string => {
+    if (type.kind === "scalar") return `${rt(fromJsonFunction(type.scalar))}(v, ${self}, k)`;
+    if (type.kind === "enum") return `${rt("enumFromJson")}(${ref(type.typeName)}, v, ${self}, k)`;
+    return `${ref(type.typeName)}.fromJson(v, o)`;
   };
 
-  /** The `case` labels of this field's JSON names; `block` opens a braced case. */
+  /** The `case` labels of this field's JSON names, opening a braced case when `block`. */
   const jsonCases = (w: CodeBlockWriter, block: boolean) => {
     const labels = [f.jsonName, ...(f.name !== f.jsonName ? [f.name] : [])];
     labels.forEach((l, i) => w.writeLine(`case "${l}":${block && i === labels.length - 1 ? " {" : ""}`));
+  };
+
+  /** The JSON of a map or repeated field, as one runtime call. */
+  const collectionToJson = (): string => {
+    const field = `m.${f.jsonName}`;
+    const t = f.type;
+    if (f.cardinality === "map") {
+      if (t.kind === "enum") return `${rt("enumMapToJson")}(${ref(t.typeName)}, ${field})`;
+      if (t.kind === "message") return `${rt("messageMapToJson")}(${ref(t.typeName)}, ${field}, o)`;
+      const fn = toJsonFunction(t.scalar);
+      return `${rt("mapToJson")}(${field}${fn ? `, ${rtFn(fn)}` : ""})`;
+    }
+    if (t.kind === "enum") return `${rt("enumsToJson")}(${ref(t.typeName)}, ${field})`;
+    if (t.kind === "message") return `${rt("messagesToJson")}(${ref(t.typeName)}, ${field}, o)`;
+    const fn = toJsonFunction(t.scalar);
+    return fn ? `${field}.map(${rtFn(fn)})` : `${field}.slice()`;
+  };
+
+  const collectionFromJson = (): string => {
+    const t = f.type;
+    if (f.cardinality === "map") {
+      const key = rt(mapKeyFromJson(f.mapKey!));
+      if (t.kind === "enum") return `${rt("enumMapFromJson")}(${ref(t.typeName)}, v, ${self}, k, ${key})`;
+      if (t.kind === "message") return `${rt("messageMapFromJson")}(${ref(t.typeName)}, v, o, ${self}, k, ${key})`;
+      return `${rt("mapFromJson")}(v, ${self}, k, ${key}, ${rt(fromJsonFunction(t.scalar))})`;
+    }
+    if (t.kind === "enum") return `${rt("enumsFromJson")}(${ref(t.typeName)}, v, ${self}, k)`;
+    if (t.kind === "message") return `${rt("messagesFromJson")}(${ref(t.typeName)}, v, o)`;
+    return `${rt("scalarsFromJson")}(v, ${self}, k, ${rt(fromJsonFunction(t.scalar))})`;
   };
 
   const code: FieldCode = {
@@ -100,12 +136,7 @@ export function emitField(ctx: FieldContext, f: Field): FieldCode {
         w.newLine();
         return;
       }
-      let condition: string;
-      if (oneof) condition = `m.${oneof.jsonName}.case === "${f.jsonName}"`;
-      else if (f.optional) condition = `${access} !== undefined`;
-      else if (f.type.kind === "enum") condition = `${access} !== 0`;
-      else condition = notDefault((f.type as { scalar: ScalarType }).scalar, access);
-      w.write(`if (${condition}) `).inlineBlock(() => writeValue(w, f.type, access, f.number));
+      w.write(`if (${presence}) `).inlineBlock(() => writeValue(w, f.type, access, f.number));
       w.newLine();
     },
     read(w) {
@@ -163,55 +194,36 @@ export function emitField(ctx: FieldContext, f: Field): FieldCode {
     },
     toJson(w) {
       const key = `j.${f.jsonName}`;
-      if (f.cardinality === "map") {
-        w.write(`if (Object.keys(m.${f.jsonName}).length > 0) `).inlineBlock(() => {
-          w.writeLine(`const obj: ${rt("JsonObject")} = {};`);
-          w.writeLine(`for (const [k, v] of Object.entries(m.${f.jsonName})) obj[k] = ${valueToJson(f.type, "v")};`);
-          w.writeLine(`${key} = obj;`);
-        });
-        w.newLine();
-        return;
-      }
-      if (f.cardinality === "repeated") {
-        const direct = f.type.kind === "scalar" ? toJsonFunction(f.type.scalar) : undefined;
-        const mapped =
-          f.type.kind === "scalar"
-            ? direct
-              ? `.map(${direct === "String" ? direct : rt(direct)})`
-              : ".slice()"
-            : `.map((v) => ${valueToJson(f.type, "v")})`;
-        w.writeLine(`if (m.${f.jsonName}.length > 0) ${key} = m.${f.jsonName}${mapped};`);
-        return;
-      }
       let condition: string;
-      if (oneof) condition = `m.${oneof.jsonName}.case === "${f.jsonName}"`;
-      else if (f.optional) condition = `${access} !== undefined`;
-      else if (f.type.kind === "enum") condition = `${access} !== 0`;
-      else condition = notDefault((f.type as { scalar: ScalarType }).scalar, access);
-      w.writeLine(`if (${condition}) ${key} = ${valueToJson(f.type, access)};`);
+      let value: string;
+      if (f.cardinality === "map") {
+        condition = `Object.keys(m.${f.jsonName}).length > 0`;
+        value = collectionToJson();
+      } else if (f.cardinality === "repeated") {
+        condition = `m.${f.jsonName}.length > 0`;
+        value = collectionToJson();
+      } else {
+        condition = presence;
+        value = valueToJson(f.type, access);
+      }
+      w.write(`if (${condition}) `).inlineBlock(() => w.writeLine(`${key} = ${value};`));
+      w.newLine();
     },
     fromJson(w) {
-      jsonCases(w, f.cardinality === "map");
-      if (f.cardinality === "map") {
+      if (oneof) {
+        jsonCases(w, true);
         w.indent(() => {
-          w.writeLine(`const obj = ${rt("expectObject")}(v, ${where});`);
-          w.write(`for (const key of Object.keys(obj)) `).inlineBlock(() => {
-            w.writeLine(`m.${f.jsonName}[${mapKeyFromJson(ctx, f.mapKey!, "key", where)}] = ${valueFromJson(f.type, "obj[key]")};`);
-          });
-          w.newLine();
+          w.writeLine(`const value = ${valueFromJson(f.type)};`);
+          w.writeLine(`m.${oneof.jsonName} = { case: "${f.jsonName}", value };`);
           w.writeLine("break;");
         });
         w.writeLine("}");
         return;
       }
+      jsonCases(w, false);
       w.indent(() => {
-        if (f.cardinality === "repeated") {
-          w.writeLine(`m.${f.jsonName} = ${rt("expectArray")}(v, ${where}).map((e) => ${valueFromJson(f.type, "e")});`);
-        } else if (oneof) {
-          w.writeLine(`m.${oneof.jsonName} = { case: "${f.jsonName}", value: ${valueFromJson(f.type, "v")} };`);
-        } else {
-          w.writeLine(`${access} = ${valueFromJson(f.type, "v")};`);
-        }
+        const value = f.cardinality === "single" ? valueFromJson(f.type) : collectionFromJson();
+        w.writeLine(`${access} = ${value};`);
         w.writeLine("break;");
       });
     },
@@ -227,11 +239,12 @@ function mapKeyToWire(key: ScalarType, expr: string): string {
   return `Number(${expr})`;
 }
 
-function mapKeyFromJson(ctx: FieldContext, key: ScalarType, expr: string, where: string): string {
-  if (key === "string") return expr;
-  if (key === "bool") return `${ctx.rt("boolKeyFromJson")}(${expr}, ${where})`;
-  const read = `${ctx.rt(fromJsonFunction(key))}(${expr}, ${where})`;
-  return isLong(key) ? `String(${read})` : read;
+/** The runtime function reading a JSON map key (always a string) as its key type. */
+function mapKeyFromJson(key: ScalarType): string {
+  if (key === "bool") return "boolKeyFromJson";
+  if (key === "int64" || key === "sint64" || key === "sfixed64") return "int64KeyFromJson";
+  if (key === "uint64" || key === "fixed64") return "uint64KeyFromJson";
+  return fromJsonFunction(key);
 }
 
 function writeMap(
@@ -272,7 +285,7 @@ function readMap(w: CodeBlockWriter, ctx: FieldContext, f: Field): void {
     w.writeLine(`let k = ${keyDefault};`);
     if (isMessage) w.writeLine(`let v: ${valueType} | undefined;`);
     else {
-      const def = f.type.kind === "scalar" ? defaultValue(f.type.scalar) : enumZero(ctx, f.type.typeName);
+      const def = f.type.kind === "scalar" ? defaultValue(f.type.scalar, ctx.rt) : enumZero(ctx, f.type.typeName);
       w.writeLine(`let v: ${valueType} = ${def};`);
     }
     w.write("while (r.pos < e) ").inlineBlock(() => {

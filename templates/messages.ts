@@ -6,7 +6,6 @@
  */
 import {
   CodeBlockWriter,
-  type EnumDeclarationStructure,
   type InterfaceDeclarationStructure,
   type StatementStructures,
   StructureKind,
@@ -32,10 +31,10 @@ export function emitMessagesFile(model: SchemaModel, file: ProtoFile): EmittedMo
       ? localName(model, fullName)
       : imports.use(importSpecifier(path, outputPath(declaringFile(model, fullName), MESSAGES_SUFFIX)), localName(model, fullName));
 
-  const statements: StatementStructures[] = [];
-  for (const e of enums) statements.push(enumStructure(model, e));
+  const statements: (StatementStructures | string)[] = [];
+  for (const e of enums) statements.push(enumText(model, e));
   for (const m of messages) {
-    const ctx: FieldContext = { model, message: m, ref, rt };
+    const ctx: FieldContext = { model, message: m, ref, rt, self: localName(model, m.fullName) };
     const iface = interfaceStructure(ctx);
     // prettier prints an empty interface on one line; the structure printer does not.
     statements.push(iface.properties?.length ? iface : `export interface ${iface.name} {}`);
@@ -50,14 +49,11 @@ export function emitMessagesFile(model: SchemaModel, file: ProtoFile): EmittedMo
   return { path, source: file.name, imports, statements };
 }
 
-function enumStructure(model: SchemaModel, e: Enum): EnumDeclarationStructure {
-  return {
-    kind: StructureKind.Enum,
-    name: localName(model, e.fullName),
-    isExported: true,
-    docs: docs(e.comment),
-    members: e.values.map((v) => ({ name: v.name, value: v.number })),
-  };
+/** Written as text: the structure printer leaves out the trailing comma prettier adds. */
+function enumText(model: SchemaModel, e: Enum): string {
+  const doc = e.comment ? `/**\n${e.comment.split("\n").map((l) => ` * ${l}`.trimEnd()).join("\n")}\n */\n` : "";
+  const members = e.values.map((v) => `  ${v.name} = ${v.number},\n`).join("");
+  return `${doc}export enum ${localName(model, e.fullName)} {\n${members}}`;
 }
 
 /** The TypeScript type of one value (a singular field, an element, a map value). */
@@ -118,7 +114,7 @@ function writeCodec(w: CodeBlockWriter, ctx: FieldContext): void {
   w.write("{").newLine();
   w.indent(() => {
     w.writeLine(`typeName: "${m.fullName}",`);
-    w.writeLine(`fieldNumbers: [${numbers.join(", ")}],`);
+    writeNumbers(w, numbers);
     // create
     w.write("create(init) ").inlineBlock(() => {
       if (m.fields.length === 0) w.writeLine(`const m: ${self} = {};`);
@@ -175,12 +171,12 @@ function writeCodec(w: CodeBlockWriter, ctx: FieldContext): void {
       // fromJson
       w.write("fromJson(json, o) ").inlineBlock(() => {
         if (fields.length === 0) {
-          w.writeLine(`const j = ${rt("expectObject")}(json, "${m.fullName}");`);
-          w.writeLine(`for (const k of Object.keys(j)) ${rt("unknownJsonField")}(k, "${m.fullName}", o);`);
+          w.writeLine(`const j = ${rt("expectObject")}(json, ${self});`);
+          w.writeLine(`for (const k of Object.keys(j)) ${rt("unknownJsonField")}(k, ${self}, o);`);
           w.writeLine(`return ${self}.create();`);
           return;
         }
-        w.writeLine(`const j = ${rt("expectObject")}(json, "${m.fullName}");`);
+        w.writeLine(`const j = ${rt("expectObject")}(json, ${self});`);
         w.writeLine(`const m = ${self}.create();`);
         w.write("for (const k of Object.keys(j)) ").inlineBlock(() => {
           w.writeLine("const v = j[k];");
@@ -190,7 +186,7 @@ function writeCodec(w: CodeBlockWriter, ctx: FieldContext): void {
           w.write("switch (k) ").inlineBlock(() => {
             for (const p of parts) p.fromJson(w);
             w.writeLine("default:");
-            w.indent(() => w.writeLine(`${rt("unknownJsonField")}(k, "${m.fullName}", o);`));
+            w.indent(() => w.writeLine(`${rt("unknownJsonField")}(k, ${self}, o);`));
           });
           w.newLine();
         });
@@ -201,6 +197,27 @@ function writeCodec(w: CodeBlockWriter, ctx: FieldContext): void {
     }
   });
   w.write("}");
+}
+
+/** `fieldNumbers: [...]`, filled across lines the way prettier fills a long array of numbers. */
+function writeNumbers(w: CodeBlockWriter, numbers: number[]): void {
+  const oneLine = `fieldNumbers: [${numbers.join(", ")}],`;
+  if (2 + oneLine.length <= 80) {
+    w.writeLine(oneLine);
+    return;
+  }
+  w.writeLine("fieldNumbers: [");
+  let line = "";
+  for (const n of numbers) {
+    const item = `${n},`;
+    if (line && 4 + line.length + 1 + item.length > 80) {
+      w.writeLine(`  ${line}`);
+      line = "";
+    }
+    line = line ? `${line} ${item}` : item;
+  }
+  w.writeLine(`  ${line}`);
+  w.writeLine("],");
 }
 
 /** The properties of `create()`'s literal, in interface order. */
@@ -222,7 +239,7 @@ function fieldDefault(ctx: FieldContext, f: Field): string {
   if (f.cardinality === "map") return "{}";
   if (f.cardinality === "repeated") return "[]";
   if (f.optional) return "undefined";
-  if (f.type.kind === "scalar") return defaultValue(f.type.scalar);
+  if (f.type.kind === "scalar") return defaultValue(f.type.scalar, ctx.rt);
   if (f.type.kind === "enum") return enumZero(ctx, f.type.typeName);
   return "undefined";
 }

@@ -49,7 +49,8 @@ export function wireType(s: ScalarType): Wire {
   }
 }
 
-export function defaultValue(s: ScalarType): string {
+/** The default's expression; `rt` imports a runtime name (the shared empty bytes). */
+export function defaultValue(s: ScalarType, rt: (name: string) => string): string {
   if (LONG.has(s)) return "0n";
   switch (s) {
     case "bool":
@@ -57,7 +58,7 @@ export function defaultValue(s: ScalarType): string {
     case "string":
       return '""';
     case "bytes":
-      return "new Uint8Array(0)";
+      return rt("EMPTY_BYTES");
     default:
       return "0";
   }
@@ -96,6 +97,7 @@ export function fromJsonFunction(s: ScalarType): string {
     case "fixed64":
       return "uint64FromJson";
     case "float":
+      return "float32FromJson";
     case "double":
       return "floatFromJson";
     case "bool":

@@ -32,12 +32,11 @@ function wrapper(scalar: ScalarType, typeName: string): WellKnownJson {
     write(w, { rt }) {
       const to = toJsonFunction(scalar);
       const value = to ? `${to === "String" ? to : rt(to)}(m.value)` : "m.value";
-      const float32 = scalar === "float" ? ", true" : "";
       w.writeLine("toJson(m) {");
       w.indent(() => w.writeLine(`return ${value};`));
       w.writeLine("},");
       w.writeLine("fromJson(json) {");
-      w.indent(() => w.writeLine(`return { value: ${rt(fromJsonFunction(scalar))}(json, "${typeName}"${float32}) };`));
+      w.indent(() => w.writeLine(`return { value: ${rt(fromJsonFunction(scalar))}(json, "${typeName}") };`));
       w.writeLine("},");
     },
   };

@@ -1,6 +1,7 @@
 // streampath/runtime/core: what every generated module and every runtime part imports.
 export { Code, StreampathError, codeName } from "./error.js";
 export { BinaryWriter, encodeWith } from "./writer.js";
+export { EMPTY_BYTES } from "./bytes.js";
 export { BinaryReader, MAX_DEPTH } from "./reader.js";
 export {
   type JsonObject,
@@ -17,17 +18,34 @@ export {
   enumToJson,
   expectArray,
   expectObject,
+  float32FromJson,
   floatFromJson,
   floatToJson,
   int32FromJson,
   int64FromJson,
+  int64KeyFromJson,
   jsonError,
   stringFromJson,
   uint32FromJson,
   uint64FromJson,
+  uint64KeyFromJson,
   unknownJsonField,
   type EnumObject,
+  type Where,
 } from "./json.js";
+export {
+  enumMapFromJson,
+  enumMapToJson,
+  enumsFromJson,
+  enumsToJson,
+  mapFromJson,
+  mapToJson,
+  messageMapFromJson,
+  messageMapToJson,
+  messagesFromJson,
+  messagesToJson,
+  scalarsFromJson,
+} from "./json-collections.js";
 export { MAP_ENTRY, type MessageCodec } from "./message.js";
 export {
   anyFromJson,

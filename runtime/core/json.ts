@@ -1,7 +1,7 @@
 /**
  * Proto3 JSON mapping of scalar values, shared by every generated
- * `toJson`/`fromJson`. Generated code passes the field's full name so that
- * an error says exactly which field held what.
+ * `toJson`/`fromJson`. Generated code passes the message type and the JSON
+ * key, so that an error names exactly which field held what.
  */
 import { Code, StreampathError } from "./error.js";
 
@@ -34,8 +34,13 @@ export function createRegistry(...types: MessageType<any>[]): TypeRegistry {
   return { find: (name) => byName.get(name) };
 }
 
-export function jsonError(where: string, message: string): StreampathError {
-  return new StreampathError(Code.InvalidArgument, `cannot read ${where} from JSON: ${message}`);
+/** Where a JSON value sits: a type name, or a message type and the field's JSON key. */
+export type Where = string | { readonly typeName: string };
+
+export function jsonError(where: Where, message: string, key?: string): StreampathError {
+  const type = typeof where === "string" ? where : where.typeName;
+  const place = key === undefined ? type : `${type} field ${JSON.stringify(key)}`;
+  return new StreampathError(Code.InvalidArgument, `cannot read ${place} from JSON: ${message}`);
 }
 
 function describe(json: unknown): string {
@@ -51,13 +56,13 @@ export function isJsonObject(json: unknown): json is { [key: string]: unknown } 
   return typeof json === "object" && json !== null && !Array.isArray(json);
 }
 
-export function expectObject(json: unknown, where: string): { [key: string]: unknown } {
-  if (!isJsonObject(json)) throw jsonError(where, `expected an object, got ${describe(json)}`);
+export function expectObject(json: unknown, where: Where, key?: string): { [key: string]: unknown } {
+  if (!isJsonObject(json)) throw jsonError(where, `expected an object, got ${describe(json)}`, key);
   return json;
 }
 
-export function expectArray(json: unknown, where: string): unknown[] {
-  if (!Array.isArray(json)) throw jsonError(where, `expected an array, got ${describe(json)}`);
+export function expectArray(json: unknown, where: Where, key?: string): unknown[] {
+  if (!Array.isArray(json)) throw jsonError(where, `expected an array, got ${describe(json)}`, key);
   return json;
 }
 
@@ -66,76 +71,93 @@ export function floatToJson(n: number): number | string {
   return Number.isNaN(n) ? "NaN" : n > 0 ? "Infinity" : "-Infinity";
 }
 
-export function floatFromJson(json: unknown, where: string, float32 = false): number {
+export function floatFromJson(json: unknown, where: Where, key?: string): number {
+  return numberFromJson(json, where, key, false);
+}
+
+export function float32FromJson(json: unknown, where: Where, key?: string): number {
+  return numberFromJson(json, where, key, true);
+}
+
+function numberFromJson(json: unknown, where: Where, key: string | undefined, float32: boolean): number {
   let n: number;
   if (typeof json === "number") n = json;
   else if (json === "NaN") return NaN;
   else if (json === "Infinity") return Infinity;
   else if (json === "-Infinity") return -Infinity;
   else if (typeof json === "string" && json.trim() !== "" && !Number.isNaN(Number(json))) n = Number(json);
-  else throw jsonError(where, `expected a number, got ${describe(json)}`);
+  else throw jsonError(where, `expected a number, got ${describe(json)}`, key);
   if (float32 && Number.isFinite(n) && Math.abs(n) > 3.4028234663852886e38) {
-    throw jsonError(where, `${n} is out of range for float`);
+    throw jsonError(where, `${n} is out of range for float`, key);
   }
   return float32 ? Math.fround(n) : n;
 }
 
-function integerFromJson(json: unknown, where: string): number {
+function integerFromJson(json: unknown, where: Where, key?: string): number {
   let n: number;
   if (typeof json === "number") n = json;
   else if (typeof json === "string" && /^-?\d+(\.0*)?([eE]\+?\d+)?$/.test(json)) n = Number(json);
-  else throw jsonError(where, `expected an integer, got ${describe(json)}`);
-  if (!Number.isInteger(n)) throw jsonError(where, `expected an integer, got ${describe(json)}`);
+  else throw jsonError(where, `expected an integer, got ${describe(json)}`, key);
+  if (!Number.isInteger(n)) throw jsonError(where, `expected an integer, got ${describe(json)}`, key);
   return n;
 }
 
-export function int32FromJson(json: unknown, where: string): number {
-  const n = integerFromJson(json, where);
-  if (n < -2147483648 || n > 2147483647) throw jsonError(where, `${n} is out of range for int32`);
+export function int32FromJson(json: unknown, where: Where, key?: string): number {
+  const n = integerFromJson(json, where, key);
+  if (n < -2147483648 || n > 2147483647) throw jsonError(where, `${n} is out of range for int32`, key);
   return n;
 }
 
-export function uint32FromJson(json: unknown, where: string): number {
-  const n = integerFromJson(json, where);
-  if (n < 0 || n > 4294967295) throw jsonError(where, `${n} is out of range for uint32`);
+export function uint32FromJson(json: unknown, where: Where, key?: string): number {
+  const n = integerFromJson(json, where, key);
+  if (n < 0 || n > 4294967295) throw jsonError(where, `${n} is out of range for uint32`, key);
   return n;
 }
 
-function bigintFromJson(json: unknown, where: string): bigint {
+function bigintFromJson(json: unknown, where: Where, key?: string): bigint {
   if (typeof json === "number") {
-    if (!Number.isSafeInteger(json)) throw jsonError(where, `expected an integer, got ${json}`);
+    if (!Number.isSafeInteger(json)) throw jsonError(where, `expected an integer, got ${json}`, key);
     return BigInt(json);
   }
   if (typeof json === "string" && /^-?\d+$/.test(json)) return BigInt(json);
-  throw jsonError(where, `expected an integer or a decimal string, got ${describe(json)}`);
+  throw jsonError(where, `expected an integer or a decimal string, got ${describe(json)}`, key);
 }
 
-export function int64FromJson(json: unknown, where: string): bigint {
-  const n = bigintFromJson(json, where);
-  if (n !== BigInt.asIntN(64, n)) throw jsonError(where, `${n} is out of range for int64`);
+export function int64FromJson(json: unknown, where: Where, key?: string): bigint {
+  const n = bigintFromJson(json, where, key);
+  if (n !== BigInt.asIntN(64, n)) throw jsonError(where, `${n} is out of range for int64`, key);
   return n;
 }
 
-export function uint64FromJson(json: unknown, where: string): bigint {
-  const n = bigintFromJson(json, where);
-  if (n !== BigInt.asUintN(64, n)) throw jsonError(where, `${n} is out of range for uint64`);
+export function uint64FromJson(json: unknown, where: Where, key?: string): bigint {
+  const n = bigintFromJson(json, where, key);
+  if (n !== BigInt.asUintN(64, n)) throw jsonError(where, `${n} is out of range for uint64`, key);
   return n;
 }
 
-export function boolFromJson(json: unknown, where: string): boolean {
+export function boolFromJson(json: unknown, where: Where, key?: string): boolean {
   if (typeof json === "boolean") return json;
-  throw jsonError(where, `expected true or false, got ${describe(json)}`);
+  throw jsonError(where, `expected true or false, got ${describe(json)}`, key);
 }
 
-export function stringFromJson(json: unknown, where: string): string {
+export function stringFromJson(json: unknown, where: Where, key?: string): string {
   if (typeof json === "string") return json;
-  throw jsonError(where, `expected a string, got ${describe(json)}`);
+  throw jsonError(where, `expected a string, got ${describe(json)}`, key);
 }
 
 /** A map key in JSON is always a string; this reads it back as its key type. */
-export function boolKeyFromJson(key: string, where: string): string {
-  if (key === "true" || key === "false") return key;
-  throw jsonError(where, `expected map key true or false, got ${describe(key)}`);
+export function boolKeyFromJson(json: unknown, where: Where, key?: string): string {
+  if (json === "true" || json === "false") return json;
+  throw jsonError(where, `expected map key true or false, got ${describe(json)}`, key);
+}
+
+/** 64-bit map keys are kept as decimal strings; this normalizes one. */
+export function int64KeyFromJson(json: unknown, where: Where, key?: string): string {
+  return String(int64FromJson(json, where, key));
+}
+
+export function uint64KeyFromJson(json: unknown, where: Where, key?: string): string {
+  return String(uint64FromJson(json, where, key));
 }
 
 const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -159,10 +181,10 @@ export function bytesToJson(bytes: Uint8Array): string {
   return out;
 }
 
-export function bytesFromJson(json: unknown, where: string): Uint8Array {
-  if (typeof json !== "string") throw jsonError(where, `expected a base64 string, got ${describe(json)}`);
+export function bytesFromJson(json: unknown, where: Where, key?: string): Uint8Array {
+  if (typeof json !== "string") throw jsonError(where, `expected a base64 string, got ${describe(json)}`, key);
   const s = json.replace(/=+$/, "");
-  if (s.length % 4 === 1) throw jsonError(where, "invalid base64 length");
+  if (s.length % 4 === 1) throw jsonError(where, "invalid base64 length", key);
   const out = new Uint8Array(Math.floor((s.length * 3) / 4));
   let bits = 0;
   let acc = 0;
@@ -170,7 +192,7 @@ export function bytesFromJson(json: unknown, where: string): Uint8Array {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     const v = c < 128 ? B64_INDEX[c] : -1;
-    if (v < 0) throw jsonError(where, `invalid base64 character ${JSON.stringify(s[i])} at ${i}`);
+    if (v < 0) throw jsonError(where, `invalid base64 character ${JSON.stringify(s[i])} at ${i}`, key);
     acc = (acc << 6) | v;
     bits += 6;
     if (bits >= 8) {
@@ -193,17 +215,17 @@ export function enumToJson(e: EnumObject, value: number): string | number {
   return typeof name === "string" ? name : value;
 }
 
-export function enumFromJson(e: EnumObject, json: unknown, where: string): number {
+export function enumFromJson(e: EnumObject, json: unknown, where: Where, key?: string): number {
   if (typeof json === "number" && Number.isInteger(json)) return json;
   if (typeof json === "string") {
     const n = Object.prototype.hasOwnProperty.call(e, json) ? e[json] : undefined;
     if (typeof n === "number") return n;
-    throw jsonError(where, `unknown enum value ${describe(json)}`);
+    throw jsonError(where, `unknown enum value ${describe(json)}`, key);
   }
-  throw jsonError(where, `expected an enum name or number, got ${describe(json)}`);
+  throw jsonError(where, `expected an enum name or number, got ${describe(json)}`, key);
 }
 
 /** A JSON key that is no field of the message: an error unless the options ignore it. */
-export function unknownJsonField(key: string, typeName: string, options: JsonOptions | undefined): void {
-  if (!options?.ignoreUnknownFields) throw jsonError(typeName, `unknown field ${JSON.stringify(key)}`);
+export function unknownJsonField(key: string, type: Where, options: JsonOptions | undefined): void {
+  if (!options?.ignoreUnknownFields) throw jsonError(type, `unknown field ${JSON.stringify(key)}`);
 }

@@ -1,5 +1,5 @@
 import { Code, StreampathError } from "./error.js";
-import { readUtf8 } from "./utf8.js";
+import { copyBytes, decodeUtf8 } from "./bytes.js";
 
 const TWO_32 = 4294967296;
 
@@ -11,6 +11,15 @@ export const enum WireType {
   StartGroup = 3,
   EndGroup = 4,
   Bit32 = 5,
+}
+
+// Floats are read by copying their bytes here: cheaper than a DataView per reader.
+// Typed arrays use the platform's byte order; protobuf's is little-endian.
+const scratchF64 = new Float64Array(1);
+const scratchF32 = new Float32Array(scratchF64.buffer, 0, 1);
+const scratchBytes = new Uint8Array(scratchF64.buffer);
+if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
+  throw new Error("streampath's codec needs a little-endian platform");
 }
 
 /** How deep messages may nest before decoding refuses (as protobuf C++ does). */
@@ -27,7 +36,6 @@ export class BinaryReader {
   pos: number;
   readonly len: number;
   private depth = 0;
-  private view: DataView | undefined;
 
   constructor(buf: Uint8Array) {
     this.buf = buf;
@@ -195,16 +203,16 @@ export class BinaryReader {
     return this.toInt64();
   }
 
-  private dataView(): DataView {
-    return (this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
-  }
-
   float(): number {
-    return this.dataView().getFloat32(this.need(4), true);
+    const pos = this.need(4);
+    for (let i = 0; i < 4; i++) scratchBytes[i] = this.buf[pos + i];
+    return scratchF32[0];
   }
 
   double(): number {
-    return this.dataView().getFloat64(this.need(8), true);
+    const pos = this.need(8);
+    for (let i = 0; i < 8; i++) scratchBytes[i] = this.buf[pos + i];
+    return scratchF64[0];
   }
 
   /** Reads a length prefix and checks the bytes are there; returns the end. */
@@ -216,14 +224,15 @@ export class BinaryReader {
 
   string(): string {
     const end = this.delimited();
-    const s = readUtf8(this.buf, this.pos, end);
+    const s = decodeUtf8(this.buf, this.pos, end);
     this.pos = end;
     return s;
   }
 
+  /** A copy, always a plain Uint8Array (a Node Buffer's slice would be a view). */
   bytes(): Uint8Array {
     const end = this.delimited();
-    const b = this.buf.slice(this.pos, end);
+    const b = copyBytes(this.buf, this.pos, end);
     this.pos = end;
     return b;
   }

@@ -1,11 +1,10 @@
 /**
- * UTF-8 for short strings. Most protobuf strings are short, and for them a
- * plain loop beats TextEncoder/TextDecoder, whose per-call cost dominates
- * below a few dozen bytes. Long strings go through the platform codecs.
+ * UTF-8 encoding. Most protobuf strings are short, and for them a plain loop
+ * beats TextEncoder, whose per-call cost dominates below a few dozen bytes.
+ * Long strings go through TextEncoder.encodeInto. (Decoding: bytes.ts.)
  */
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
 /** Up to this many UTF-16 units a string is encoded by `writeShortUtf8`. */
 export const SHORT_STRING = 42;
@@ -47,18 +46,4 @@ export function writeShortUtf8(buf: Uint8Array, pos: number, s: string): number 
 /** Encodes into `buf` at `pos`; returns the number of bytes written. */
 export function writeLongUtf8(buf: Uint8Array, pos: number, s: string): number {
   return encoder.encodeInto(s, buf.subarray(pos)).written;
-}
-
-/** Decodes `buf[start, end)`; ASCII runs of short strings skip TextDecoder. */
-export function readUtf8(buf: Uint8Array, start: number, end: number): string {
-  if (end - start <= 32) {
-    let s = "";
-    for (let i = start; i < end; i++) {
-      const c = buf[i];
-      if (c >= 0x80) return decoder.decode(buf.subarray(start, end));
-      s += String.fromCharCode(c);
-    }
-    return s;
-  }
-  return decoder.decode(buf.subarray(start, end));
 }

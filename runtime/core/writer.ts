@@ -1,3 +1,4 @@
+import { copyBytes } from "./bytes.js";
 import { SHORT_STRING, writeLongUtf8, writeShortUtf8 } from "./utf8.js";
 
 const TWO_32 = 4294967296;
@@ -39,7 +40,7 @@ export class BinaryWriter {
 
   /** The written bytes, copied out so this writer can be reused. */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    return copyBytes(this.buf, 0, this.pos);
   }
 
   reset(): void {

@@ -1,0 +1,31 @@
+/**
+ * Generates a fixture schema into `test/.gen/<name>/` (inside the package, so
+ * generated code resolves `streampath/runtime/core` to this checkout) and
+ * imports generated modules from there.
+ */
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { generate, type GenerateOptions } from "../../generator/generate.js";
+import { writeOutput } from "../../generator/output.js";
+import { formatDiagnostic } from "../../schema/diagnostics.js";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const FIXTURES = path.join(ROOT, "test/fixtures");
+
+/** Generates `options.files` into a fresh `test/.gen/<name>`; throws on schema errors. */
+export async function generateFixture(name: string, options: GenerateOptions): Promise<string> {
+  const out = path.join(ROOT, "test/.gen", name);
+  const result = await generate({ cwd: ROOT, ...options });
+  if (result.diagnostics.length > 0) {
+    throw new Error("fixture schema has errors:\n" + result.diagnostics.map(formatDiagnostic).join("\n"));
+  }
+  rmSync(out, { recursive: true, force: true });
+  writeOutput(out, result.files);
+  return out;
+}
+
+/** Imports a generated module (`.ts`, run through tsx like the tests). */
+export async function importGenerated<T = Record<string, any>>(dir: string, file: string): Promise<T> {
+  return (await import(pathToFileURL(path.join(dir, file)).href)) as T;
+}
