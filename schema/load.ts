@@ -218,24 +218,30 @@ function reportParseError(file: LoadedFile, message: string, report: Report): vo
     report(file.displayPath, at, "syntax", text);
     return;
   }
+  // protobufjs names the owner before it has its package, so find the
+  // duplicate in the position index instead: the earliest second occurrence.
   const duplicate = /^duplicate name '([^']+)' in \w+ \.?(.*)$/.exec(text);
   if (duplicate) {
-    const owner = duplicate[2] === "" || duplicate[2] === "Root" ? "" : duplicate[2];
-    const full = owner ? `${owner}.${duplicate[1]}` : duplicate[1];
-    const sites = positions.declarations.get(full) ?? positions.fields.get(full)?.map((f) => f.name) ?? [];
-    const fallback = positions.tokens.filter((t) => t.text === duplicate[1]).pop();
-    report(file.displayPath, sites[sites.length - 1] ?? fallback ?? { line: 1, column: 1 }, "duplicate-name", text);
+    const name = duplicate[1];
+    const sites = [...positions.declarations, ...[...positions.fields].map(([k, v]) => [k, v.map((f) => f.name)] as const)];
+    const repeated = sites.filter(([key, at]) => at.length > 1 && (key === name || key.endsWith("." + name))).map(([, at]) => at[1]);
+    // Across files only one site is in this file: the declaration itself.
+    const single = sites.filter(([key]) => key === name || key.endsWith("." + name)).map(([, at]) => at[0]);
+    const at = earliest(repeated) ?? earliest(single) ?? { line: 1, column: 1 };
+    report(file.displayPath, at, "duplicate-name", text);
     return;
   }
   const duplicateId = /^duplicate id (\d+) in \w+ \.?(.*)$/.exec(text);
   if (duplicateId) {
     const number = Number(duplicateId[1]);
-    let at: Position | undefined;
-    for (const [name, sites] of positions.fields) {
-      if (!name.startsWith(duplicateId[2] + ".")) continue;
-      for (const site of sites) if (site.number === number) at = site.name;
+    const byOwner = new Map<string, Position[]>();
+    for (const [key, sites] of positions.fields) {
+      const owner = key.slice(0, key.lastIndexOf("."));
+      for (const site of sites) if (site.number === number) byOwner.set(owner, [...(byOwner.get(owner) ?? []), site.name]);
     }
-    report(file.displayPath, at ?? { line: 1, column: 1 }, "duplicate-number", `field number ${number} is used twice in ${duplicateId[2]}`);
+    const clash = [...byOwner].filter(([, at]) => at.length > 1).sort(([, a], [, b]) => compare(a[1], b[1]))[0];
+    const owner = clash?.[0] ?? duplicateId[2];
+    report(file.displayPath, clash?.[1][1] ?? { line: 1, column: 1 }, "duplicate-number", `field number ${number} is used twice in ${owner}`);
     return;
   }
   report(file.displayPath, { line: 1, column: 1 }, "syntax", text);
@@ -250,4 +256,12 @@ function* allObjects(ns: protobuf.NamespaceBase): Generator<protobuf.ReflectionO
 
 function* allNames(ns: protobuf.NamespaceBase): Generator<string> {
   for (const obj of allObjects(ns)) yield obj.fullName;
+}
+
+function compare(a: Position, b: Position): number {
+  return a.line - b.line || a.column - b.column;
+}
+
+function earliest(list: Position[]): Position | undefined {
+  return [...list].sort(compare)[0];
 }

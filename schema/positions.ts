@@ -18,6 +18,7 @@ export interface Token extends Position {
 
 export interface OptionSite {
   name: string;
+  /** The option's name. */
   at: Position;
   /** The value's first token: a string, an identifier or a number. */
   value: Token | undefined;
@@ -75,8 +76,10 @@ export function tokenize(source: string): Token[] {
       while (i < source.length && source[i] !== c && source[i] !== "\n") i += source[i] === "\\" ? 2 : 1;
       i++;
       tokens.push({ text: source.slice(start, i), kind: "string", line, column: start - lineStart + 1 });
-    } else if (/[A-Za-z_]/.test(c)) {
+    } else if (/[A-Za-z_]/.test(c) || (c === "." && /[A-Za-z_]/.test(source[i + 1] ?? ""))) {
+      // A leading dot belongs to the name: `.pkg.Type` is fully qualified.
       const start = i;
+      i++;
       while (i < source.length && /[A-Za-z0-9_.]/.test(source[i])) i++;
       tokens.push({ text: source.slice(start, i), kind: "word", line, column: start - lineStart + 1 });
     } else if (/[0-9]/.test(c) || (c === "." && /[0-9]/.test(source[i + 1] ?? ""))) {
@@ -182,7 +185,7 @@ export function indexPositions(source: string): FilePositions {
         while (j < tokens.length && tokens[j].text !== "=" && tokens[j].text !== ";") name += tokens[j++].text;
         const value = tokens[j]?.text === "=" ? tokens[j + 1] : undefined;
         const owner = scope.kind === "oneof" ? scopes[scopes.length - 2]?.name ?? pkg : scope.name;
-        push(result.options, owner, { name, at: t, value });
+        push(result.options, owner, { name, at: tokens[i + 1] ?? t, value });
         skipStatement();
         continue;
       }
@@ -240,16 +243,14 @@ export function indexPositions(source: string): FilePositions {
       // [label] type name = number ...;   or   map<K, V> name = number ...;
       let j = i;
       if (["repeated", "optional", "required"].includes(tokens[j].text)) j++;
-      const type = tokens[j];
+      let type = tokens[j];
       if (type?.text === "map" && tokens[j + 1]?.text === "<") {
         while (j < tokens.length && tokens[j].text !== ">") j++;
-      } else if (type?.text === ".") {
-        j++; // a fully qualified ".pkg.Type" starts with a dot token
+        type = tokens[j - 1]; // the value type: what an unknown-type error is about
       }
       const name = tokens[j + 1];
       if (type && name?.kind === "word" && tokens[j + 2]?.text === "=") {
-        const owner = scope.kind === "extend" ? scope.name : scope.name;
-        push(result.fields, owner + "." + name.text, {
+        push(result.fields, scope.name + "." + name.text, {
           name,
           type,
           number: Number(tokens[j + 3]?.text),

@@ -44,9 +44,9 @@ export function checkRoles(
       const value = option.value ? unquote(option.value.text) : "";
       const where = option.value ?? option.at;
       if (option.name === "(streampath.role)") {
-        const role = ROLE_VALUES[value];
+        const role = option.value?.kind === "word" ? ROLE_VALUES[value] : undefined;
         if (!role) {
-          report(show, where, "invalid-role", `role "${value}" of service ${service.fullName} is none of HOST, READ, WRITE, VIEW`);
+          report(show, where, "invalid-role", `role ${option.value?.text ?? "(none)"} of service ${service.fullName} is none of HOST, READ, WRITE, VIEW (an enum value, unquoted)`);
         } else if (service.roleDeclared) {
           report(show, option.at, "invalid-role", `service ${service.fullName} declares its role twice`);
         } else {
@@ -54,7 +54,10 @@ export function checkRoles(
           service.roleDeclared = true;
         }
       } else if (option.name === "(streampath.depends_on)") {
-        service.dependencies.push({ service: value.replace(/^\./, ""), position: { file: show, ...where } });
+        service.dependencies.push({
+          service: value.replace(/^\./, ""),
+          position: { file: show, line: where.line, column: where.column },
+        });
       } else {
         report(show, option.at, "unknown-option", `unknown option ${option.name} on service ${service.fullName} (known: (streampath.role), (streampath.depends_on))`);
       }
@@ -74,6 +77,10 @@ export function checkRoles(
       if (!target) {
         report(dep.position.file, dep.position, "unknown-dependency", `service ${service.fullName} depends on unknown service "${dep.service}" (use its full name, package included)`);
         continue;
+      }
+      const imports = files.get(service.file)?.imports ?? [];
+      if (target.file !== service.file && !imports.includes(target.file)) {
+        report(dep.position.file, dep.position, "missing-import", `service ${dep.service} is declared in "${target.file}", which ${service.file} does not import`);
       }
       if (target === service) {
         report(dep.position.file, dep.position, "role-dependency", `service ${service.fullName} depends on itself`);

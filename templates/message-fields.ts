@@ -178,7 +178,9 @@ export function emitField(ctx: FieldContext, f: Field): FieldCode {
       } else if (oneof) {
         w.writeLine(`case ${number}: {`);
         w.indent(() => {
-          w.writeLine(`const prev = m.${oneof.jsonName}.case === "${f.jsonName}" ? ${access} : undefined;`);
+          // A message seen twice merges (proto semantics), if the oneof still holds it.
+          w.writeLine(`let prev: ${msgType} | undefined;`);
+          w.writeLine(`if (m.${oneof.jsonName}.case === "${f.jsonName}") prev = ${access};`);
           w.writeLine(`const value = ${msgType}.read(r, r.enter(), prev);`);
           w.writeLine(`m.${oneof.jsonName} = { case: "${f.jsonName}", value };`);
           w.writeLine("break;");
