@@ -20,19 +20,7 @@ import {
   installedVersion,
   loud,
 } from "./lib/report.js";
-
-/** The in-process API of our generator (generator/index.ts). */
-interface GenerateFunction {
-  (input: { files: string[]; includePaths: string[]; targets?: string[] }): {
-    files: { path: string; content: string }[];
-    diagnostics: {
-      file: string;
-      line: number;
-      column: number;
-      message: string;
-    }[];
-  };
-}
+import { generate, type GenerateResult } from "../generator/index.js";
 
 interface GeneratorResult {
   readonly label: string;
@@ -117,23 +105,12 @@ async function timeStreampathInProcess(
   files: string[],
 ): Promise<Outcome> {
   const label = "streampath generate() in-process";
-  let generate: GenerateFunction;
-  try {
-    // A computed specifier so tsc does not require generator/ to exist yet.
-    const specifier = "../generator/index.js";
-    generate = ((await import(specifier)) as { generate?: GenerateFunction })
-      .generate!;
-    if (typeof generate !== "function")
-      throw new Error("generator/index.ts does not export generate()");
-  } catch (error) {
-    return { label, skipped: errorMessage(error) };
-  }
   const runs: number[] = [];
-  let output: ReturnType<GenerateFunction> = { files: [], diagnostics: [] };
+  let output: GenerateResult = { files: [], diagnostics: [] };
   try {
     for (let i = 0; i < RUNS; i++) {
       const started = performance.now();
-      output = generate({ files, includePaths: [schemaDir] });
+      output = await generate({ files, includePaths: [schemaDir] });
       runs.push(performance.now() - started);
     }
   } catch (error) {

@@ -46,7 +46,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
  * through prettier, so the usual schema never pays for it.
  */
 async function formatLongLines(files: GeneratedFile[]): Promise<GeneratedFile[]> {
-  const long = files.filter((f) => f.content.split("\n").some((line) => line.length > 80));
+  // Comment lines (the header) are left alone by prettier whatever their length.
+  const long = files.filter((f) => f.content.split("\n").some((line) => line.length > 80 && !line.startsWith("//")));
   if (long.length === 0) return files;
   const prettier = await import("prettier");
   return Promise.all(
