@@ -192,6 +192,27 @@ test("fromJson: duplicates are rejected or the last wins (OneofFieldDuplicate, F
   t.deepEqual(Choice.fromJson({ cString: null, cInt64: "1" }).pick, { case: "cInt64", value: 1n });
 });
 
+test("fromJson: a float printed with 9 significant digits by other runtimes reads back (FLT_MAX)", (t) => {
+  // C++ and Java print FLT_MAX as 3.4028235e+38, a hair above the float's exact value; Java's parser allows for it.
+  for (const json of [3.4028235e38, "3.4028235e38", -3.4028235e38]) {
+    try {
+      t.is(Math.abs(C.Scalars.fromJson({ fFloat: json }).fFloat), 3.4028234663852886e38, String(json));
+    } catch (e) {
+      t.fail(`${json}: ${String(e)}`);
+    }
+  }
+  rejects(t, () => C.Scalars.fromJson({ fFloat: 3.5e38 }), /fFloat.*out of range for float/, "really too large");
+});
+
+test("fromJson: JSON nested deeper than the binary limit is a StreampathError, not a stack overflow", (t) => {
+  let json: Msg = {};
+  for (let i = 0; i < 20_000; i++) json = { children: [json] };
+  t.throws(() => C.Everything.fromJson(json), { instanceOf: StreampathError }, "20 000 nested children");
+  let inner: Msg = {};
+  for (let i = 0; i < 20_000; i++) inner = { child: inner };
+  t.throws(() => C.Nested.fromJson({ inner }), { instanceOf: StreampathError }, "20 000 nested Inner.child");
+});
+
 test("toJson output is JSON: no bigint, no undefined, no Uint8Array", (t) => {
   const r = new Rng(seedFor("json text"));
   for (let i = 0; i < 300; i++) {

@@ -85,7 +85,10 @@ test("a length prefix past the end fails fast, without allocating it", (t) => {
 test("a nested message whose length runs past the end of its parent", (t) => {
   // Everything.nested (6) claims 4 bytes, but its Inner (field 1) claims 10, reaching into the bytes after it.
   rejects(t, Everything, "3204 0a0a 0a08 6162636465666768", /past the end of its message/, "inner past nested");
-  // A packed run whose last element crosses the packed length into the next field.
+});
+
+test("a packed run whose last element crosses the run's length", (t) => {
+  // Each run's length is inside the buffer, but its last element reads on past it.
   rejects(t, Repeated, "1a01 8001", /past the end|packed/, "packed int32: varint crosses the packed length");
   rejects(t, Repeated, "0a01 000000000000f03f", /past the end|packed/, "packed double: 8 bytes in a 1-byte run");
   rejects(t, Repeated, "1202 0000803f", /past the end|packed/, "packed float: 4 bytes in a 2-byte run");

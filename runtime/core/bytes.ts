@@ -1,5 +1,5 @@
 /**
- * Byte allocation and UTF-8 decoding, picked once per platform. Allocating a
+ * Byte allocation and UTF-8 for longer strings, picked once per platform. Allocating a
  * fresh ArrayBuffer per message costs about a microsecond (it is a malloc
  * outside the JS heap) and dominates encoding small messages; on Node we
  * carve messages from Node's own Buffer pool instead, as Buffer.allocUnsafe
@@ -10,7 +10,10 @@
 interface NodeBufferClass {
   allocUnsafe(size: number): Uint8Array;
   poolSize: number;
-  prototype: { utf8Slice(this: Uint8Array, start: number, end: number): string };
+  prototype: {
+    utf8Slice(this: Uint8Array, start: number, end: number): string;
+    utf8Write(this: Uint8Array, s: string, offset: number, length: number): number;
+  };
 }
 
 const NodeBuffer = (globalThis as { Buffer?: NodeBufferClass }).Buffer;
@@ -29,12 +32,36 @@ export const copyBytes: (source: Uint8Array, start: number, end: number) => Uint
     : (source, start, end) => source.slice(start, end);
 
 const utf8Slice = NodeBuffer?.prototype.utf8Slice;
+const utf8Write = NodeBuffer?.prototype.utf8Write;
+const encoder = new TextEncoder();
 
-/** Decodes `buf[start, end)` as UTF-8, malformed sequences becoming U+FFFD. */
-export const decodeUtf8: (buf: Uint8Array, start: number, end: number) => string =
+/** Encodes `s` into `buf` at `pos` (room for 3 bytes a UTF-16 unit must exist); returns the bytes written. */
+export const encodeUtf8Into: (buf: Uint8Array, pos: number, s: string) => number =
+  typeof utf8Write === "function"
+    ? (buf, pos, s) => utf8Write.call(buf, s, pos, buf.length - pos)
+    : (buf, pos, s) => encoder.encodeInto(s, buf.subarray(pos)).written;
+
+const decodeLong: (buf: Uint8Array, start: number, end: number) => string =
   typeof utf8Slice === "function"
     ? (buf, start, end) => utf8Slice.call(buf, start, end)
     : (buf, start, end) => decoder.decode(buf.subarray(start, end));
+
+/**
+ * Decodes `buf[start, end)` as UTF-8, malformed sequences becoming U+FFFD.
+ * Below 8 bytes a loop over ASCII beats any call into native code.
+ */
+export function decodeUtf8(buf: Uint8Array, start: number, end: number): string {
+  if (end - start < 8) {
+    let s = "";
+    for (let i = start; i < end; i++) {
+      const c = buf[i];
+      if (c >= 0x80) return decodeLong(buf, start, end);
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return decodeLong(buf, start, end);
+}
 
 /** The default of a `bytes` field: one shared, empty (so unchangeable) array. */
 export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);

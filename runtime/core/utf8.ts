@@ -1,13 +1,11 @@
 /**
- * UTF-8 encoding. Most protobuf strings are short, and for them a plain loop
- * beats TextEncoder, whose per-call cost dominates below a few dozen bytes.
- * Long strings go through TextEncoder.encodeInto. (Decoding: bytes.ts.)
+ * UTF-8 encoding of short strings. Most protobuf strings are short, and for
+ * them a plain loop beats TextEncoder or Buffer, whose per-call cost
+ * dominates below a couple of dozen bytes. (Longer strings: bytes.ts.)
  */
 
-const encoder = new TextEncoder();
-
-/** Up to this many UTF-16 units a string is encoded by `writeShortUtf8`. */
-export const SHORT_STRING = 42;
+/** Below this many UTF-16 units a JS loop beats a call into native code. */
+export const SHORT_STRING = 16;
 
 /**
  * Writes `s` as UTF-8 at `pos` (room for 3 bytes a unit must exist) and
@@ -41,9 +39,4 @@ export function writeShortUtf8(buf: Uint8Array, pos: number, s: string): number 
     }
   }
   return pos;
-}
-
-/** Encodes into `buf` at `pos`; returns the number of bytes written. */
-export function writeLongUtf8(buf: Uint8Array, pos: number, s: string): number {
-  return encoder.encodeInto(s, buf.subarray(pos)).written;
 }

@@ -1,5 +1,5 @@
-import { copyBytes } from "./bytes.js";
-import { SHORT_STRING, writeLongUtf8, writeShortUtf8 } from "./utf8.js";
+import { copyBytes, encodeUtf8Into } from "./bytes.js";
+import { SHORT_STRING, writeShortUtf8 } from "./utf8.js";
 
 const TWO_32 = 4294967296;
 
@@ -158,20 +158,21 @@ export class BinaryWriter {
   }
 
   string(s: string): void {
-    if (s.length <= SHORT_STRING) {
+    const n = s.length;
+    if (n <= 42) {
       // At most 126 bytes: the length always fits one byte.
-      if (this.pos + 1 + s.length * 3 > this.buf.length) this.grow(1 + s.length * 3);
+      if (this.pos + 1 + n * 3 > this.buf.length) this.grow(1 + n * 3);
       const start = this.pos;
-      const end = writeShortUtf8(this.buf, start + 1, s);
+      const end = n < SHORT_STRING ? writeShortUtf8(this.buf, start + 1, s) : start + 1 + encodeUtf8Into(this.buf, start + 1, s);
       this.buf[start] = end - start - 1;
       this.pos = end;
       return;
     }
-    const max = s.length * 3;
+    const max = n * 3;
     const reserved = varintSize(max);
     this.ensure(reserved + max);
     const start = this.pos;
-    const written = writeLongUtf8(this.buf, start + reserved, s);
+    const written = encodeUtf8Into(this.buf, start + reserved, s);
     this.finishLength(start, reserved, written);
   }
 
