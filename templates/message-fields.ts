@@ -149,6 +149,7 @@ export function emitField(ctx: FieldContext, f: Field): FieldCode {
             w.indent(() => {
               w.writeLine("const e = r.packedEnd();");
               w.writeLine(`while (r.pos < e) m.${f.jsonName}.push(r.${codec.method}());`);
+              w.writeLine("r.packedDone(e);");
               w.writeLine("break;");
             });
             w.writeLine("}");
@@ -299,7 +300,7 @@ function readMap(w: CodeBlockWriter, ctx: FieldContext, f: Field): void {
     });
     w.newLine();
     w.writeLine("r.leave(e);");
-    w.writeLine(`m.${f.jsonName}[k] = ${isMessage ? `v ?? ${valueType}.create()` : "v"};`);
+    w.writeLine(`${ctx.rt("setEntry")}(m.${f.jsonName}, k, ${isMessage ? `v ?? ${valueType}.create()` : "v"});`);
     w.writeLine("break;");
   });
   w.writeLine("}");

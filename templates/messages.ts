@@ -169,13 +169,15 @@ function writeCodec(w: CodeBlockWriter, ctx: FieldContext): void {
       });
       w.write(",").newLine();
       // fromJson
-      w.write("fromJson(json, o) ").inlineBlock(() => {
+      w.write(fields.length === 0 ? "fromJson(json, o) " : "fromJson(json, options) ").inlineBlock(() => {
         if (fields.length === 0) {
           w.writeLine(`const j = ${rt("expectObject")}(json, ${self});`);
           w.writeLine(`for (const k of Object.keys(j)) ${rt("unknownJsonField")}(k, ${self}, o);`);
           w.writeLine(`return ${self}.create();`);
           return;
         }
+        // The context counts nesting, so deep JSON fails clearly, not by stack overflow.
+        w.writeLine(`const o = ${rt("enterJson")}(options, ${self});`);
         w.writeLine(`const j = ${rt("expectObject")}(json, ${self});`);
         w.writeLine(`const m = ${self}.create();`);
         w.write("for (const k of Object.keys(j)) ").inlineBlock(() => {
@@ -191,6 +193,7 @@ function writeCodec(w: CodeBlockWriter, ctx: FieldContext): void {
           w.newLine();
         });
         w.newLine();
+        w.writeLine(`${rt("leaveJson")}(o);`);
         w.writeLine("return m;");
       });
       w.write(",").newLine();

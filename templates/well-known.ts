@@ -11,13 +11,18 @@ export interface WellKnownJson {
   write(w: CodeBlockWriter, ctx: FieldContext): void;
 }
 
-/** toJson/fromJson that hand the whole message to a runtime pair of functions. */
-function delegate(toJson: string, fromJson: string, usesOptions = false): WellKnownJson {
+/**
+ * toJson/fromJson that hand the whole message to a runtime pair of functions;
+ * `nested` ones (Any, Struct, Value, ListValue) take the options, which carry
+ * the registry and count nesting.
+ */
+function delegate(toJson: string, fromJson: string, nested = false): WellKnownJson {
   return {
     write(w, { rt }) {
-      const o = usesOptions ? ", o" : "";
-      w.writeLine(`toJson(m${o}) {`);
-      w.indent(() => w.writeLine(`return ${rt(toJson)}(m${o});`));
+      const o = nested ? ", o" : "";
+      const toJsonOptions = toJson === "anyToJson" ? o : "";
+      w.writeLine(`toJson(m${toJsonOptions}) {`);
+      w.indent(() => w.writeLine(`return ${rt(toJson)}(m${toJsonOptions});`));
       w.writeLine("},");
       w.writeLine(`fromJson(json${o}) {`);
       w.indent(() => w.writeLine(`return ${rt(fromJson)}(json${o});`));
@@ -58,9 +63,9 @@ export const WELL_KNOWN_JSON: { readonly [fullName: string]: WellKnownJson | und
   "google.protobuf.Timestamp": delegate("timestampToJson", "timestampFromJson"),
   "google.protobuf.Duration": delegate("durationToJson", "durationFromJson"),
   "google.protobuf.FieldMask": delegate("fieldMaskToJson", "fieldMaskFromJson"),
-  "google.protobuf.Struct": delegate("structToJson", "structFromJson"),
-  "google.protobuf.Value": delegate("valueToJson", "valueFromJson"),
-  "google.protobuf.ListValue": delegate("listValueToJson", "listValueFromJson"),
+  "google.protobuf.Struct": delegate("structToJson", "structFromJson", true),
+  "google.protobuf.Value": delegate("valueToJson", "valueFromJson", true),
+  "google.protobuf.ListValue": delegate("listValueToJson", "listValueFromJson", true),
   "google.protobuf.Any": delegate("anyToJson", "anyFromJson", true),
   ...Object.fromEntries(WRAPPERS.map(([name, scalar]) => [`google.protobuf.${name}`, wrapper(scalar, `google.protobuf.${name}`)])),
 };

@@ -16,9 +16,11 @@ import {
   loadPbjs,
   same,
   show,
+  toPbjs,
 } from "./helpers/conformance-pbjs.js";
+import { wellKnown } from "./helpers/conformance-random-wkt.js";
 import * as random from "./helpers/random-message.js";
-import { type Msg, Rng, seedFor, seedInfo, toPbjs } from "./helpers/random-message.js";
+import { type Msg, Rng, seedFor, seedInfo } from "./helpers/random-message.js";
 
 const { C } = await generateConformance("conformance-binary");
 const root = loadPbjs();
@@ -62,14 +64,14 @@ function conformance(name: string, make: (r: Rng) => Msg, count: number) {
   });
 }
 
-conformance("Scalars", random.scalars, 3000);
-conformance("Optionals", random.optionals, 2000);
-conformance("Repeated", random.repeated, 1000);
-conformance("Maps", random.maps, 1500);
+conformance("Scalars", random.scalars, 4000);
+conformance("Optionals", random.optionals, 3000);
+conformance("Repeated", random.repeated, 1500);
+conformance("Maps", random.maps, 2000);
 conformance("Choice", random.choice, 3000);
 conformance("Nested", random.nested, 2000);
-conformance("WellKnown", random.wellKnown, 2000);
-conformance("Everything", (r) => random.everything(r), 600);
+conformance("WellKnown", wellKnown, 2000);
+conformance("Everything", (r) => random.everything(r), 1000);
 
 test("OddKeys (64-bit and bool map keys): random messages round-trip through our own codec", (t) => {
   const label = "binary OddKeys";

@@ -19,17 +19,24 @@ interface NodeBufferClass {
 const NodeBuffer = (globalThis as { Buffer?: NodeBufferClass }).Buffer;
 const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
+/** A fresh copy, never a view: `slice` of a Node Buffer would share its memory. */
+function freshCopy(source: Uint8Array, start: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - start);
+  out.set(source.subarray(start, end));
+  return out;
+}
+
 /** A copy of `source[start, end)` as a plain Uint8Array. */
 export const copyBytes: (source: Uint8Array, start: number, end: number) => Uint8Array =
   NodeBuffer && typeof NodeBuffer.allocUnsafe === "function"
     ? (source, start, end) => {
         const n = end - start;
-        if (n >= NodeBuffer.poolSize >>> 1) return source.slice(start, end);
+        if (n >= NodeBuffer.poolSize >>> 1) return freshCopy(source, start, end);
         const pooled = NodeBuffer.allocUnsafe(n);
         pooled.set(source.subarray(start, end));
         return new Uint8Array(pooled.buffer, pooled.byteOffset, n);
       }
-    : (source, start, end) => source.slice(start, end);
+    : freshCopy;
 
 const utf8Slice = NodeBuffer?.prototype.utf8Slice;
 const utf8Write = NodeBuffer?.prototype.utf8Write;

@@ -13,6 +13,7 @@ import {
   enumToJson,
   expectArray,
   expectObject,
+  setEntry,
 } from "./json.js";
 
 /** Reads one JSON value as a scalar: the runtime's `xFromJson` functions. */
@@ -47,7 +48,7 @@ export function messagesToJson<T>(type: JsonCodec<T>, values: T[], o: JsonOption
 /** A map with scalar values; `toJson` converts each value (identity when omitted). */
 export function mapToJson<V>(map: { [key: string]: V }, toJson?: (value: V) => JsonValue): JsonObject {
   const out: JsonObject = {};
-  for (const k of Object.keys(map)) out[k] = toJson ? toJson(map[k]) : (map[k] as JsonValue);
+  for (const k of Object.keys(map)) setEntry(out, k, toJson ? toJson(map[k]) : (map[k] as JsonValue));
   return out;
 }
 
@@ -73,7 +74,7 @@ export function mapFromJson<V>(
 ): { [key: string]: V } {
   const obj = expectObject(json, where, key);
   const out: { [key: string]: V } = {};
-  for (const k of Object.keys(obj)) out[readKey(k, where, key)] = readValue(obj[k], where, key);
+  for (const k of Object.keys(obj)) setEntry(out, readKey(k, where, key), readValue(obj[k], where, key));
   return out;
 }
 

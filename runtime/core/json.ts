@@ -51,6 +51,41 @@ function describe(json: unknown): string {
   return String(json);
 }
 
+/**
+ * Sets a map entry. A key "__proto__" assigned with `=` would replace the
+ * object's prototype instead of adding an entry, so that one is defined.
+ */
+export function setEntry<V>(map: { [key: string]: V }, key: string | number, value: V): void {
+  if (key === "__proto__") Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+  else map[key] = value;
+}
+
+/** How deep JSON objects and arrays may nest, as for binary messages. */
+export const MAX_JSON_DEPTH = 100;
+
+/** The options of one fromJson call, plus how deep it is: nested calls get this object. */
+class JsonContext implements JsonOptions {
+  readonly registry: TypeRegistry | undefined;
+  readonly ignoreUnknownFields: boolean | undefined;
+  depth = 0;
+  constructor(options: JsonOptions | undefined) {
+    this.registry = options?.registry;
+    this.ignoreUnknownFields = options?.ignoreUnknownFields;
+  }
+}
+
+/** Enters one level of a fromJson call; pair with `leaveJson` on the way out. */
+export function enterJson(options: JsonOptions | undefined, where: Where): JsonContext {
+  const context = options instanceof JsonContext ? options : new JsonContext(options);
+  if (++context.depth > MAX_JSON_DEPTH) throw jsonError(where, `nested deeper than ${MAX_JSON_DEPTH} levels`);
+  return context;
+}
+
+/** Leaves a level. A call that throws skips this, which is fine: its context dies with it. */
+export function leaveJson(context: JsonContext): void {
+  context.depth--;
+}
+
 /** Is `json` a plain JSON object (not null, not an array)? */
 export function isJsonObject(json: unknown): json is { [key: string]: unknown } {
   return typeof json === "object" && json !== null && !Array.isArray(json);
@@ -87,7 +122,8 @@ function numberFromJson(json: unknown, where: Where, key: string | undefined, fl
   else if (json === "-Infinity") return -Infinity;
   else if (typeof json === "string" && json.trim() !== "" && !Number.isNaN(Number(json))) n = Number(json);
   else throw jsonError(where, `expected a number, got ${describe(json)}`, key);
-  if (float32 && Number.isFinite(n) && Math.abs(n) > 3.4028234663852886e38) {
+  // Out of range is what rounds to infinity: 3.4028235e38, FLT_MAX as C++ prints it, is in.
+  if (float32 && Number.isFinite(n) && !Number.isFinite(Math.fround(n))) {
     throw jsonError(where, `${n} is out of range for float`, key);
   }
   return float32 ? Math.fround(n) : n;

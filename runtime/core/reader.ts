@@ -261,6 +261,11 @@ export class BinaryReader {
     return this.delimited();
   }
 
+  /** A packed run must end exactly where its length said, not inside its last element. */
+  packedDone(end: number): void {
+    if (this.pos !== end) this.fail(`packed field element ran past the end of its run (ends at ${end})`);
+  }
+
   /**
    * Skips a field the message does not declare. One it does declare, seen
    * here with an unexpected wire type, is an error, not an unknown field.

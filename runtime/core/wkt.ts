@@ -5,10 +5,13 @@
  * generated code.
  */
 import {
+  enterJson,
   expectArray,
   expectObject,
   isJsonObject,
+  leaveJson,
   jsonError,
+  setEntry,
   type JsonObject,
   type JsonOptions,
   type JsonValue,
@@ -44,11 +47,23 @@ const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1
 export function timestampFromJson(json: unknown): SecondsNanos {
   const m = typeof json === "string" ? TIMESTAMP.exec(json) : null;
   if (!m) throw jsonError("google.protobuf.Timestamp", `expected an RFC 3339 string, got ${JSON.stringify(json)}`);
-  const ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const date = new Date(0);
+  // setUTCFullYear, unlike Date.UTC, leaves years 0-99 alone.
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second);
+  const valid =
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60 &&
+    (!m[8] || (+m[9] < 24 && +m[10] < 60));
+  if (!valid) throw jsonError("google.protobuf.Timestamp", `${json} is not a valid date and time`);
   const offset = m[8] ? (m[8] === "-" ? -1 : 1) * (+m[9] * 60 + +m[10]) * 60 : 0;
-  const seconds = BigInt(Math.floor(ms / 1000) - offset);
-  // Date.UTC maps years 0-99 to 1900-1999; the regex's four digits make that impossible to want.
-  if (+m[1] < 100 || seconds < MIN_SECONDS || seconds > MAX_SECONDS) {
+  const seconds = BigInt(date.getTime() / 1000 - offset);
+  if (seconds < MIN_SECONDS || seconds > MAX_SECONDS) {
     throw jsonError("google.protobuf.Timestamp", `${json} is out of range`);
   }
   return { seconds, nanos: m[7] ? Number(m[7].padEnd(9, "0")) : 0 };
@@ -57,6 +72,9 @@ export function timestampFromJson(json: unknown): SecondsNanos {
 export function durationToJson(d: SecondsNanos): string {
   if (d.seconds < -315576000000n || d.seconds > 315576000000n || d.nanos < -999999999 || d.nanos > 999999999) {
     throw jsonError("google.protobuf.Duration", `seconds ${d.seconds} nanos ${d.nanos} is out of range`);
+  }
+  if ((d.seconds > 0n && d.nanos < 0) || (d.seconds < 0n && d.nanos > 0)) {
+    throw jsonError("google.protobuf.Duration", `seconds ${d.seconds} and nanos ${d.nanos} have different signs`);
   }
   const negative = d.seconds < 0n || d.nanos < 0;
   const seconds = d.seconds < 0n ? -d.seconds : d.seconds;
@@ -123,7 +141,7 @@ export function valueToJson(v: ProtoValue): JsonValue {
   }
 }
 
-export function valueFromJson(json: unknown): ProtoValue {
+export function valueFromJson(json: unknown, options?: JsonOptions): ProtoValue {
   if (json === null) return { kind: { case: "nullValue", value: 0 } };
   switch (typeof json) {
     case "number":
@@ -134,8 +152,8 @@ export function valueFromJson(json: unknown): ProtoValue {
       return { kind: { case: "boolValue", value: json } };
     case "object":
       return Array.isArray(json)
-        ? { kind: { case: "listValue", value: listValueFromJson(json) } }
-        : { kind: { case: "structValue", value: structFromJson(json) } };
+        ? { kind: { case: "listValue", value: listValueFromJson(json, options) } }
+        : { kind: { case: "structValue", value: structFromJson(json, options) } };
     default:
       throw jsonError("google.protobuf.Value", `${typeof json} is not JSON`);
   }
@@ -143,14 +161,16 @@ export function valueFromJson(json: unknown): ProtoValue {
 
 export function structToJson(s: ProtoStruct): JsonObject {
   const out: JsonObject = {};
-  for (const key of Object.keys(s.fields)) out[key] = valueToJson(s.fields[key]);
+  for (const key of Object.keys(s.fields)) setEntry(out, key, valueToJson(s.fields[key]));
   return out;
 }
 
-export function structFromJson(json: unknown): ProtoStruct {
+export function structFromJson(json: unknown, options?: JsonOptions): ProtoStruct {
+  const context = enterJson(options, "google.protobuf.Struct");
   const obj = expectObject(json, "google.protobuf.Struct");
   const fields: { [key: string]: ProtoValue } = {};
-  for (const key of Object.keys(obj)) fields[key] = valueFromJson(obj[key]);
+  for (const key of Object.keys(obj)) setEntry(fields, key, valueFromJson(obj[key], context));
+  leaveJson(context);
   return { fields };
 }
 
@@ -158,8 +178,11 @@ export function listValueToJson(l: ProtoListValue): JsonValue[] {
   return l.values.map(valueToJson);
 }
 
-export function listValueFromJson(json: unknown): ProtoListValue {
-  return { values: expectArray(json, "google.protobuf.ListValue").map(valueFromJson) };
+export function listValueFromJson(json: unknown, options?: JsonOptions): ProtoListValue {
+  const context = enterJson(options, "google.protobuf.ListValue");
+  const values = expectArray(json, "google.protobuf.ListValue").map((v) => valueFromJson(v, context));
+  leaveJson(context);
+  return { values };
 }
 
 // Types whose JSON is not an object sit under "value" inside an Any.
@@ -199,5 +222,8 @@ export function anyFromJson(json: unknown, options?: JsonOptions): { typeUrl: st
     const { "@type": _, ...rest } = json;
     inner = rest;
   }
-  return { typeUrl, value: type.encode(type.fromJson(inner, options)) };
+  const context = enterJson(options, "google.protobuf.Any");
+  const value = type.encode(type.fromJson(inner, context));
+  leaveJson(context);
+  return { typeUrl, value };
 }

@@ -9,6 +9,7 @@ import path from "node:path";
 import { inspect, isDeepStrictEqual } from "node:util";
 import protobuf from "protobufjs";
 import { FIXTURES, generateFixture, importGenerated } from "./generated.js";
+import type { Msg } from "./random-message.js";
 
 export const CONFORMANCE_DIR = path.join(FIXTURES, "conformance");
 export const CONFORMANCE_PROTO = path.join(CONFORMANCE_DIR, "conformance.proto");
@@ -73,4 +74,46 @@ export const same = (a: unknown, b: unknown): boolean => isDeepStrictEqual(a, b)
 export function show(value: unknown): string {
   const s = inspect(value, { depth: 8, maxArrayLength: 20, maxStringLength: 80, breakLength: 120 });
   return s.length > 6000 ? s.slice(0, 6000) + "…" : s;
+}
+
+function isDefault(v: unknown): boolean {
+  if (v instanceof Uint8Array) return v.length === 0;
+  return v === 0 || v === 0n || v === false || v === "";
+}
+
+/**
+ * Our message → protobufjs `fromObject` input, walking protobufjs' own
+ * reflection of the schema. 64-bit integers become decimal strings (a bigint
+ * would be encoded as 0). Implicit-presence fields at their default are left
+ * out, because protobufjs writes every field it is given; explicit presence
+ * (proto3 `optional`, messages, oneof members) is passed whenever set.
+ * Map keys stay strings, so bool and 64-bit keys are not supported here.
+ */
+export function toPbjs(type: protobuf.Type, m: Msg): Msg {
+  const out: Msg = {};
+  for (const f of type.fieldsArray) {
+    const key = protobuf.util.camelCase(f.name);
+    const oneof = f.partOf;
+    const synthetic = f.options?.proto3_optional === true;
+    if (oneof && !synthetic) {
+      const o = m[protobuf.util.camelCase(oneof.name)];
+      if (o.case === key) out[f.name] = convert(f, o.value);
+      continue;
+    }
+    const v = m[key];
+    if (f.map) {
+      const entries: Msg = {};
+      for (const k of Object.keys(v)) entries[k] = convert(f, v[k]);
+      out[f.name] = entries;
+    } else if (f.repeated) out[f.name] = v.map((e: unknown) => convert(f, e));
+    else if (synthetic || f.resolvedType instanceof protobuf.Type) {
+      if (v !== undefined) out[f.name] = convert(f, v);
+    } else if (!isDefault(v)) out[f.name] = convert(f, v);
+  }
+  return out;
+}
+
+function convert(f: protobuf.Field, v: any): unknown {
+  if (f.resolvedType instanceof protobuf.Type) return toPbjs(f.resolvedType, v);
+  return typeof v === "bigint" ? v.toString() : v;
 }

@@ -1,14 +1,13 @@
 /**
  * Seeded random messages of the conformance schema
  * (test/fixtures/conformance/conformance.proto), in the shape streampath's
- * generated code uses, plus a converter to protobufjs' `fromObject` input.
+ * generated code uses. Well-known types are in conformance-random-wkt.ts,
+ * the converter to protobufjs' `fromObject` input in conformance-pbjs.ts.
  *
  * Every run is deterministic: the base seed is 0x5eed1234 unless the
  * CONFORMANCE_SEED environment variable says otherwise, and each test derives
  * its own seed from it with `seedFor(label)`. Failures print the seed.
  */
-import protobuf from "protobufjs";
-
 // The generated shapes are plain objects; the tests compare them structurally.
 export type Msg = { [key: string]: any };
 
@@ -157,16 +156,16 @@ const NON_ASCII = ["é", "ß", "Ω", "ж", "\u0080", "\u07ff", "\u0800", "中", 
   "\u{10ffff}", "👩‍💻"];
 
 /** Implicit presence: the default (0, "", false, empty) 35% of the time. */
-function implicit<T>(r: Rng, zero: T, make: () => T): T {
+export function implicit<T>(r: Rng, zero: T, make: () => T): T {
   return r.chance(0.35) ? zero : make();
 }
 
-function list<T>(r: Rng, make: () => T, max = 60): T[] {
+export function list<T>(r: Rng, make: () => T, max = 60): T[] {
   const n = r.chance(0.7) ? r.below(5) : r.chance(0.85) ? 5 + r.below(16) : 20 + r.below(41);
   return Array.from({ length: Math.min(n, max) }, make);
 }
 
-function map<V>(r: Rng, key: () => string | number, value: () => V): { [key: string]: V } {
+export function map<V>(r: Rng, key: () => string | number, value: () => V): { [key: string]: V } {
   const out: { [key: string]: V } = {};
   for (let n = r.below(5); n > 0; n--) out[key()] = value();
   return out;
@@ -313,93 +312,4 @@ export function everything(r: Rng, depth = 2): Msg {
     nested: r.maybe(0.5, () => nested(r)),
     children: depth > 0 && r.chance(0.4) ? Array.from({ length: 1 + r.below(2) }, () => everything(r, depth - 1)) : [],
   };
-}
-
-// ---- well-known types (binary shape only) ----------------------------------
-
-function value(r: Rng, depth: number): Msg {
-  const kinds = [
-    () => ({ case: "nullValue", value: 0 }),
-    () => ({ case: "numberValue", value: gen.f64(r) }),
-    () => ({ case: "stringValue", value: gen.string(r, 50) }),
-    () => ({ case: "boolValue", value: gen.bool(r) }),
-    () => ({ case: "structValue", value: struct(r, depth - 1) }),
-    () => ({ case: "listValue", value: { values: list(r, () => value(r, depth - 1), 5) } }),
-  ];
-  if (r.chance(0.05)) return { kind: { case: undefined } };
-  return { kind: r.pick(depth > 0 ? kinds : kinds.slice(0, 4))() };
-}
-
-const struct = (r: Rng, depth: number): Msg => ({ fields: map(r, () => gen.string(r, 20), () => value(r, depth)) });
-const secondsNanos = (r: Rng): Msg => ({ seconds: implicit(r, 0n, () => gen.i64(r)), nanos: implicit(r, 0, () => gen.i32(r)) });
-const wrapper = <T>(r: Rng, zero: T, make: () => T) => r.maybe(0.5, () => ({ value: implicit(r, zero, make) }));
-
-export function wellKnown(r: Rng): Msg {
-  return {
-    wTimestamp: r.maybe(0.5, () => secondsNanos(r)),
-    wDuration: r.maybe(0.5, () => secondsNanos(r)),
-    wInt32: wrapper(r, 0, () => gen.i32(r)),
-    wInt64: wrapper(r, 0n, () => gen.i64(r)),
-    wString: wrapper(r, "", () => gen.string(r)),
-    wBool: wrapper(r, false, () => true),
-    wBytes: wrapper(r, new Uint8Array(0), () => gen.bytes(r)),
-    wDouble: wrapper(r, 0, () => gen.f64(r, true)),
-    wFloat: wrapper(r, 0, () => gen.f32(r, true)),
-    wUint32: wrapper(r, 0, () => gen.u32(r)),
-    wUint64: wrapper(r, 0n, () => gen.u64(r)),
-    wStruct: r.maybe(0.5, () => struct(r, 2)),
-    wValue: r.maybe(0.5, () => value(r, 2)),
-    wList: r.maybe(0.5, () => ({ values: list(r, () => value(r, 1), 6) })),
-    wEmpty: r.maybe(0.5, () => ({})),
-    wAny: r.maybe(0.5, () => ({
-      typeUrl: implicit(r, "", () => "type.googleapis.com/" + gen.string(r, 30)),
-      value: implicit(r, new Uint8Array(0), () => gen.bytes(r)),
-    })),
-    wMask: r.maybe(0.5, () => ({ paths: list(r, () => gen.string(r, 20), 5) })),
-    wTimestamps: list(r, () => secondsNanos(r), 5),
-  };
-}
-
-// ---- protobufjs input ------------------------------------------------------
-
-function isDefault(v: unknown): boolean {
-  if (v instanceof Uint8Array) return v.length === 0;
-  return v === 0 || v === 0n || v === false || v === "";
-}
-
-/**
- * Our message → protobufjs `fromObject` input, walking protobufjs' own
- * reflection of the schema. 64-bit integers become decimal strings (a bigint
- * would be encoded as 0). Implicit-presence fields at their default are left
- * out, because protobufjs writes every field it is given; explicit presence
- * (proto3 `optional`, messages, oneof members) is passed whenever set.
- * Map keys stay strings, so bool and 64-bit keys are not supported here.
- */
-export function toPbjs(type: protobuf.Type, m: Msg): Msg {
-  const out: Msg = {};
-  for (const f of type.fieldsArray) {
-    const key = protobuf.util.camelCase(f.name);
-    const oneof = f.partOf;
-    const synthetic = f.options?.proto3_optional === true;
-    if (oneof && !synthetic) {
-      const o = m[protobuf.util.camelCase(oneof.name)];
-      if (o.case === key) out[f.name] = convert(f, o.value);
-      continue;
-    }
-    const v = m[key];
-    if (f.map) {
-      const entries: Msg = {};
-      for (const k of Object.keys(v)) entries[k] = convert(f, v[k]);
-      out[f.name] = entries;
-    } else if (f.repeated) out[f.name] = v.map((e: unknown) => convert(f, e));
-    else if (synthetic || f.resolvedType instanceof protobuf.Type) {
-      if (v !== undefined) out[f.name] = convert(f, v);
-    } else if (!isDefault(v)) out[f.name] = convert(f, v);
-  }
-  return out;
-}
-
-function convert(f: protobuf.Field, v: any): unknown {
-  if (f.resolvedType instanceof protobuf.Type) return toPbjs(f.resolvedType, v);
-  return typeof v === "bigint" ? v.toString() : v;
 }

@@ -10,14 +10,17 @@ import {
   bytesFromJson,
   bytesToJson,
   encodeWith,
+  enterJson,
   enumFromJson,
   enumToJson,
   expectObject,
   floatFromJson,
   floatToJson,
+  leaveJson,
   messageMapFromJson,
   messageMapToJson,
   scalarsFromJson,
+  setEntry,
   stringFromJson,
   uint32FromJson,
   uint64FromJson,
@@ -111,7 +114,8 @@ export const Author: MessageCodec<Author> = {
     }
     return j;
   },
-  fromJson(json, o) {
+  fromJson(json, options) {
+    const o = enterJson(options, Author);
     const j = expectObject(json, Author);
     const m = Author.create();
     for (const k of Object.keys(j)) {
@@ -132,6 +136,7 @@ export const Author: MessageCodec<Author> = {
           unknownJsonField(k, Author, o);
       }
     }
+    leaveJson(o);
     return m;
   },
 };
@@ -350,7 +355,8 @@ export const Card: MessageCodec<Card> = {
     }
     return j;
   },
-  fromJson(json, o) {
+  fromJson(json, options) {
+    const o = enterJson(options, Card);
     const j = expectObject(json, Card);
     const m = Card.create();
     for (const k of Object.keys(j)) {
@@ -407,6 +413,7 @@ export const Card: MessageCodec<Card> = {
           unknownJsonField(k, Card, o);
       }
     }
+    leaveJson(o);
     return m;
   },
 };
@@ -553,7 +560,8 @@ export const Change: MessageCodec<Change> = {
     }
     return j;
   },
-  fromJson(json, o) {
+  fromJson(json, options) {
+    const o = enterJson(options, Change);
     const j = expectObject(json, Change);
     const m = Change.create();
     for (const k of Object.keys(j)) {
@@ -595,6 +603,7 @@ export const Change: MessageCodec<Change> = {
           unknownJsonField(k, Change, o);
       }
     }
+    leaveJson(o);
     return m;
   },
 };
@@ -663,7 +672,8 @@ export const CardEdit: MessageCodec<CardEdit> = {
     }
     return j;
   },
-  fromJson(json, o) {
+  fromJson(json, options) {
+    const o = enterJson(options, CardEdit);
     const j = expectObject(json, CardEdit);
     const m = CardEdit.create();
     for (const k of Object.keys(j)) {
@@ -680,6 +690,7 @@ export const CardEdit: MessageCodec<CardEdit> = {
           unknownJsonField(k, CardEdit, o);
       }
     }
+    leaveJson(o);
     return m;
   },
 };
@@ -756,7 +767,8 @@ export const CardMove: MessageCodec<CardMove> = {
     }
     return j;
   },
-  fromJson(json, o) {
+  fromJson(json, options) {
+    const o = enterJson(options, CardMove);
     const j = expectObject(json, CardMove);
     const m = CardMove.create();
     for (const k of Object.keys(j)) {
@@ -778,6 +790,7 @@ export const CardMove: MessageCodec<CardMove> = {
           unknownJsonField(k, CardMove, o);
       }
     }
+    leaveJson(o);
     return m;
   },
 };
@@ -845,7 +858,8 @@ export const Event: MessageCodec<Event> = {
     }
     return j;
   },
-  fromJson(json, o) {
+  fromJson(json, options) {
+    const o = enterJson(options, Event);
     const j = expectObject(json, Event);
     const m = Event.create();
     for (const k of Object.keys(j)) {
@@ -862,6 +876,7 @@ export const Event: MessageCodec<Event> = {
           unknownJsonField(k, Event, o);
       }
     }
+    leaveJson(o);
     return m;
   },
 };
@@ -952,7 +967,7 @@ export const Board: MessageCodec<Board> = {
             else r.skip(t, MAP_ENTRY);
           }
           r.leave(e);
-          m.cards[k] = v ?? Card.create();
+          setEntry(m.cards, k, v ?? Card.create());
           break;
         }
         case 32:
@@ -969,7 +984,7 @@ export const Board: MessageCodec<Board> = {
             else r.skip(t, MAP_ENTRY);
           }
           r.leave(e);
-          m.present[k] = v ?? Author.create();
+          setEntry(m.present, k, v ?? Author.create());
           break;
         }
         default:
@@ -998,7 +1013,8 @@ export const Board: MessageCodec<Board> = {
     }
     return j;
   },
-  fromJson(json, o) {
+  fromJson(json, options) {
+    const o = enterJson(options, Board);
     const j = expectObject(json, Board);
     const m = Board.create();
     for (const k of Object.keys(j)) {
@@ -1031,6 +1047,7 @@ export const Board: MessageCodec<Board> = {
           unknownJsonField(k, Board, o);
       }
     }
+    leaveJson(o);
     return m;
   },
 };
@@ -1083,7 +1100,8 @@ export const GetBoardRequest: MessageCodec<GetBoardRequest> = {
     }
     return j;
   },
-  fromJson(json, o) {
+  fromJson(json, options) {
+    const o = enterJson(options, GetBoardRequest);
     const j = expectObject(json, GetBoardRequest);
     const m = GetBoardRequest.create();
     for (const k of Object.keys(j)) {
@@ -1098,6 +1116,7 @@ export const GetBoardRequest: MessageCodec<GetBoardRequest> = {
           unknownJsonField(k, GetBoardRequest, o);
       }
     }
+    leaveJson(o);
     return m;
   },
 };
@@ -1162,7 +1181,8 @@ export const WatchRequest: MessageCodec<WatchRequest> = {
     }
     return j;
   },
-  fromJson(json, o) {
+  fromJson(json, options) {
+    const o = enterJson(options, WatchRequest);
     const j = expectObject(json, WatchRequest);
     const m = WatchRequest.create();
     for (const k of Object.keys(j)) {
@@ -1181,6 +1201,7 @@ export const WatchRequest: MessageCodec<WatchRequest> = {
           unknownJsonField(k, WatchRequest, o);
       }
     }
+    leaveJson(o);
     return m;
   },
 };
@@ -1276,7 +1297,8 @@ export const WatchUpdate: MessageCodec<WatchUpdate> = {
     }
     return j;
   },
-  fromJson(json, o) {
+  fromJson(json, options) {
+    const o = enterJson(options, WatchUpdate);
     const j = expectObject(json, WatchUpdate);
     const m = WatchUpdate.create();
     for (const k of Object.keys(j)) {
@@ -1302,6 +1324,7 @@ export const WatchUpdate: MessageCodec<WatchUpdate> = {
           unknownJsonField(k, WatchUpdate, o);
       }
     }
+    leaveJson(o);
     return m;
   },
 };
@@ -1380,7 +1403,8 @@ export const ChangeAck: MessageCodec<ChangeAck> = {
     }
     return j;
   },
-  fromJson(json, o) {
+  fromJson(json, options) {
+    const o = enterJson(options, ChangeAck);
     const j = expectObject(json, ChangeAck);
     const m = ChangeAck.create();
     for (const k of Object.keys(j)) {
@@ -1402,6 +1426,7 @@ export const ChangeAck: MessageCodec<ChangeAck> = {
           unknownJsonField(k, ChangeAck, o);
       }
     }
+    leaveJson(o);
     return m;
   },
 };
@@ -1478,7 +1503,8 @@ export const ImportSummary: MessageCodec<ImportSummary> = {
     }
     return j;
   },
-  fromJson(json, o) {
+  fromJson(json, options) {
+    const o = enterJson(options, ImportSummary);
     const j = expectObject(json, ImportSummary);
     const m = ImportSummary.create();
     for (const k of Object.keys(j)) {
@@ -1498,6 +1524,7 @@ export const ImportSummary: MessageCodec<ImportSummary> = {
           unknownJsonField(k, ImportSummary, o);
       }
     }
+    leaveJson(o);
     return m;
   },
 };
@@ -1588,7 +1615,8 @@ export const PresenceUpdate: MessageCodec<PresenceUpdate> = {
     }
     return j;
   },
-  fromJson(json, o) {
+  fromJson(json, options) {
+    const o = enterJson(options, PresenceUpdate);
     const j = expectObject(json, PresenceUpdate);
     const m = PresenceUpdate.create();
     for (const k of Object.keys(j)) {
@@ -1613,6 +1641,7 @@ export const PresenceUpdate: MessageCodec<PresenceUpdate> = {
           unknownJsonField(k, PresenceUpdate, o);
       }
     }
+    leaveJson(o);
     return m;
   },
 };

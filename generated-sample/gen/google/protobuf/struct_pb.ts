@@ -7,6 +7,7 @@ import {
   encodeWith,
   listValueFromJson,
   listValueToJson,
+  setEntry,
   structFromJson,
   structToJson,
   valueFromJson,
@@ -66,7 +67,7 @@ export const Struct: MessageCodec<Struct> = {
             else r.skip(t, MAP_ENTRY);
           }
           r.leave(e);
-          m.fields[k] = v ?? Value.create();
+          setEntry(m.fields, k, v ?? Value.create());
           break;
         }
         default:
@@ -79,8 +80,8 @@ export const Struct: MessageCodec<Struct> = {
   toJson(m) {
     return structToJson(m);
   },
-  fromJson(json) {
-    return structFromJson(json);
+  fromJson(json, o) {
+    return structFromJson(json, o);
   },
 };
 
@@ -182,8 +183,8 @@ export const Value: MessageCodec<Value> = {
   toJson(m) {
     return valueToJson(m);
   },
-  fromJson(json) {
-    return valueFromJson(json);
+  fromJson(json, o) {
+    return valueFromJson(json, o);
   },
 };
 
@@ -233,7 +234,7 @@ export const ListValue: MessageCodec<ListValue> = {
   toJson(m) {
     return listValueToJson(m);
   },
-  fromJson(json) {
-    return listValueFromJson(json);
+  fromJson(json, o) {
+    return listValueFromJson(json, o);
   },
 };
