@@ -166,7 +166,6 @@ export function buildModel(root: protobuf.Root, files: Map<string, LoadedFile>, 
       fields,
       oneofs,
       nested: [],
-      mapEntry: false,
       position: at(file, declared(file, fullName)),
       comment: type.comment ?? undefined,
     };

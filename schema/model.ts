@@ -90,8 +90,6 @@ export interface Message {
   oneofs: Oneof[];
   /** Nested messages and enums are listed at file level too, by full name here. */
   nested: string[];
-  /** Synthesized map entry types are not emitted. */
-  mapEntry: boolean;
   position: SourcePosition;
   comment?: string;
 }

@@ -18,39 +18,46 @@ export function importSpecifier(fromFile: string, toFile: string): string {
 }
 
 /**
- * Globals generated code refers to, which a generated export must not shadow.
- * (Imported names never clash: ImportSet aliases them.)
+ * Names a generated export must not take: globals the generated code refers
+ * to, and the locals and parameters of its codec methods. (Imported names
+ * never clash: ImportSet aliases them.)
  */
 const RESERVED = new Set([
-  "Array",
-  "BigInt",
-  "Boolean",
-  "Error",
-  "JSON",
-  "Map",
-  "Math",
-  "Number",
-  "Object",
-  "Partial",
-  "Promise",
-  "Record",
-  "Set",
-  "String",
-  "Symbol",
-  "Uint8Array",
-  "AsyncIterable",
-  "undefined",
-  "globalThis",
+  ...["Array", "BigInt", "Boolean", "Error", "JSON", "Map", "Math", "Number", "Object", "Partial"],
+  ...["Promise", "Record", "Set", "String", "Symbol", "Uint8Array", "AsyncIterable", "undefined", "globalThis"],
+  ...["m", "w", "r", "j", "o", "k", "v", "e", "t", "tag", "end", "into", "init", "start", "value", "prev"],
+  ...["json", "options", "bytes", "key", "obj"],
 ]);
 
-/** Local TypeScript name of a message or enum: nested names joined by `_` (`Order_Item`). */
+const localNames = new WeakMap<SchemaModel, Map<string, string>>();
+
+/**
+ * Local TypeScript name of a message or enum: nested names joined by `_`
+ * (`Order_Item`). Where that collides within a file (`Order.Item` beside a
+ * top-level `Order_Item`), the later declaration gets a `$` and a number.
+ */
 export function localName(model: SchemaModel, fullName: string): string {
-  const decl = model.messages.get(fullName) ?? model.enums.get(fullName);
-  const file = decl ? model.files.find((f) => f.name === decl.file) : undefined;
-  const pkg = file?.package ?? "";
-  const inPackage = pkg && fullName.startsWith(pkg + ".") ? fullName.slice(pkg.length + 1) : fullName;
-  const name = inPackage.split(".").join("_");
-  return RESERVED.has(name) ? name + "$" : name;
+  let names = localNames.get(model);
+  if (!names) localNames.set(model, (names = assignLocalNames(model)));
+  const name = names.get(fullName);
+  if (name === undefined) throw new Error(`internal: ${fullName} is not in the model`);
+  return name;
+}
+
+function assignLocalNames(model: SchemaModel): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const file of model.files) {
+    const taken = new Set<string>();
+    for (const fullName of [...file.enums, ...file.messages]) {
+      const inPackage = file.package && fullName.startsWith(file.package + ".") ? fullName.slice(file.package.length + 1) : fullName;
+      let name = inPackage.split(".").join("_");
+      if (RESERVED.has(name)) name += "$";
+      for (let i = 2; taken.has(name); i++) name = `${inPackage.split(".").join("_")}$${i}`;
+      taken.add(name);
+      names.set(fullName, name);
+    }
+  }
+  return names;
 }
 
 /** The file (import path) that declares a message or enum. */
@@ -69,7 +76,7 @@ export class ImportSet {
   private readonly taken: Set<string>;
 
   constructor(localNames: Iterable<string>) {
-    this.taken = new Set(localNames);
+    this.taken = new Set([...RESERVED, ...localNames]);
   }
 
   /** Imports `name` from `specifier`; returns the identifier to use. */
