@@ -22,16 +22,20 @@ const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 /** A fresh copy, never a view: `slice` of a Node Buffer would share its memory. */
 function freshCopy(source: Uint8Array, start: number, end: number): Uint8Array {
   const out = new Uint8Array(end - start);
-  out.set(source.subarray(start, end));
+  if (end - start <= 16) for (let i = start; i < end; i++) out[i - start] = source[i];
+  else out.set(source.subarray(start, end));
   return out;
 }
+
+/** V8 allocates typed arrays up to this size on its own heap, which is cheap. */
+const ON_HEAP = 64;
 
 /** A copy of `source[start, end)` as a plain Uint8Array. */
 export const copyBytes: (source: Uint8Array, start: number, end: number) => Uint8Array =
   NodeBuffer && typeof NodeBuffer.allocUnsafe === "function"
     ? (source, start, end) => {
         const n = end - start;
-        if (n >= NodeBuffer.poolSize >>> 1) return freshCopy(source, start, end);
+        if (n <= ON_HEAP || n >= NodeBuffer.poolSize >>> 1) return freshCopy(source, start, end);
         const pooled = NodeBuffer.allocUnsafe(n);
         pooled.set(source.subarray(start, end));
         return new Uint8Array(pooled.buffer, pooled.byteOffset, n);

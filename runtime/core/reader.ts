@@ -13,15 +13,6 @@ export const enum WireType {
   Bit32 = 5,
 }
 
-// Floats are read by copying their bytes here: cheaper than a DataView per reader.
-// Typed arrays use the platform's byte order; protobuf's is little-endian.
-const scratchF64 = new Float64Array(1);
-const scratchF32 = new Float32Array(scratchF64.buffer, 0, 1);
-const scratchBytes = new Uint8Array(scratchF64.buffer);
-if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
-  throw new Error("streampath's codec needs a little-endian platform");
-}
-
 /** How deep messages may nest before decoding refuses (as protobuf C++ does). */
 export const MAX_DEPTH = 100;
 
@@ -203,16 +194,19 @@ export class BinaryReader {
     return this.toInt64();
   }
 
+  // One DataView per reader, made on the first float: cheaper than copying bytes out.
+  private view: DataView | undefined;
+
+  private dataView(): DataView {
+    return (this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
+  }
+
   float(): number {
-    const pos = this.need(4);
-    for (let i = 0; i < 4; i++) scratchBytes[i] = this.buf[pos + i];
-    return scratchF32[0];
+    return this.dataView().getFloat32(this.need(4), true);
   }
 
   double(): number {
-    const pos = this.need(8);
-    for (let i = 0; i < 8; i++) scratchBytes[i] = this.buf[pos + i];
-    return scratchF64[0];
+    return this.dataView().getFloat64(this.need(8), true);
   }
 
   /** Reads a length prefix and checks the bytes are there; returns the end. */
@@ -223,6 +217,13 @@ export class BinaryReader {
   }
 
   string(): string {
+    const pos = this.pos;
+    const n = pos < this.len ? this.buf[pos] : 0x80;
+    // Most strings are shorter than 128 bytes: a one-byte length.
+    if (n < 0x80 && n < this.len - pos) {
+      this.pos = pos + 1 + n;
+      return decodeUtf8(this.buf, pos + 1, pos + 1 + n);
+    }
     const end = this.delimited();
     const s = decodeUtf8(this.buf, this.pos, end);
     this.pos = end;
