@@ -5,11 +5,12 @@
 import { loadSchema, type LoadOptions } from "../schema/load.js";
 import type { Diagnostic } from "../schema/diagnostics.js";
 import type { ProtoFile, SchemaModel } from "../schema/model.js";
+import { emitHostFile } from "../templates/host.js";
 import { emitMessagesFile } from "../templates/messages.js";
 import { printModule, type EmittedModule } from "../templates/module.js";
 import { VERSION } from "./version.js";
 
-export const TARGETS = ["messages"] as const;
+export const TARGETS = ["messages", "host"] as const;
 export type Target = (typeof TARGETS)[number];
 
 export interface GenerateOptions extends LoadOptions {
@@ -31,6 +32,7 @@ export interface GenerateResult {
 
 const EMITTERS: Record<Target, (model: SchemaModel, file: ProtoFile) => EmittedModule | undefined> = {
   messages: (model, file) => (file.messages.length || file.enums.length ? emitMessagesFile(model, file) : undefined),
+  host: emitHostFile,
 };
 
 /** Loads the schema and generates prettier-clean code for it. */
@@ -46,8 +48,9 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
  * through prettier, so the usual schema never pays for it.
  */
 async function formatLongLines(files: GeneratedFile[]): Promise<GeneratedFile[]> {
-  // Comment lines (the header) are left alone by prettier whatever their length.
-  const long = files.filter((f) => f.content.split("\n").some((line) => line.length > 80 && !line.startsWith("//")));
+  // Comment lines (the header, doc comments) are left alone by prettier whatever their length.
+  const isComment = (line: string) => /^\s*(\/\/|\/\*|\*)/.test(line);
+  const long = files.filter((f) => f.content.split("\n").some((line) => line.length > 80 && !isComment(line)));
   if (long.length === 0) return files;
   const prettier = await import("prettier");
   return Promise.all(

@@ -9,6 +9,7 @@ import { FIXTURES, ROOT } from "./helpers/generated.js";
 
 const schemas: [string, string[], string[]][] = [
   ["sample", ["generated-sample/schema/board/v1/hosts.proto", "generated-sample/schema/board/v1/views.proto"], ["generated-sample/schema"]],
+  ["names", [path.join(FIXTURES, "names/names.proto")], []],
   ["conformance", [path.join(FIXTURES, "conformance/conformance.proto")], []],
 ];
 

@@ -1,0 +1,131 @@
+/**
+ * The Connect protocol (binary): unary calls as one `application/proto`
+ * body with errors as JSON and HTTP statuses; streaming calls as
+ * `application/connect+proto` envelopes ending with an end-stream envelope
+ * that carries the error and trailers as JSON.
+ */
+import type { ServerHttp2Stream } from "node:http2";
+import { encodeEnvelope, EnvelopeFlag } from "../core/envelope.js";
+import { parseConnectTimeout } from "../core/deadline.js";
+import { Code, StreampathError, codeName } from "../core/error.js";
+import type { CallSetup } from "./dispatch.js";
+import { invoke, readRequests, writeEnvelopes } from "./call.js";
+import { abortable } from "./grpc.js";
+
+export const CONNECT_UNARY = /^application\/proto(?:;.*)?$/i;
+export const CONNECT_STREAM = /^application\/connect\+proto(?:;.*)?$/i;
+
+/** Connect's HTTP status for each code (for unary errors). */
+const HTTP_STATUS: Record<Code, number> = {
+  [Code.Ok]: 200,
+  [Code.Canceled]: 499,
+  [Code.Unknown]: 500,
+  [Code.InvalidArgument]: 400,
+  [Code.DeadlineExceeded]: 504,
+  [Code.NotFound]: 404,
+  [Code.AlreadyExists]: 409,
+  [Code.PermissionDenied]: 403,
+  [Code.ResourceExhausted]: 429,
+  [Code.FailedPrecondition]: 400,
+  [Code.Aborted]: 409,
+  [Code.OutOfRange]: 400,
+  [Code.Unimplemented]: 501,
+  [Code.Internal]: 500,
+  [Code.Unavailable]: 503,
+  [Code.DataLoss]: 500,
+  [Code.Unauthenticated]: 401,
+};
+
+export function connectTimeout(header: string | string[] | undefined): number | undefined {
+  return typeof header === "string" ? parseConnectTimeout(header) : undefined;
+}
+
+function errorJson(error: StreampathError): { code: string; message: string } {
+  return { code: codeName(error.code), message: error.message };
+}
+
+/** Answers a unary-style failure: HTTP status and a JSON error body. */
+export function respondConnectError(stream: ServerHttp2Stream, error: StreampathError, headers: Record<string, string> = {}): void {
+  if (stream.destroyed || stream.headersSent) return;
+  stream.respond({ ":status": HTTP_STATUS[error.code] ?? 500, "content-type": "application/json", ...headers });
+  stream.end(JSON.stringify(errorJson(error)));
+}
+
+/** Serves one Connect call, unary or streaming; resolves when it has ended. */
+export async function serveConnect(stream: ServerHttp2Stream, call: CallSetup, streaming: boolean): Promise<void> {
+  const { method, handler, context, limits } = call;
+  if (!streaming && method.kind !== "unary") {
+    respondConnectError(stream, new StreampathError(Code.Unimplemented, `${method.path} is a streaming method: use application/connect+proto`));
+    return;
+  }
+  if (!streaming) return serveUnary(stream, call);
+  let started = false;
+  const start = () => {
+    started = true;
+    stream.respond({ ":status": 200, "content-type": "application/connect+proto", ...context.responseHeaders });
+  };
+  let error: StreampathError | undefined;
+  try {
+    const requests = readRequests(stream, method.input, limits.maxMessageBytes, context.signal);
+    await writeEnvelopes(stream, abortable(invoke(method, handler, requests, context), context.signal), method.output, start);
+  } catch (caught) {
+    error = context.signal.aborted ? StreampathError.from(context.signal.reason) : StreampathError.from(caught);
+  }
+  if (stream.destroyed) return;
+  if (!started) start();
+  const metadata = Object.fromEntries(Object.entries(context.responseTrailers).map(([k, v]) => [k, [v]]));
+  const end = JSON.stringify({ ...(error ? { error: errorJson(error) } : {}), metadata });
+  stream.end(encodeEnvelope(EnvelopeFlag.EndStream, new TextEncoder().encode(end)));
+}
+
+async function serveUnary(stream: ServerHttp2Stream, call: CallSetup): Promise<void> {
+  const { method, handler, context, limits } = call;
+  const trailerHeaders = () =>
+    Object.fromEntries(Object.entries(context.responseTrailers).map(([k, v]) => [`trailer-${k}`, v]));
+  try {
+    const body = await readBody(stream, limits.maxMessageBytes, Number(context.requestHeaders["content-length"] ?? 0));
+    let request: unknown;
+    try {
+      request = method.input.decode(body);
+    } catch (error) {
+      throw new StreampathError(Code.InvalidArgument, `cannot decode ${method.input.typeName}: ${(error as Error).message}`);
+    }
+    const responses = abortable(invoke(method, handler, one(request), context), context.signal);
+    let response: unknown;
+    for await (const r of responses) response = r;
+    const bytes = method.output.encode(response);
+    if (stream.destroyed) return;
+    stream.respond({ ":status": 200, "content-type": "application/proto", ...context.responseHeaders, ...trailerHeaders() });
+    stream.end(bytes);
+  } catch (caught) {
+    const error = context.signal.aborted ? StreampathError.from(context.signal.reason) : StreampathError.from(caught);
+    respondConnectError(stream, error, { ...context.responseHeaders, ...trailerHeaders() });
+  }
+}
+
+async function* one<T>(value: T): AsyncGenerator<T> {
+  yield value;
+}
+
+/** The whole request body, refusing one larger than the limit as soon as it is. */
+async function readBody(stream: ServerHttp2Stream, limit: number, contentLength: number): Promise<Uint8Array> {
+  if (contentLength > limit) {
+    throw new StreampathError(Code.ResourceExhausted, `message of ${contentLength} bytes exceeds the limit of ${limit} bytes`);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Uint8Array>) {
+    size += chunk.length;
+    if (size > limit) {
+      throw new StreampathError(Code.ResourceExhausted, `message of more than ${limit} bytes exceeds the limit of ${limit} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    body.set(c, offset);
+    offset += c.length;
+  }
+  return body;
+}

@@ -1,0 +1,106 @@
+/**
+ * Routes one HTTP/2 stream to a method and a protocol: finds the method by
+ * path, checks the content type, authenticates once, sets up the call's
+ * deadline and cancellation, and hands it to the gRPC or Connect handler.
+ */
+import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import { deadlineSignal } from "../core/deadline.js";
+import { Code, StreampathError } from "../core/error.js";
+import { CONNECT_STREAM, CONNECT_UNARY, connectTimeout, respondConnectError, serveConnect } from "./connect.js";
+import { GRPC_CONTENT_TYPE, finishGrpc, grpcTimeout, serveGrpc } from "./grpc.js";
+import type { HandlerContext, MethodDescriptor, ServiceRegistration } from "./service.js";
+
+export interface HostLimits {
+  /** Largest request message, in bytes; a larger one fails with RESOURCE_EXHAUSTED before it is read. */
+  maxMessageBytes: number;
+}
+
+export type Authenticate<P> = (headers: IncomingHttpHeaders) => P | Promise<P>;
+
+export interface CallSetup {
+  method: MethodDescriptor;
+  handler: (...args: any[]) => unknown;
+  context: HandlerContext;
+  limits: HostLimits;
+}
+
+export interface Route {
+  method: MethodDescriptor;
+  handler: (...args: any[]) => unknown;
+}
+
+export function buildRoutes(services: ServiceRegistration[]): Map<string, Route> {
+  const routes = new Map<string, Route>();
+  for (const { service, implementation } of services) {
+    for (const [name, method] of Object.entries(service.methods)) {
+      if (routes.has(method.path)) throw new TypeError(`${method.path} is registered twice`);
+      routes.set(method.path, { method, handler: implementation[name].bind(implementation) });
+    }
+  }
+  return routes;
+}
+
+type Protocol = "grpc" | "connect-unary" | "connect-stream";
+
+function protocolOf(contentType: string | undefined): Protocol | undefined {
+  if (!contentType) return undefined;
+  if (GRPC_CONTENT_TYPE.test(contentType)) return "grpc";
+  if (CONNECT_UNARY.test(contentType)) return "connect-unary";
+  if (CONNECT_STREAM.test(contentType)) return "connect-stream";
+  return undefined;
+}
+
+/** Serves one stream to its end; never throws (failures become statuses). */
+export async function dispatch<P>(
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+  routes: Map<string, Route>,
+  limits: HostLimits,
+  authenticate: Authenticate<P> | undefined,
+  hostSignal: AbortSignal,
+): Promise<void> {
+  const protocol = protocolOf(headers["content-type"]);
+  if (headers[":method"] !== "POST" || !protocol) {
+    stream.respond({ ":status": headers[":method"] === "POST" ? 415 : 405, "content-type": "text/plain" });
+    stream.end(`streampath serves POST with application/grpc, application/proto or application/connect+proto, not ${headers["content-type"] ?? "no content type"}`);
+    return;
+  }
+  const fail = (error: StreampathError) =>
+    protocol === "grpc" ? finishGrpc(stream, false, error) : respondConnectError(stream, error);
+  const route = routes.get(headers[":path"] ?? "");
+  if (!route) {
+    fail(new StreampathError(Code.Unimplemented, `no method ${headers[":path"]} on this host`));
+    stream.resume(); // let the client finish sending; nobody reads it
+    return;
+  }
+  const cancel = new AbortController();
+  let deadline: { signal: AbortSignal; dispose(): void } | undefined;
+  try {
+    const timeoutMs = protocol === "grpc" ? grpcTimeout(headers["grpc-timeout"]) : connectTimeout(headers["connect-timeout-ms"]);
+    const callDeadline = deadlineSignal(timeoutMs, AbortSignal.any([cancel.signal, hostSignal]));
+    deadline = callDeadline;
+    const onGone = () => cancel.abort(new StreampathError(Code.Canceled, "the client canceled the call"));
+    stream.once("aborted", onGone);
+    stream.once("close", onGone);
+    const principal = authenticate ? await authenticate(headers) : (undefined as P);
+    const context: HandlerContext<P> = {
+      principal,
+      requestHeaders: headers,
+      responseHeaders: {},
+      responseTrailers: {},
+      signal: callDeadline.signal,
+      deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
+      method: route.method,
+    };
+    const call: CallSetup = { method: route.method, handler: route.handler, context: context as HandlerContext, limits };
+    if (protocol === "grpc") await serveGrpc(stream, call);
+    else await serveConnect(stream, call, protocol === "connect-stream");
+  } catch (caught) {
+    // Before the handler ran: bad timeout header or authentication refused.
+    const error = StreampathError.from(caught, Code.Unauthenticated);
+    fail(error);
+  } finally {
+    deadline?.dispose();
+    cancel.abort(new StreampathError(Code.Canceled, "the call ended"));
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Host links: a host calling another host (or any gRPC server) with plain
+ * gRPC over HTTP/2. One HTTP/2 session per peer, shared by every call and
+ * replaced after GOAWAY or a broken connection; calls in flight on a broken
+ * session fail with UNAVAILABLE, new calls get a new session.
+ */
+import http2 from "node:http2";
+import { formatGrpcTimeout } from "../core/deadline.js";
+import { EnvelopeDecoder } from "../core/envelope.js";
+import { Code, StreampathError } from "../core/error.js";
+import { writeEnvelopes } from "./call.js";
+import type { MethodDescriptor } from "./service.js";
+
+export interface HostLinkOptions {
+  /** CA certificate(s) to trust for https:// peers (PEM). */
+  ca?: string | Buffer;
+  /** Interval of keepalive pings; a ping unanswered within it closes the session. Default 30 s. */
+  keepaliveMs?: number;
+  /** Largest response message accepted, in bytes. Default 4 MiB. */
+  maxMessageBytes?: number;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Deadline of the call, sent as grpc-timeout. */
+  timeoutMs?: number;
+  /** Custom metadata sent with the call. */
+  headers?: Record<string, string>;
+  /** Receives the response headers, and then the trailers. */
+  onHeaders?: (headers: http2.IncomingHttpHeaders) => void;
+  onTrailers?: (trailers: http2.IncomingHttpHeaders) => void;
+}
+
+export interface HostLink {
+  readonly url: string;
+  /** One call: requests streamed up as they are pulled, responses as they arrive. */
+  call<I, O>(method: MethodDescriptor<I, O>, requests: AsyncIterable<I>, options?: CallOptions): AsyncIterable<O>;
+  close(): Promise<void>;
+}
+
+const STREAM_WINDOW = 4 * 1024 * 1024;
+const CONNECTION_WINDOW = 16 * 1024 * 1024;
+
+export function connectHost(url: string, options: HostLinkOptions = {}): HostLink {
+  const authority = new URL(url).origin;
+  const maxMessageBytes = options.maxMessageBytes ?? 4 * 1024 * 1024;
+  const keepaliveMs = options.keepaliveMs ?? 30_000;
+  let current: http2.ClientHttp2Session | undefined;
+  const all = new Set<http2.ClientHttp2Session>();
+  // Calls in flight per session: a session with none does not keep the process alive.
+  const active = new Map<http2.ClientHttp2Session, number>();
+  const track = (s: http2.ClientHttp2Session, delta: number) => {
+    const n = (active.get(s) ?? 0) + delta;
+    active.set(s, n);
+    if (n > 0) s.ref();
+    else s.unref();
+  };
+
+  const session = (): http2.ClientHttp2Session => {
+    if (current && !current.closed && !current.destroyed) return current;
+    const s = http2.connect(authority, { ca: options.ca, settings: { initialWindowSize: STREAM_WINDOW } });
+    current = s;
+    all.add(s);
+    s.on("error", () => undefined); // calls on it fail with their own errors
+    s.once("connect", () => s.setLocalWindowSize(CONNECTION_WINDOW));
+    const forget = () => {
+      if (current === s) current = undefined;
+    };
+    s.once("goaway", forget); // finish what runs on it, open new calls elsewhere
+    s.once("close", () => {
+      forget();
+      all.delete(s);
+      active.delete(s);
+      clearInterval(pinger);
+    });
+    const pinger = setInterval(() => {
+      const timer = setTimeout(() => s.destroy(new Error("keepalive ping timed out")), keepaliveMs);
+      timer.unref();
+      if (!s.ping((err) => (clearTimeout(timer), err && s.destroy(err)))) clearTimeout(timer);
+    }, keepaliveMs);
+    pinger.unref();
+    s.unref();
+    return s;
+  };
+
+  async function* call<I, O>(method: MethodDescriptor<I, O>, requests: AsyncIterable<I>, callOptions: CallOptions = {}): AsyncGenerator<O> {
+    const { signal, timeoutMs } = callOptions;
+    if (signal?.aborted) throw StreampathError.from(signal.reason, Code.Canceled);
+    const s = session();
+    track(s, +1);
+    const stream = s.request({
+      ":method": "POST",
+      ":path": method.path,
+      "content-type": "application/grpc+proto",
+      te: "trailers",
+      ...(timeoutMs !== undefined ? { "grpc-timeout": formatGrpcTimeout(timeoutMs) } : {}),
+      ...callOptions.headers,
+    });
+    let failure: StreampathError | undefined;
+    const fail = (error: StreampathError) => {
+      failure ??= error;
+      if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
+    };
+    const onAbort = () => fail(StreampathError.from(signal!.reason, Code.Canceled));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const timer = timeoutMs !== undefined ? setTimeout(() => fail(new StreampathError(Code.DeadlineExceeded, `deadline of ${timeoutMs}ms exceeded`)), timeoutMs) : undefined;
+    let headers: http2.IncomingHttpHeaders | undefined;
+    let trailers: http2.IncomingHttpHeaders | undefined;
+    stream.once("response", (h) => {
+      headers = h;
+      callOptions.onHeaders?.(h);
+    });
+    stream.once("trailers", (t) => {
+      trailers = t;
+      callOptions.onTrailers?.(t);
+    });
+    stream.on("error", () => undefined);
+    // Requests go up while responses come down: full duplex.
+    void writeEnvelopes(stream, requests, method.input, () => undefined).then(
+      () => stream.end(),
+      (error) => fail(StreampathError.from(error, Code.Internal)),
+    );
+    const decoder = new EnvelopeDecoder({ maxMessageBytes });
+    let done = false;
+    try {
+      try {
+        for await (const chunk of stream as AsyncIterable<Uint8Array>) {
+          for (const envelope of decoder.decode(chunk)) yield method.output.decode(envelope.data);
+        }
+        decoder.end();
+      } catch (error) {
+        if (failure) throw failure;
+        if (stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM || s.destroyed || s.closed) {
+          throw new StreampathError(Code.Unavailable, `connection to ${authority} lost: ${(error as Error).message}`, { cause: error });
+        }
+        throw StreampathError.from(error, Code.Internal);
+      }
+      if (failure) throw failure;
+      const status = trailers ?? headers;
+      const code = Number(status?.["grpc-status"] ?? NaN);
+      if (Number.isNaN(code)) {
+        const httpStatus = headers?.[":status"];
+        throw new StreampathError(Code.Unavailable, `${authority}${method.path} answered HTTP ${httpStatus ?? "nothing"} without grpc-status`);
+      }
+      if (code !== Code.Ok) throw new StreampathError(code, decodeGrpcMessage(String(status?.["grpc-message"] ?? "")));
+      done = true;
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      clearTimeout(timer);
+      if (!done && !stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
+      track(s, -1);
+    }
+  }
+
+  return {
+    url,
+    call,
+    async close() {
+      await Promise.all(
+        [...all].map((s) => new Promise<void>((resolve) => (s.closed ? resolve() : s.close(() => resolve())))),
+      );
+    },
+  };
+}
+
+function decodeGrpcMessage(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}

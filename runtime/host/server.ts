@@ -1,0 +1,107 @@
+/**
+ * `createHost`: a node:http2 server for host services, speaking gRPC and
+ * Connect on one port, over TLS or cleartext HTTP/2 (h2c).
+ */
+import http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import { Code, StreampathError } from "../core/error.js";
+import { type Authenticate, type HostLimits, buildRoutes, dispatch } from "./dispatch.js";
+import type { ServiceRegistration } from "./service.js";
+
+export interface HostOptions<P = unknown> {
+  services: ServiceRegistration[];
+  /** TLS key and certificate (PEM); browsers need TLS for HTTP/2. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Serve cleartext HTTP/2 (prior knowledge) instead: for hosts talking to hosts. */
+  h2c?: boolean;
+  /** Default 0: any free port (see `Host.port`). */
+  port?: number;
+  /** Default 127.0.0.1. */
+  hostname?: string;
+  limits?: Partial<HostLimits>;
+  /** Runs once per call with its headers; throw (e.g. Unauthenticated) to refuse it. */
+  authenticate?: Authenticate<P>;
+}
+
+export interface Host {
+  readonly port: number;
+  /** `https://127.0.0.1:PORT` or `http://...` for h2c. */
+  readonly url: string;
+  /**
+   * Graceful shutdown: stop accepting connections and calls, let calls in
+   * flight finish for up to `graceMs`, then cancel them and close.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+export const DEFAULT_LIMITS: HostLimits = { maxMessageBytes: 4 * 1024 * 1024 };
+
+/**
+ * Node's HTTP/2 windows default to 64 KiB, which caps throughput at one
+ * window per round trip; these let a stream and a connection have a few
+ * MiB in flight, as browsers do.
+ */
+const STREAM_WINDOW = 4 * 1024 * 1024;
+const CONNECTION_WINDOW = 16 * 1024 * 1024;
+
+export async function createHost<P = unknown>(options: HostOptions<P>): Promise<Host> {
+  if (!options.tls === !options.h2c) throw new TypeError("createHost: give either tls or h2c: true");
+  const routes = buildRoutes(options.services);
+  const limits: HostLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const settings: http2.Settings = { initialWindowSize: STREAM_WINDOW, maxConcurrentStreams: 1000 };
+  const server = options.tls
+    ? http2.createSecureServer({ ...options.tls, settings, allowHTTP1: false })
+    : http2.createServer({ settings });
+  const shutdown = new AbortController();
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const calls = new Set<Promise<void>>();
+
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+    session.on("error", () => undefined); // a broken connection ends its calls; the host stays up
+    session.once("connect", () => session.setLocalWindowSize(CONNECTION_WINDOW));
+    if (!session.connecting) session.setLocalWindowSize(CONNECTION_WINDOW);
+  });
+  server.on("stream", (stream, headers) => {
+    stream.on("error", () => undefined); // resets by the client surface as "close"
+    if (shutdown.signal.aborted) {
+      stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+      return;
+    }
+    const call = dispatch(stream, headers, routes, limits, options.authenticate, shutdown.signal);
+    calls.add(call);
+    void call.finally(() => calls.delete(call));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.hostname ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const hostname = options.hostname ?? "127.0.0.1";
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    url: `${options.tls ? "https" : "http"}://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`,
+    close(graceMs = 5000) {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const session of sessions) session.close(); // GOAWAY: no new streams, current ones finish
+        const drained = Promise.allSettled([...calls]);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+        await Promise.race([drained, grace]);
+        clearTimeout(timer);
+        shutdown.abort(new StreampathError(Code.Unavailable, "the host is shutting down"));
+        await Promise.allSettled([...calls]);
+        for (const session of sessions) session.destroy();
+        await closed;
+      })();
+      return closing;
+    },
+  };
+}
