@@ -1,0 +1,153 @@
+/**
+ * Write batching. Every write to a stream (an HTTP/2 DATA frame, a fetch
+ * body chunk) has a fixed cost that dominates small messages, so envelopes
+ * produced in one tick are gathered into one buffer and written as one chunk.
+ */
+import { copyBytes } from "./bytes.js";
+import { ENVELOPE_HEADER_BYTES, writeEnvelopeHeader } from "./envelope.js";
+import { Code, StreampathError } from "./error.js";
+
+const DEFAULT_INITIAL_BYTES = 16 * 1024;
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Envelopes written header and payload in place into one growing buffer,
+ * with no allocation per envelope; `take()` hands them out as one chunk.
+ */
+export class EnvelopeBatch {
+  private readonly initialBytes: number;
+  /** Allocated on first use, so an idle stream holds no buffer. */
+  private buf: Uint8Array = EMPTY;
+  private pos = 0;
+  private n = 0;
+
+  constructor(options?: { initialBytes?: number }) {
+    const initial = options?.initialBytes ?? DEFAULT_INITIAL_BYTES;
+    if (!Number.isInteger(initial) || initial < 1) {
+      throw new StreampathError(Code.InvalidArgument, `initialBytes must be a positive integer, got ${initial}`);
+    }
+    this.initialBytes = initial;
+  }
+
+  /** Bytes waiting to be taken, headers included. */
+  get bytes(): number {
+    return this.pos;
+  }
+
+  /** Envelopes waiting to be taken. */
+  get count(): number {
+    return this.n;
+  }
+
+  /** Appends one envelope. `data` is copied, so the caller may reuse it at once. */
+  add(flags: number, data: Uint8Array): void {
+    this.ensure(ENVELOPE_HEADER_BYTES + data.length);
+    writeEnvelopeHeader(this.buf, this.pos, flags, data.length);
+    this.buf.set(data, this.pos + ENVELOPE_HEADER_BYTES);
+    this.pos += ENVELOPE_HEADER_BYTES + data.length;
+    this.n++;
+  }
+
+  /**
+   * Appends one envelope that is already encoded (from `encodeEnvelope`, or
+   * kept in a replay window), checking that it is exactly one envelope.
+   */
+  addEncoded(envelope: Uint8Array): void {
+    const length =
+      envelope.length >= ENVELOPE_HEADER_BYTES
+        ? envelope[1] * 0x1000000 + ((envelope[2] << 16) | (envelope[3] << 8) | envelope[4])
+        : -1;
+    if (length !== envelope.length - ENVELOPE_HEADER_BYTES) {
+      throw new StreampathError(
+        Code.Internal,
+        `not one whole envelope: ${envelope.length} bytes` +
+          (length < 0 ? "" : `, its header declares ${length} payload bytes`),
+      );
+    }
+    this.ensure(envelope.length);
+    this.buf.set(envelope, this.pos);
+    this.pos += envelope.length;
+    this.n++;
+  }
+
+  /**
+   * Everything added since the last take, as one chunk the batch never
+   * touches again, or `undefined` if nothing was added. Small batches are
+   * copied out and the buffer reused; a buffer that grew past `initialBytes`
+   * is handed over as it is (no copy) and the next add starts a fresh one, so
+   * one burst does not pin a large buffer to a stream for its lifetime.
+   */
+  take(): Uint8Array | undefined {
+    if (this.n === 0) return undefined;
+    let out: Uint8Array;
+    if (this.buf.length > this.initialBytes) {
+      out = this.buf.subarray(0, this.pos);
+      this.buf = EMPTY;
+    } else {
+      out = copyBytes(this.buf, 0, this.pos);
+    }
+    this.pos = 0;
+    this.n = 0;
+    return out;
+  }
+
+  /** Makes room for `extra` more bytes, doubling so appends stay amortized O(1). */
+  private ensure(extra: number): void {
+    const need = this.pos + extra;
+    if (need <= this.buf.length) return;
+    let size = Math.max(this.buf.length * 2, this.initialBytes);
+    while (size < need) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+  }
+}
+
+/**
+ * Decides when a batch is written: once, on a microtask after the first
+ * `notify()`, so everything produced in the same tick goes out in one write;
+ * or at once when `pending()` reaches `maxBytes`, so a burst never builds up
+ * an unbounded batch. `flush` must handle its own errors: one thrown from the
+ * microtask would be an uncaught exception.
+ */
+export class Flusher {
+  private readonly flush: () => void;
+  private readonly maxBytes: number;
+  private readonly pending: () => number;
+  private scheduled = false;
+
+  constructor(flush: () => void, options: { maxBytes: number; pending: () => number }) {
+    this.flush = flush;
+    this.maxBytes = options.maxBytes;
+    this.pending = options.pending;
+  }
+
+  /** Call after adding to the batch. */
+  notify(): void {
+    if (this.pending() >= this.maxBytes) {
+      this.flushNow();
+    } else if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(this.onMicrotask);
+    }
+  }
+
+  /** Flushes at once (before ending a stream, say); the scheduled flush is dropped. */
+  flushNow(): void {
+    this.scheduled = false;
+    this.flush();
+  }
+
+  /** Drops a scheduled flush, for a stream that is gone. */
+  cancel(): void {
+    this.scheduled = false;
+  }
+
+  // A stale microtask, queued before a flushNow(), finds `scheduled` false
+  // and does nothing, unless a later notify() re-armed it: either way one flush.
+  private readonly onMicrotask = (): void => {
+    if (!this.scheduled) return;
+    this.scheduled = false;
+    this.flush();
+  };
+}

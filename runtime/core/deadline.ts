@@ -1,0 +1,189 @@
+/**
+ * Call deadlines: the `grpc-timeout` and `connect-timeout-ms` headers, and
+ * an AbortSignal that fires when the deadline passes or the caller goes away.
+ */
+import { Code, StreampathError } from "./error.js";
+
+/** The gRPC spec allows at most 8 digits of timeout value. */
+const GRPC_MAX_VALUE = 99_999_999;
+
+/** Nanoseconds per grpc-timeout unit. */
+const GRPC_UNIT_NS: { readonly [unit: string]: number } = {
+  H: 3_600_000_000_000,
+  M: 60_000_000_000,
+  S: 1_000_000_000,
+  m: 1_000_000,
+  u: 1_000,
+  n: 1,
+};
+
+/** Milliseconds per unit for the units of at least a millisecond, coarsest first. */
+const MS_UNITS: readonly [string, number][] = [
+  ["H", 3_600_000],
+  ["M", 60_000],
+  ["S", 1_000],
+  ["m", 1],
+];
+
+/** Milliseconds per unit, finest first. */
+const FINE_FIRST: readonly [string, number][] = [["n", 1e-6], ["u", 1e-3], ...[...MS_UNITS].reverse()];
+
+/** A header value for an error message, quoted and cut short: it comes from the peer. */
+function quote(value: string): string {
+  return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value);
+}
+
+/**
+ * `grpc-timeout` (`1H`, `5M`, `30S`, `100m`, `1000u`, `1000000n`) in
+ * milliseconds, rounded up to a whole millisecond so a deadline never
+ * fires before the time the caller gave.
+ */
+export function parseGrpcTimeout(value: string): number {
+  const match = /^(\d{1,8})([HMSmun])$/.exec(value);
+  if (match === null) {
+    throw new StreampathError(Code.InvalidArgument, `invalid grpc-timeout ${quote(value)}`);
+  }
+  const amount = Number(match[1]);
+  const ns = GRPC_UNIT_NS[match[2]];
+  if (ns >= 1_000_000) return amount * (ns / 1_000_000);
+  const perMs = 1_000_000 / ns;
+  // Integer ceiling division: exact, where `Math.ceil(amount / perMs)` could round.
+  return Math.floor((amount + perMs - 1) / perMs);
+}
+
+/**
+ * The `grpc-timeout` for `ms`: in the coarsest unit that states it exactly
+ * within 8 digits (`30S`, not `30000m`); failing that, in the finest unit
+ * that fits, rounded up. Past the largest value (about 11,000 years) it is
+ * capped; a deadline already passed is `0n`.
+ */
+export function formatGrpcTimeout(ms: number): string {
+  if (!Number.isFinite(ms)) {
+    throw new StreampathError(
+      Code.InvalidArgument,
+      `a grpc-timeout must be a finite number of milliseconds, got ${ms}`,
+    );
+  }
+  if (ms <= 0) return "0n";
+  if (Number.isInteger(ms)) {
+    for (const [unit, perUnit] of MS_UNITS) {
+      if (ms % perUnit === 0 && ms / perUnit <= GRPC_MAX_VALUE) return `${ms / perUnit}${unit}`;
+    }
+  } else {
+    const ns = Math.round(ms * 1_000_000);
+    if (ns % 1_000 === 0 && ns / 1_000 <= GRPC_MAX_VALUE) return `${ns / 1_000}u`;
+    if (ns <= GRPC_MAX_VALUE) return `${ns}n`;
+  }
+  // Not exact within 8 digits: the finest unit it fits in, rounded up (late, never early).
+  for (const [unit, msPerUnit] of FINE_FIRST) {
+    const amount = Math.ceil(ms / msPerUnit);
+    if (amount <= GRPC_MAX_VALUE) return `${amount}${unit}`;
+  }
+  return `${GRPC_MAX_VALUE}H`;
+}
+
+/** `connect-timeout-ms`: at most 10 digits of milliseconds. */
+export function parseConnectTimeout(value: string): number {
+  if (!/^\d{1,10}$/.test(value)) {
+    throw new StreampathError(Code.InvalidArgument, `invalid connect-timeout-ms ${quote(value)}`);
+  }
+  return Number(value);
+}
+
+export interface DeadlineSignal {
+  /** Aborts with DeadlineExceeded at the deadline, or with the parent's reason as a StreampathError. */
+  readonly signal: AbortSignal;
+  /** Stops the timer and detaches from the parent; call it when the call ends. */
+  dispose(): void;
+}
+
+/** The calls watching one parent, and the single listener that tells them. */
+interface Watchers {
+  readonly callbacks: Set<() => void>;
+  readonly listener: () => void;
+}
+
+/**
+ * One listener per parent, however many calls share it: a server's shutdown
+ * signal may be the parent of thousands of calls, and Node warns of a leak
+ * past 10 listeners on one EventTarget.
+ */
+const watched = new WeakMap<AbortSignal, Watchers>();
+
+/** Calls `onAbort` when `parent` aborts, until the returned function is called. */
+function watch(parent: AbortSignal, onAbort: () => void): () => void {
+  let entry = watched.get(parent);
+  if (entry === undefined) {
+    const callbacks = new Set<() => void>();
+    const listener = () => {
+      watched.delete(parent);
+      for (const callback of [...callbacks]) callback();
+    };
+    entry = { callbacks, listener };
+    watched.set(parent, entry);
+    parent.addEventListener("abort", listener);
+  }
+  const own = entry;
+  own.callbacks.add(onAbort);
+  return () => {
+    if (!own.callbacks.delete(onAbort) || own.callbacks.size > 0) return;
+    parent.removeEventListener("abort", own.listener);
+    if (watched.get(parent) === own) watched.delete(parent);
+  };
+}
+
+/** setTimeout fires at once for delays past 2^31 - 1 ms (about 24.8 days); longer ones are chained. */
+const MAX_TIMER_MS = 0x7fffffff;
+
+/**
+ * A signal for one call: it aborts after `timeoutMs` (none if undefined or
+ * Infinity; at once if zero or less) or when `parent` aborts. Built by hand
+ * rather than with AbortSignal.timeout/any so the reason is a StreampathError
+ * and `dispose()` releases the timer and the hold on a long-lived parent (a
+ * server's shutdown signal) the moment the call ends, not at collection.
+ */
+export function deadlineSignal(timeoutMs: number | undefined, parent?: AbortSignal): DeadlineSignal {
+  if (timeoutMs !== undefined && Number.isNaN(timeoutMs)) {
+    throw new StreampathError(Code.InvalidArgument, "a deadline must be a number of milliseconds, got NaN");
+  }
+  const controller = new AbortController();
+  const signal = controller.signal;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let unwatch: (() => void) | undefined;
+
+  const dispose = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    unwatch?.();
+    unwatch = undefined;
+  };
+  const abort = (reason: StreampathError): void => {
+    dispose();
+    controller.abort(reason);
+  };
+  // An abort is a cancellation unless its reason says otherwise (a TimeoutError, a StreampathError).
+  const onParentAbort = (): void => {
+    abort(StreampathError.from(parent!.reason, Code.Canceled));
+  };
+  const exceeded = (): void => {
+    abort(new StreampathError(Code.DeadlineExceeded, `deadline of ${timeoutMs}ms exceeded`));
+  };
+  const arm = (remaining: number): void => {
+    timer =
+      remaining > MAX_TIMER_MS
+        ? setTimeout(() => arm(remaining - MAX_TIMER_MS), MAX_TIMER_MS)
+        : setTimeout(exceeded, remaining);
+    // Like AbortSignal.timeout: a deadline alone must not keep a Node process alive (browsers have no unref).
+    (timer as { unref?: () => void }).unref?.();
+  };
+
+  if (parent?.aborted) {
+    onParentAbort();
+  } else if (timeoutMs !== undefined && timeoutMs <= 0) {
+    exceeded();
+  } else {
+    if (parent !== undefined) unwatch = watch(parent, onParentAbort);
+    if (timeoutMs !== undefined && timeoutMs !== Infinity) arm(timeoutMs);
+  }
+  return { signal, dispose };
+}
