@@ -6,6 +6,7 @@
 import { copyBytes } from "./bytes.js";
 import { ENVELOPE_HEADER_BYTES, writeEnvelopeHeader } from "./envelope.js";
 import { Code, StreampathError } from "./error.js";
+import { BinaryWriter } from "./writer.js";
 
 const DEFAULT_INITIAL_BYTES = 16 * 1024;
 const EMPTY = new Uint8Array(0);
@@ -150,4 +151,42 @@ export class Flusher {
     this.scheduled = false;
     this.flush();
   };
+}
+
+/**
+ * Messages encoded straight into one buffer as envelopes: no per-message
+ * allocation or copy (a codec's `encode` would make one, and `add` another);
+ * `take()` copies the batch out once.
+ */
+export class MessageBatch {
+  private w = new BinaryWriter(16 * 1024);
+  private n = 0;
+
+  get bytes(): number {
+    return this.w.pos;
+  }
+
+  get count(): number {
+    return this.n;
+  }
+
+  add<T>(codec: { write(message: T, w: BinaryWriter): void }, message: T): void {
+    const w = this.w;
+    w.ensure(ENVELOPE_HEADER_BYTES);
+    const start = w.pos;
+    w.pos += ENVELOPE_HEADER_BYTES;
+    codec.write(message, w);
+    writeEnvelopeHeader(w.buf, start, 0, w.pos - start - ENVELOPE_HEADER_BYTES);
+    this.n++;
+  }
+
+  take(): Uint8Array | undefined {
+    if (this.w.pos === 0) return undefined;
+    const chunk = this.w.finish();
+    this.w.reset();
+    // Let one burst's big buffer go instead of keeping it for the stream's life.
+    if (this.w.buf.length > 1 << 20) this.w = new BinaryWriter(16 * 1024);
+    this.n = 0;
+    return chunk;
+  }
 }

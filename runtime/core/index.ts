@@ -51,7 +51,7 @@ export {
   scalarsFromJson,
 } from "./json-collections.js";
 export { ENVELOPE_HEADER_BYTES, type Envelope, EnvelopeDecoder, EnvelopeFlag, encodeEnvelope } from "./envelope.js";
-export { EnvelopeBatch, Flusher } from "./batch.js";
+export { EnvelopeBatch, Flusher, MessageBatch } from "./batch.js";
 export { Channel, type ChannelOptions } from "./channel.js";
 export { type DeadlineSignal, deadlineSignal, formatGrpcTimeout, parseConnectTimeout, parseGrpcTimeout } from "./deadline.js";
 export { MAP_ENTRY, type MessageCodec } from "./message.js";

@@ -5,7 +5,7 @@
  * HTTP/2 flow control lets bytes out, many envelopes per write.
  */
 import type { Http2Stream, ServerHttp2Stream } from "node:http2";
-import { EnvelopeBatch } from "../core/batch.js";
+import { MessageBatch } from "../core/batch.js";
 import { Channel } from "../core/channel.js";
 import { EnvelopeDecoder, EnvelopeFlag } from "../core/envelope.js";
 import { Code, StreampathError } from "../core/error.js";
@@ -66,25 +66,42 @@ async function single<I>(requests: AsyncIterable<I>, kind: string): Promise<I> {
   return first.value;
 }
 
-/** Runs a handler of any kind as "requests in, responses out". */
-export async function* invoke<I, O>(
+/** Settles with `promise`, or rejects with the abort reason as soon as `signal` aborts. */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+async function* once<T>(value: Promise<T> | T): AsyncGenerator<T> {
+  yield await value;
+}
+
+/**
+ * Runs a handler of any kind as "requests in, responses out". Streaming
+ * handlers' iterables are returned as they are: every wrapper would cost an
+ * await per message.
+ */
+export function invoke<I, O>(
   method: MethodDescriptor<I, O>,
   handler: (...args: any[]) => unknown,
   requests: AsyncIterable<I>,
   context: HandlerContext,
-): AsyncGenerator<O> {
+): AsyncIterable<O> {
   switch (method.kind) {
     case "unary":
-      yield (await handler(await single(requests, "unary"), context)) as O;
-      return;
+      return once(single(requests, "unary").then((request) => handler(request, context) as Promise<O> | O));
     case "server_streaming":
-      yield* handler(await single(requests, "server-streaming"), context) as AsyncIterable<O>;
-      return;
+      return (async function* () {
+        yield* handler(await single(requests, "server-streaming"), context) as AsyncIterable<O>;
+      })();
     case "client_streaming":
-      yield (await handler(requests, context)) as O;
-      return;
+      return once(handler(requests, context) as Promise<O> | O);
     case "bidi_streaming":
-      yield* handler(requests, context) as AsyncIterable<O>;
+      return handler(requests, context) as AsyncIterable<O>;
   }
 }
 
@@ -93,15 +110,18 @@ export async function* invoke<I, O>(
  * Messages produced in one turn of the event loop go out in one write
  * (flushed by setImmediate, or at FLUSH_BYTES), and the producer is not
  * pulled again while HTTP/2 wants us to wait (`drain`). `beforeFirst` runs
- * once before any byte is written (gRPC sends headers then).
+ * once before any byte is written (gRPC sends headers then). When `signal`
+ * aborts, writing stops at once with its reason, even if the producer is
+ * stuck inside `next()`, and the producer is told to finish.
  */
 export async function writeEnvelopes<O>(
   stream: Http2Stream,
-  responses: AsyncIterable<O>,
+  source: AsyncIterable<O>,
   codec: MessageCodec<O>,
   beforeFirst: () => void,
+  signal?: AbortSignal,
 ): Promise<void> {
-  const batch = new EnvelopeBatch();
+  const batch = new MessageBatch();
   let started = false;
   let scheduled = false;
   let waiting: Promise<void> | undefined;
@@ -122,19 +142,42 @@ export async function writeEnvelopes<O>(
       });
     }
   };
-  for await (const message of responses) {
-    if (!started) {
-      started = true;
-      beforeFirst();
+  const iterator = source[Symbol.asyncIterator]();
+  // Only the step in progress listens for the abort, so nothing piles up per message.
+  let rejectStep: ((reason: unknown) => void) | undefined;
+  const onAbort = () => rejectStep?.(signal!.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  let finished = false;
+  try {
+    for (;;) {
+      if (signal?.aborted) throw signal.reason;
+      const step = iterator.next();
+      const next = signal
+        ? await new Promise<IteratorResult<O>>((resolve, reject) => {
+            rejectStep = reject;
+            step.then(resolve, reject);
+          })
+        : await step;
+      rejectStep = undefined;
+      if (next.done) break;
+      if (!started) {
+        started = true;
+        beforeFirst();
+      }
+      batch.add(codec, next.value);
+      if (batch.bytes >= FLUSH_BYTES) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+      if (waiting) await waiting;
+      if (stream.destroyed) throw new StreampathError(Code.Canceled, "the peer went away");
     }
-    batch.add(0, codec.encode(message));
-    if (batch.bytes >= FLUSH_BYTES) flush();
-    else if (!scheduled) {
-      scheduled = true;
-      setImmediate(flush);
-    }
-    if (waiting) await waiting;
-    if (stream.destroyed) throw new StreampathError(Code.Canceled, "the client went away");
+    finished = true;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    // Tell an unfinished producer to finish (its finally blocks run), without waiting on it.
+    if (!finished) void iterator.return?.()?.catch?.(() => undefined);
   }
   if (!started) beforeFirst();
   flush();

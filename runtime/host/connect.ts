@@ -9,8 +9,7 @@ import { encodeEnvelope, EnvelopeFlag } from "../core/envelope.js";
 import { parseConnectTimeout } from "../core/deadline.js";
 import { Code, StreampathError, codeName } from "../core/error.js";
 import type { CallSetup } from "./dispatch.js";
-import { invoke, readRequests, writeEnvelopes } from "./call.js";
-import { abortable } from "./grpc.js";
+import { invoke, raceAbort, readRequests, writeEnvelopes } from "./call.js";
 
 export const CONNECT_UNARY = /^application\/proto(?:;.*)?$/i;
 export const CONNECT_STREAM = /^application\/connect\+proto(?:;.*)?$/i;
@@ -67,7 +66,7 @@ export async function serveConnect(stream: ServerHttp2Stream, call: CallSetup, s
   let error: StreampathError | undefined;
   try {
     const requests = readRequests(stream, method.input, limits.maxMessageBytes, context.signal);
-    await writeEnvelopes(stream, abortable(invoke(method, handler, requests, context), context.signal), method.output, start);
+    await writeEnvelopes(stream, invoke(method, handler, requests, context), method.output, start, context.signal);
   } catch (caught) {
     error = context.signal.aborted ? StreampathError.from(context.signal.reason) : StreampathError.from(caught);
   }
@@ -90,9 +89,7 @@ async function serveUnary(stream: ServerHttp2Stream, call: CallSetup): Promise<v
     } catch (error) {
       throw new StreampathError(Code.InvalidArgument, `cannot decode ${method.input.typeName}: ${(error as Error).message}`);
     }
-    const responses = abortable(invoke(method, handler, one(request), context), context.signal);
-    let response: unknown;
-    for await (const r of responses) response = r;
+    const response = await raceAbort(only(invoke(method, handler, one(request), context)), context.signal);
     const bytes = method.output.encode(response);
     if (stream.destroyed) return;
     stream.respond({ ":status": 200, "content-type": "application/proto", ...context.responseHeaders, ...trailerHeaders() });
@@ -105,6 +102,12 @@ async function serveUnary(stream: ServerHttp2Stream, call: CallSetup): Promise<v
 
 async function* one<T>(value: T): AsyncGenerator<T> {
   yield value;
+}
+
+async function only<T>(responses: AsyncIterable<T>): Promise<T> {
+  let last: T | undefined;
+  for await (const r of responses) last = r;
+  return last as T;
 }
 
 /** The whole request body, refusing one larger than the limit as soon as it is. */

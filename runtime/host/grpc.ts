@@ -41,7 +41,7 @@ export async function serveGrpc(stream: ServerHttp2Stream, call: CallSetup): Pro
   try {
     const requests = readRequests(stream, method.input, limits.maxMessageBytes, context.signal);
     const responses = invoke(method, handler, requests, context);
-    await writeEnvelopes(stream, abortable(responses, context.signal), method.output, sendHeaders);
+    await writeEnvelopes(stream, responses, method.output, sendHeaders, context.signal);
   } catch (caught) {
     error = context.signal.aborted ? StreampathError.from(context.signal.reason) : StreampathError.from(caught);
   }
@@ -66,26 +66,4 @@ export function finishGrpc(
     if (!stream.destroyed) stream.sendTrailers(status);
   });
   stream.end();
-}
-
-/** Stops pulling responses once the call is aborted, with the abort's reason. */
-export async function* abortable<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
-  if (signal.aborted) throw signal.reason;
-  const iterator = source[Symbol.asyncIterator]();
-  let rejectAbort!: (reason: unknown) => void;
-  const aborted = new Promise<never>((_, reject) => (rejectAbort = reject));
-  aborted.catch(() => undefined);
-  const onAbort = () => rejectAbort(signal.reason);
-  signal.addEventListener("abort", onAbort, { once: true });
-  try {
-    for (;;) {
-      const next = await Promise.race([iterator.next(), aborted]);
-      if (next.done) return;
-      yield next.value;
-    }
-  } finally {
-    signal.removeEventListener("abort", onAbort);
-    // Tell the handler's generator to finish (runs its finally blocks), without waiting on it.
-    void iterator.return?.()?.catch?.(() => undefined);
-  }
 }
