@@ -31,7 +31,7 @@ export function readRequests<I>(
   const decoder = new EnvelopeDecoder({ maxMessageBytes });
   void (async () => {
     try {
-      for await (const chunk of stream as AsyncIterable<Uint8Array>) {
+      for await (const chunk of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>) {
         for (const envelope of decoder.decode(chunk)) {
           if (envelope.flags & EnvelopeFlag.Compressed) {
             throw new StreampathError(Code.Internal, "compressed messages are not supported (send grpc-encoding identity)");
@@ -45,9 +45,13 @@ export function readRequests<I>(
           await channel.send(message);
         }
       }
+      if (stream.aborted || (stream.rstCode !== undefined && stream.rstCode !== 0)) {
+        throw new StreampathError(Code.Canceled, "the client reset the stream");
+      }
       decoder.end();
       channel.close();
     } catch (error) {
+      stream.resume(); // let the client finish sending; nobody reads it
       if (!signal.aborted || error instanceof StreampathError) channel.fail(error);
       else channel.fail(signal.reason);
     }
@@ -174,6 +178,9 @@ export async function writeEnvelopes<O>(
       if (stream.destroyed) throw new StreampathError(Code.Canceled, "the peer went away");
     }
     finished = true;
+  } catch (error) {
+    flush(); // what the producer made before it failed goes out before the status
+    throw error;
   } finally {
     signal?.removeEventListener("abort", onAbort);
     // Tell an unfinished producer to finish (its finally blocks run), without waiting on it.

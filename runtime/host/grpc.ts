@@ -45,7 +45,8 @@ export async function serveGrpc(stream: ServerHttp2Stream, call: CallSetup): Pro
   } catch (caught) {
     error = context.signal.aborted ? StreampathError.from(context.signal.reason) : StreampathError.from(caught);
   }
-  finishGrpc(stream, headersSent, error, context.responseTrailers);
+  // Trailers-only: no headers went out, so the handler's response headers go with the status.
+  finishGrpc(stream, headersSent, error, headersSent ? context.responseTrailers : { ...context.responseHeaders, ...context.responseTrailers });
 }
 
 /** Ends a gRPC call with its status: in trailers, or trailers-only if no headers went out. */

@@ -99,7 +99,9 @@ export function connectHost(url: string, options: HostLinkOptions = {}): HostLin
     let failure: StreampathError | undefined;
     const fail = (error: StreampathError) => {
       failure ??= error;
-      if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
+      // Not close(): Node's close() half-closes (END_STREAM) before its RST_STREAM, so the peer
+      // would first see the requests end cleanly. destroy() sends only RST_STREAM.
+      if (!stream.destroyed) stream.destroy(error);
     };
     const onAbort = () => fail(StreampathError.from(signal!.reason, Code.Canceled));
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -125,7 +127,10 @@ export function connectHost(url: string, options: HostLinkOptions = {}): HostLin
     try {
       try {
         for await (const chunk of stream as AsyncIterable<Uint8Array>) {
-          for (const envelope of decoder.decode(chunk)) yield method.output.decode(envelope.data);
+          for (const envelope of decoder.decode(chunk)) {
+            if (failure) throw failure;
+            yield method.output.decode(envelope.data);
+          }
         }
         decoder.end();
       } catch (error) {
@@ -147,7 +152,8 @@ export function connectHost(url: string, options: HostLinkOptions = {}): HostLin
     } finally {
       signal?.removeEventListener("abort", onAbort);
       clearTimeout(timer);
-      if (!done && !stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
+      // The consumer stopped early: reset the stream (destroy, not close(): see fail()).
+      if (!done && !stream.destroyed) stream.destroy(new StreampathError(Code.Canceled, "the caller stopped reading"));
       track(s, -1);
     }
   }

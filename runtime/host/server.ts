@@ -98,6 +98,8 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
         clearTimeout(timer);
         shutdown.abort(new StreampathError(Code.Unavailable, "the host is shutting down"));
         await Promise.allSettled([...calls]);
+        // Node 20 can spin forever destroying a session in the tick a peer reset one of its streams.
+        await new Promise((resolve) => setImmediate(resolve));
         for (const session of sessions) session.destroy();
         await closed;
       })();
