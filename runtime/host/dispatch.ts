@@ -101,6 +101,9 @@ export async function dispatch<P>(
     fail(error);
   } finally {
     deadline?.dispose();
-    cancel.abort(new StreampathError(Code.Canceled, "the call ended"));
   }
+  // The call is over when its stream is: trailers may still be on their way out,
+  // and a graceful shutdown must not destroy the session under them.
+  if (!stream.closed && !stream.destroyed) await new Promise((resolve) => stream.once("close", resolve));
+  cancel.abort(new StreampathError(Code.Canceled, "the call ended"));
 }
