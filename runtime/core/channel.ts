@@ -78,6 +78,25 @@ export class Channel<T> implements AsyncIterable<T> {
     return new Promise((resolve, reject) => this.senders.push({ value, resolve, reject }));
   }
 
+  /**
+   * Queues `value` now if there is room (or a reader waiting) and returns
+   * true; returns false, queuing nothing, when the producer must `send` and
+   * wait. Lets a producer skip an await per item while there is room.
+   */
+  offer(value: T): boolean {
+    if (this.failure !== undefined || this.closed) return false;
+    const reader = this.readers.shift();
+    if (reader !== undefined) {
+      reader.resolve({ done: false, value });
+      return true;
+    }
+    if (this.queue.length < this.capacity && this.senders.length === 0) {
+      this.queue.push(value);
+      return true;
+    }
+    return false;
+  }
+
   /** No more sends; the consumer reads what is queued (and pending sends' values), then the end. */
   close(): void {
     if (this.closed || this.failure !== undefined) return;

@@ -42,7 +42,7 @@ export function readRequests<I>(
           } catch (error) {
             throw new StreampathError(Code.InvalidArgument, `cannot decode ${codec.typeName}: ${(error as Error).message}`);
           }
-          await channel.send(message);
+          if (!channel.offer(message)) await channel.send(message);
         }
       }
       if (stream.aborted || (stream.rstCode !== undefined && stream.rstCode !== 0)) {
@@ -132,7 +132,7 @@ export async function writeEnvelopes<O>(
   const flush = () => {
     scheduled = false;
     const chunk = batch.take();
-    if (!chunk || stream.destroyed) return;
+    if (!chunk || stream.destroyed || stream.writableEnded) return;
     if (!stream.write(chunk)) {
       waiting ??= new Promise<void>((resolve) => {
         const done = () => {
@@ -147,45 +147,45 @@ export async function writeEnvelopes<O>(
     }
   };
   const iterator = source[Symbol.asyncIterator]();
-  // Only the step in progress listens for the abort, so nothing piles up per message.
-  let rejectStep: ((reason: unknown) => void) | undefined;
-  const onAbort = () => rejectStep?.(signal!.reason);
-  signal?.addEventListener("abort", onAbort, { once: true });
-  let finished = false;
-  try {
-    for (;;) {
-      if (signal?.aborted) throw signal.reason;
-      const step = iterator.next();
-      const next = signal
-        ? await new Promise<IteratorResult<O>>((resolve, reject) => {
-            rejectStep = reject;
-            step.then(resolve, reject);
-          })
-        : await step;
-      rejectStep = undefined;
-      if (next.done) break;
-      if (!started) {
-        started = true;
-        beforeFirst();
+  const pump = async () => {
+    let finished = false;
+    try {
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) break;
+        if (signal?.aborted) throw signal.reason;
+        if (!started) {
+          started = true;
+          beforeFirst();
+        }
+        batch.add(codec, next.value);
+        if (batch.bytes >= FLUSH_BYTES) flush();
+        else if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+        if (waiting) await waiting;
+        if (stream.destroyed) throw new StreampathError(Code.Canceled, "the peer went away");
       }
-      batch.add(codec, next.value);
-      if (batch.bytes >= FLUSH_BYTES) flush();
-      else if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
-      if (waiting) await waiting;
-      if (stream.destroyed) throw new StreampathError(Code.Canceled, "the peer went away");
+      finished = true;
+    } catch (error) {
+      flush(); // what the producer made before it failed goes out before the status
+      throw error;
+    } finally {
+      // Tell an unfinished producer to finish (its finally blocks run), without waiting on it.
+      if (!finished) void iterator.return?.()?.catch?.(() => undefined);
     }
-    finished = true;
-  } catch (error) {
-    flush(); // what the producer made before it failed goes out before the status
-    throw error;
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
-    // Tell an unfinished producer to finish (its finally blocks run), without waiting on it.
-    if (!finished) void iterator.return?.()?.catch?.(() => undefined);
-  }
+  };
+  // One race for the whole call, not one per message: an abort ends the call
+  // at once even if the producer is stuck inside next(), which then returns.
+  if (signal) {
+    try {
+      await raceAbort(pump(), signal);
+    } catch (error) {
+      if (signal.aborted) void iterator.return?.()?.catch?.(() => undefined);
+      throw error;
+    }
+  } else await pump();
   if (!started) beforeFirst();
   flush();
 }
