@@ -9,6 +9,7 @@
 
 interface NodeBufferClass {
   allocUnsafe(size: number): Uint8Array;
+  allocUnsafeSlow(size: number): Uint8Array;
   poolSize: number;
   prototype: {
     utf8Slice(this: Uint8Array, start: number, end: number): string;
@@ -35,7 +36,13 @@ export const copyBytes: (source: Uint8Array, start: number, end: number) => Uint
   NodeBuffer && typeof NodeBuffer.allocUnsafe === "function"
     ? (source, start, end) => {
         const n = end - start;
-        if (n <= ON_HEAP || n >= NodeBuffer.poolSize >>> 1) return freshCopy(source, start, end);
+        if (n <= ON_HEAP) return freshCopy(source, start, end);
+        if (n >= NodeBuffer.poolSize >>> 1) {
+          // Its own ArrayBuffer (so transferable), without zero-filling what is overwritten next.
+          const own = NodeBuffer.allocUnsafeSlow(n);
+          own.set(source.subarray(start, end));
+          return new Uint8Array(own.buffer, own.byteOffset, n);
+        }
         const pooled = NodeBuffer.allocUnsafe(n);
         pooled.set(source.subarray(start, end));
         return new Uint8Array(pooled.buffer, pooled.byteOffset, n);
