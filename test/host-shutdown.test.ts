@@ -45,3 +45,19 @@ test("close(grace): a call that outlasts the grace period is canceled, its handl
   t.is((error as StreampathError).code, Code.Unavailable, (error as Error).message);
   t.true(record.aborted, "the handler's signal aborted");
 });
+
+test("close() returns even when a client keeps its request stream open after the response", async (t) => {
+  const echo = await startEchoHost(t);
+  const http2 = await import("node:http2");
+  const session = http2.connect(echo.url);
+  t.teardown(() => session.destroy());
+  // A unary call whose request never ends: the client keeps its side open.
+  const stream = session.request({ ":method": "POST", ":path": "/test.echo.Echo/Say", "content-type": "application/grpc", te: "trailers" });
+  stream.on("error", () => undefined);
+  stream.write(Buffer.from([0, 0, 0, 0, 0])); // one empty request message, no END_STREAM
+  await new Promise((resolve) => stream.once("ready", resolve));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const started = Date.now();
+  await echo.host.close(200);
+  t.true(Date.now() - started < 5_000, `close took ${Date.now() - started} ms`);
+});

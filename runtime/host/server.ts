@@ -97,7 +97,10 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
         await Promise.race([drained, grace]);
         clearTimeout(timer);
         shutdown.abort(new StreampathError(Code.Unavailable, "the host is shutting down"));
-        await Promise.allSettled([...calls]);
+        // Canceled calls end at once, except one whose client never closes its side: don't wait on it.
+        const settled = new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)));
+        await Promise.race([Promise.allSettled([...calls]), settled]);
+        clearTimeout(timer);
         // Node 20 can spin forever destroying a session in the tick a peer reset one of its streams.
         await new Promise((resolve) => setImmediate(resolve));
         for (const session of sessions) session.destroy();
