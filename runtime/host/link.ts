@@ -18,6 +18,8 @@ export interface HostLinkOptions {
   keepaliveMs?: number;
   /** Largest response message accepted, in bytes. Default 4 MiB. */
   maxMessageBytes?: number;
+  /** A peer that has not completed the HTTP/2 handshake by then is given up on. Default 10 s. */
+  connectTimeoutMs?: number;
 }
 
 export interface CallOptions {
@@ -45,6 +47,7 @@ export function connectHost(url: string, options: HostLinkOptions = {}): HostLin
   const authority = new URL(url).origin;
   const maxMessageBytes = options.maxMessageBytes ?? 4 * 1024 * 1024;
   const keepaliveMs = options.keepaliveMs ?? 30_000;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   let current: http2.ClientHttp2Session | undefined;
   const all = new Set<http2.ClientHttp2Session>();
   // Calls in flight per session: a session with none does not keep the process alive.
@@ -62,7 +65,15 @@ export function connectHost(url: string, options: HostLinkOptions = {}): HostLin
     current = s;
     all.add(s);
     s.on("error", () => undefined); // calls on it fail with their own errors
+    // A peer that accepts TCP but never speaks HTTP/2 would hold calls forever; pings need a connection.
+    const handshake = setTimeout(
+      () => s.destroy(new Error(`no HTTP/2 handshake from ${authority} within ${connectTimeoutMs} ms`)),
+      connectTimeoutMs,
+    );
+    // "connect" is only the socket; the peer's SETTINGS frame is its half of the handshake.
+    s.once("remoteSettings", () => clearTimeout(handshake));
     s.once("connect", () => s.setLocalWindowSize(CONNECTION_WINDOW));
+    s.once("close", () => clearTimeout(handshake));
     const forget = () => {
       if (current === s) current = undefined;
     };
@@ -74,6 +85,8 @@ export function connectHost(url: string, options: HostLinkOptions = {}): HostLin
       clearInterval(pinger);
     });
     const pinger = setInterval(() => {
+      if (s.destroyed || s.closed) return clearInterval(pinger);
+      if (s.connecting || !s.remoteSettings) return; // the handshake timeout covers that
       const timer = setTimeout(() => s.destroy(new Error("keepalive ping timed out")), keepaliveMs);
       timer.unref();
       if (!s.ping((err) => (clearTimeout(timer), err && s.destroy(err)))) clearTimeout(timer);
@@ -163,7 +176,8 @@ export function connectHost(url: string, options: HostLinkOptions = {}): HostLin
     call,
     async close() {
       await Promise.all(
-        [...all].map((s) => new Promise<void>((resolve) => (s.closed ? resolve() : s.close(() => resolve())))),
+        // close() on a destroyed session never calls back.
+        [...all].map((s) => new Promise<void>((resolve) => (s.closed || s.destroyed ? resolve() : s.close(() => resolve())))),
       );
     },
   };
