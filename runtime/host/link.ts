@@ -9,6 +9,7 @@ import { formatGrpcTimeout } from "../core/deadline.js";
 import { EnvelopeDecoder } from "../core/envelope.js";
 import { Code, StreampathError } from "../core/error.js";
 import { writeEnvelopes } from "./call.js";
+import { CONNECTION_WINDOW, STREAM_WINDOW } from "./server.js";
 import type { MethodDescriptor } from "./service.js";
 
 export interface HostLinkOptions {
@@ -40,8 +41,6 @@ export interface HostLink {
   close(): Promise<void>;
 }
 
-const STREAM_WINDOW = 4 * 1024 * 1024;
-const CONNECTION_WINDOW = 16 * 1024 * 1024;
 
 export function connectHost(url: string, options: HostLinkOptions = {}): HostLink {
   const authority = new URL(url).origin;

@@ -41,8 +41,8 @@ export const DEFAULT_LIMITS: HostLimits = { maxMessageBytes: 4 * 1024 * 1024 };
  * window per round trip; these let a stream and a connection have a few
  * MiB in flight, as browsers do.
  */
-const STREAM_WINDOW = 4 * 1024 * 1024;
-const CONNECTION_WINDOW = 16 * 1024 * 1024;
+export const STREAM_WINDOW = 4 * 1024 * 1024;
+export const CONNECTION_WINDOW = 16 * 1024 * 1024;
 
 export async function createHost<P = unknown>(options: HostOptions<P>): Promise<Host> {
   if (!options.tls === !options.h2c) throw new TypeError("createHost: give either tls or h2c: true");
