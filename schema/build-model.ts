@@ -69,7 +69,10 @@ export function buildModel(root: protobuf.Root, files: Map<string, LoadedFile>, 
     file?.positions?.declarations.get(fullName)?.at(-1);
 
   /** Files whose types `name` may use: itself, its imports, and what those re-export publicly. */
+  const visibleFrom = new Map<string, Set<string>>();
   const visible = (name: string): Set<string> => {
+    const known = visibleFrom.get(name);
+    if (known) return known;
     const out = new Set([name]);
     const add = (n: string) => {
       for (const p of files.get(n)?.publicImports ?? []) if (!out.has(p)) (out.add(p), add(p));
@@ -78,7 +81,20 @@ export function buildModel(root: protobuf.Root, files: Map<string, LoadedFile>, 
       out.add(i);
       add(i);
     }
+    visibleFrom.set(name, out);
     return out;
+  };
+
+  /** Reports a type used from a file that `file` does not import. */
+  const checkImported = (file: LoadedFile, written: string, type: protobuf.ReflectionObject, where: Position | undefined) => {
+    const declaredIn = type.filename ?? "";
+    if (visible(file.name).has(declaredIn)) return;
+    report(
+      file.displayPath,
+      where ?? NO_POSITION,
+      "missing-import",
+      `type "${written}" (${stripDot(type.fullName)}) is declared in "${declaredIn}", which ${file.name} does not import`,
+    );
   };
 
   const resolveValueType = (
@@ -100,15 +116,7 @@ export function buildModel(root: protobuf.Root, files: Map<string, LoadedFile>, 
       report(file.displayPath, where ?? NO_POSITION, "unknown-type", `unknown type "${typeName}" for field ${owner}.${field.name}`);
       return undefined;
     }
-    const targetFile = resolved.filename ?? "";
-    if (!visible(file.name).has(targetFile)) {
-      report(
-        file.displayPath,
-        where ?? NO_POSITION,
-        "missing-import",
-        `type "${typeName}" (${stripDot(resolved.fullName)}) is declared in "${targetFile}", which ${file.name} does not import`,
-      );
-    }
+    checkImported(file, typeName, resolved, where);
     const fullName = stripDot(resolved.fullName);
     return resolved instanceof protobuf.Enum ? { kind: "enum", typeName: fullName } : { kind: "message", typeName: fullName };
   };
@@ -205,9 +213,7 @@ export function buildModel(root: protobuf.Root, files: Map<string, LoadedFile>, 
           report(file.displayPath, where ?? NO_POSITION, "unknown-type", `type "${name}" of rpc ${fullName}.${m.name} ${what}`);
           return undefined;
         }
-        if (!visible(file.name).has(t.filename ?? "")) {
-          report(file.displayPath, where ?? NO_POSITION, "missing-import", `type "${name}" (${stripDot(t.fullName)}) is declared in "${t.filename}", which ${file.name} does not import`);
-        }
+        checkImported(file, name, t, where);
         return stripDot(t.fullName);
       });
       if (!resolved[0] || !resolved[1]) continue;
