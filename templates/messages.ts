@@ -10,7 +10,7 @@ import {
   type StatementStructures,
   StructureKind,
 } from "ts-morph";
-import type { Enum, Field, ProtoFile, SchemaModel, ValueType } from "../schema/model.js";
+import type { Enum, Field, Message, Oneof, ProtoFile, SchemaModel, ValueType } from "../schema/model.js";
 import { ImportSet, declaringFile, importSpecifier, localName, outputPath } from "./names.js";
 import { defaultValue, tsType } from "./scalars.js";
 import { WELL_KNOWN_JSON } from "./well-known.js";
@@ -61,31 +61,40 @@ export function valueTsType(type: ValueType, ref: (fullName: string) => string):
   return type.kind === "scalar" ? tsType(type.scalar) : ref(type.typeName);
 }
 
+/**
+ * A message's TypeScript properties in declaration order: a field, or a oneof
+ * standing where its first member is declared.
+ */
+function properties(m: Message): ({ field: Field } | { oneof: Oneof })[] {
+  const out: ({ field: Field } | { oneof: Oneof })[] = [];
+  const seen = new Set<string>();
+  for (const f of m.fields) {
+    if (f.oneof === undefined) out.push({ field: f });
+    else if (!seen.has(f.oneof)) {
+      seen.add(f.oneof);
+      out.push({ oneof: m.oneofs.find((o) => o.name === f.oneof)! });
+    }
+  }
+  return out;
+}
+
 function interfaceStructure(ctx: FieldContext): InterfaceDeclarationStructure {
   const { model, message: m, ref } = ctx;
-  const properties: InterfaceDeclarationStructure["properties"] = [];
-  const oneofsDone = new Set<string>();
-  for (const f of m.fields) {
-    if (f.oneof !== undefined) {
-      if (oneofsDone.has(f.oneof)) continue;
-      oneofsDone.add(f.oneof);
-      const oneof = m.oneofs.find((o) => o.name === f.oneof)!;
-      const cases = oneof.fields.map((name) => {
-        const member = m.fields.find((x) => x.name === name)!;
-        return `{ case: "${member.jsonName}"; value: ${valueTsType(member.type, ref)} }`;
-      });
-      cases.push("{ case: undefined; value?: undefined }");
-      properties.push({ name: oneof.jsonName, type: unionType(oneof.jsonName, cases) });
-      continue;
-    }
-    properties.push({ name: f.jsonName, type: fieldTsType(f, ref), hasQuestionToken: f.optional });
-  }
+  const props = properties(m).map((p) => {
+    if ("field" in p) return { name: p.field.jsonName, type: fieldTsType(p.field, ref), hasQuestionToken: p.field.optional };
+    const cases = p.oneof.fields.map((name) => {
+      const member = m.fields.find((x) => x.name === name)!;
+      return `{ case: "${member.jsonName}"; value: ${valueTsType(member.type, ref)} }`;
+    });
+    cases.push("{ case: undefined; value?: undefined }");
+    return { name: p.oneof.jsonName, type: unionType(p.oneof.jsonName, cases) };
+  });
   return {
     kind: StructureKind.Interface,
     name: localName(model, m.fullName),
     isExported: true,
     docs: docs(m.comment),
-    properties,
+    properties: props,
   };
 }
 
@@ -225,17 +234,9 @@ function writeNumbers(w: CodeBlockWriter, numbers: number[]): void {
 
 /** The properties of `create()`'s literal, in interface order. */
 function createLines(ctx: FieldContext): string[] {
-  const { message: m } = ctx;
-  const lines: string[] = [];
-  const oneofsDone = new Set<string>();
-  for (const f of m.fields) {
-    if (f.oneof !== undefined) {
-      if (oneofsDone.has(f.oneof)) continue;
-      oneofsDone.add(f.oneof);
-      lines.push(`${m.oneofs.find((o) => o.name === f.oneof)!.jsonName}: { case: undefined },`);
-    } else lines.push(`${f.jsonName}: ${fieldDefault(ctx, f)},`);
-  }
-  return lines;
+  return properties(ctx.message).map((p) =>
+    "field" in p ? `${p.field.jsonName}: ${fieldDefault(ctx, p.field)},` : `${p.oneof.jsonName}: { case: undefined },`,
+  );
 }
 
 function fieldDefault(ctx: FieldContext, f: Field): string {
