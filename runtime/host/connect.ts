@@ -89,7 +89,8 @@ async function serveUnary(stream: ServerHttp2Stream, call: CallSetup): Promise<v
     } catch (error) {
       throw new StreampathError(Code.InvalidArgument, `cannot decode ${method.input.typeName}: ${(error as Error).message}`);
     }
-    const response = await raceAbort(only(invoke(method, handler, one(request), context)), context.signal);
+    // Only unary methods get here: call the handler as it is, no stream plumbing.
+    const response = await raceAbort(Promise.resolve().then(() => handler(request, context)), context.signal);
     const bytes = method.output.encode(response);
     if (stream.destroyed) return;
     stream.respond({ ":status": 200, "content-type": "application/proto", ...context.responseHeaders, ...trailerHeaders() });
@@ -98,16 +99,6 @@ async function serveUnary(stream: ServerHttp2Stream, call: CallSetup): Promise<v
     const error = context.signal.aborted ? StreampathError.from(context.signal.reason) : StreampathError.from(caught);
     respondConnectError(stream, error, { ...context.responseHeaders, ...trailerHeaders() });
   }
-}
-
-async function* one<T>(value: T): AsyncGenerator<T> {
-  yield value;
-}
-
-async function only<T>(responses: AsyncIterable<T>): Promise<T> {
-  let last: T | undefined;
-  for await (const r of responses) last = r;
-  return last as T;
 }
 
 /** The whole request body, refusing one larger than the limit as soon as it is. */
