@@ -30,6 +30,7 @@ import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { errorMessage } from "./lib/exec.js";
+import { median } from "./lib/measure.js";
 import {
   describeMachine,
   formatInteger,
@@ -115,13 +116,6 @@ interface PeerState {
   pings?: number[];
 }
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2
-    ? sorted[middle]!
-    : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 const percentile = (sorted: readonly number[], p: number): number =>
   sorted[
     Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))
