@@ -8,42 +8,50 @@ import type { Http2Stream, ServerHttp2Stream } from "node:http2";
 import { MessageBatch } from "../core/batch.js";
 import { Channel } from "../core/channel.js";
 import { EnvelopeDecoder, EnvelopeFlag } from "../core/envelope.js";
+import { flatten } from "../core/flatten.js";
 import { Code, StreampathError } from "../core/error.js";
 import type { MessageCodec } from "../core/message.js";
 import type { HandlerContext, MethodDescriptor } from "./service.js";
 
-/** How many decoded requests may wait for the handler. */
-const REQUEST_QUEUE = 16;
+/**
+ * How many chunks' worth of decoded requests may wait for the handler. A
+ * chunk is one HTTP/2 DATA frame (at most 16 KiB unless the client raised
+ * SETTINGS_MAX_FRAME_SIZE), so this bounds memory in bytes as well.
+ */
+const REQUEST_BATCHES = 4;
 /** A batch this big is written at once instead of waiting for the producer to pause. */
 const FLUSH_BYTES = 64 * 1024;
 
 /**
- * Decodes the request body into messages. Reading stops (and HTTP/2 flow
- * control pushes back on the client) while the channel is full.
+ * Decodes the request body into messages, handed to the handler a chunk at
+ * a time (see flatten). Reading stops, and HTTP/2 flow control pushes back on
+ * the client, while REQUEST_BATCHES chunks wait for the handler.
  */
 export function readRequests<I>(
   stream: ServerHttp2Stream,
   codec: MessageCodec<I>,
   maxMessageBytes: number,
   signal: AbortSignal,
-): Channel<I> {
-  const channel = new Channel<I>(REQUEST_QUEUE);
+): AsyncIterable<I> {
+  const channel = new Channel<I[]>(REQUEST_BATCHES);
   const decoder = new EnvelopeDecoder({ maxMessageBytes });
   void (async () => {
     try {
       for await (const chunk of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>) {
-        for (const envelope of decoder.decode(chunk)) {
+        const envelopes = decoder.decode(chunk);
+        if (envelopes.length === 0) continue;
+        const batch: I[] = [];
+        for (const envelope of envelopes) {
           if (envelope.flags & EnvelopeFlag.Compressed) {
             throw new StreampathError(Code.Internal, "compressed messages are not supported (send grpc-encoding identity)");
           }
-          let message: I;
           try {
-            message = codec.decode(envelope.data);
+            batch.push(codec.decode(envelope.data));
           } catch (error) {
             throw new StreampathError(Code.InvalidArgument, `cannot decode ${codec.typeName}: ${(error as Error).message}`);
           }
-          if (!channel.offer(message)) await channel.send(message);
         }
+        if (!channel.offer(batch)) await channel.send(batch);
       }
       if (stream.aborted || (stream.rstCode !== undefined && stream.rstCode !== 0)) {
         throw new StreampathError(Code.Canceled, "the client reset the stream");
@@ -56,7 +64,7 @@ export function readRequests<I>(
       else channel.fail(signal.reason);
     }
   })();
-  return channel;
+  return { [Symbol.asyncIterator]: () => flatten(channel[Symbol.asyncIterator]()) };
 }
 
 /** The single request of a unary or server-streaming call. */

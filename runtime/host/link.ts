@@ -8,6 +8,7 @@ import http2 from "node:http2";
 import { formatGrpcTimeout } from "../core/deadline.js";
 import { EnvelopeDecoder } from "../core/envelope.js";
 import { Code, StreampathError } from "../core/error.js";
+import { flatten } from "../core/flatten.js";
 import { writeEnvelopes } from "./call.js";
 import { CONNECTION_WINDOW, STREAM_WINDOW } from "./server.js";
 import type { MethodDescriptor } from "./service.js";
@@ -95,7 +96,9 @@ export function connectHost(url: string, options: HostLinkOptions = {}): HostLin
     return s;
   };
 
-  async function* call<I, O>(method: MethodDescriptor<I, O>, requests: AsyncIterable<I>, callOptions: CallOptions = {}): AsyncGenerator<O> {
+  // Responses are decoded a chunk at a time and served one by one (flatten): a
+  // generator's yield per message would cost several awaits each.
+  async function* callBatches<I, O>(method: MethodDescriptor<I, O>, requests: AsyncIterable<I>, callOptions: CallOptions, state: { failure?: StreampathError }): AsyncGenerator<O[]> {
     const { signal, timeoutMs } = callOptions;
     if (signal?.aborted) throw StreampathError.from(signal.reason, Code.Canceled);
     const s = session();
@@ -108,9 +111,8 @@ export function connectHost(url: string, options: HostLinkOptions = {}): HostLin
       ...(timeoutMs !== undefined ? { "grpc-timeout": formatGrpcTimeout(timeoutMs) } : {}),
       ...callOptions.headers,
     });
-    let failure: StreampathError | undefined;
     const fail = (error: StreampathError) => {
-      failure ??= error;
+      state.failure ??= error;
       // Not close(): Node's close() half-closes (END_STREAM) before its RST_STREAM, so the peer
       // would first see the requests end cleanly. destroy() sends only RST_STREAM.
       if (!stream.destroyed) stream.destroy(error);
@@ -139,20 +141,22 @@ export function connectHost(url: string, options: HostLinkOptions = {}): HostLin
     try {
       try {
         for await (const chunk of stream as AsyncIterable<Uint8Array>) {
-          for (const envelope of decoder.decode(chunk)) {
-            if (failure) throw failure;
-            yield method.output.decode(envelope.data);
-          }
+          const envelopes = decoder.decode(chunk);
+          if (state.failure) throw state.failure;
+          if (envelopes.length === 0) continue;
+          const batch: O[] = new Array(envelopes.length);
+          for (let i = 0; i < envelopes.length; i++) batch[i] = method.output.decode(envelopes[i]!.data);
+          yield batch;
         }
         decoder.end();
       } catch (error) {
-        if (failure) throw failure;
+        if (state.failure) throw state.failure;
         if (stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM || s.destroyed || s.closed) {
           throw new StreampathError(Code.Unavailable, `connection to ${authority} lost: ${(error as Error).message}`, { cause: error });
         }
         throw StreampathError.from(error, Code.Internal);
       }
-      if (failure) throw failure;
+      if (state.failure) throw state.failure;
       const status = trailers ?? headers;
       const code = Number(status?.["grpc-status"] ?? NaN);
       if (Number.isNaN(code)) {
@@ -172,7 +176,10 @@ export function connectHost(url: string, options: HostLinkOptions = {}): HostLin
 
   return {
     url,
-    call,
+    call(method, requests, callOptions = {}) {
+      const state: { failure?: StreampathError } = {};
+      return flatten(callBatches(method, requests, callOptions, state), () => state.failure);
+    },
     async close() {
       await Promise.all(
         // close() on a destroyed session never calls back.
