@@ -20,8 +20,13 @@ interface NodeBufferClass {
 const NodeBuffer = (globalThis as { Buffer?: NodeBufferClass }).Buffer;
 const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
+const sliceTyped = Uint8Array.prototype.slice;
+
 /** A fresh copy, never a view: `slice` of a Node Buffer would share its memory. */
 function freshCopy(source: Uint8Array, start: number, end: number): Uint8Array {
+  // TypedArray#slice is a memcpy (twice as fast as set(subarray)), but builds its result with the
+  // source's constructor: only a plain Uint8Array is sure to give a plain, unshared copy.
+  if (source.constructor === Uint8Array) return sliceTyped.call(source, start, end);
   const out = new Uint8Array(end - start);
   if (end - start <= 16) for (let i = start; i < end; i++) out[i - start] = source[i];
   else out.set(source.subarray(start, end));
