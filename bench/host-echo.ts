@@ -41,6 +41,7 @@ import {
   loud,
 } from "./lib/report.js";
 import { prepare } from "./host/generated.js";
+import { handlerCeiling } from "./host/floor.js";
 import { Child } from "./host/ipc.js";
 import type { ServerStats } from "./host/server.js";
 import type { StreamReply } from "./host/client.js";
@@ -373,7 +374,7 @@ async function main(): Promise<void> {
         .request<ServerStats>("stats")
         .catch(() => undefined);
 
-    report(states);
+    await report(states);
   } finally {
     await Promise.all(
       states.flatMap((s) => [s.client.stop(), s.server.stop()]),
@@ -382,7 +383,7 @@ async function main(): Promise<void> {
   console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 
-function report(states: readonly PeerState[]): void {
+async function report(states: readonly PeerState[]): Promise<void> {
   const ok = states.filter((s) => !s.failed);
   const rate = (s: PeerState, w: Workload) =>
     median(s.samples[w.name].map((x) => x.perSecond));
@@ -501,6 +502,10 @@ function report(states: readonly PeerState[]): void {
         (grpcJs
           ? ` (${formatRatio(rate(sp, SMALL) / rate(grpcJs, SMALL))} @grpc/grpc-js)`
           : ""),
+    );
+    const ceiling = await handlerCeiling();
+    console.log(
+      `the handler API alone (for await … yield, in-process, no I/O or codec) caps a server at ${formatInteger(ceiling)} msgs/s = ${formatRatio(ceiling / rate(raw, SMALL))} raw node:http2 (bench/host/floor.ts)`,
     );
   }
   for (const s of states.filter((x) => x.failed)) {
