@@ -21,6 +21,12 @@ export interface HostOptions<P = unknown> {
   limits?: Partial<HostLimits>;
   /** Runs once per call with its headers; throw (e.g. Unauthenticated) to refuse it. */
   authenticate?: Authenticate<P>;
+  /**
+   * Answers requests that are not calls (any method but POST: pages, scripts,
+   * assets), so one origin serves an app and its services. Without it they
+   * get 405.
+   */
+  fallback?: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void;
 }
 
 export interface Host {
@@ -67,6 +73,10 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
     stream.on("error", () => undefined); // resets by the client surface as "close"
     if (shutdown.signal.aborted) {
       stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+      return;
+    }
+    if (options.fallback && headers[":method"] !== "POST") {
+      options.fallback(stream, headers);
       return;
     }
     const call = dispatch(stream, headers, routes, limits, options.authenticate, shutdown.signal);
