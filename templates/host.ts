@@ -2,7 +2,8 @@
  * The `host` target: for each .proto file with host services, a
  * `<name>_host.ts` module with, per service, a descriptor to register with
  * `createHost`, the interface its implementation has, and a typed client for
- * host links.
+ * any transport (a host link, or a worker's gateway). Only types come from
+ * runtime/host, so a browser bundle can import the descriptors and clients.
  */
 import { CodeBlockWriter, type InterfaceDeclarationStructure, type StatementStructures, StructureKind } from "ts-morph";
 import type { Method, ProtoFile, SchemaModel, Service } from "../schema/model.js";
@@ -11,7 +12,8 @@ import { docs, type EmittedModule } from "./module.js";
 import { ImportSet, declaringFile, importSpecifier, localName, outputPath } from "./names.js";
 
 export const HOST_SUFFIX = "_host";
-const RUNTIME = "streampath/runtime/host";
+const HOST_RUNTIME = "streampath/runtime/host";
+const CORE_RUNTIME = "streampath/runtime/core";
 
 /** `GetBoard` → `getBoard`: the method's name in TypeScript. */
 export function methodName(rpc: string): string {
@@ -24,7 +26,7 @@ export function emitHostFile(model: SchemaModel, file: ProtoFile): EmittedModule
   const path = outputPath(file.name, HOST_SUFFIX);
   const own = services.flatMap((s) => [s.name, `${s.name}Implementation`, `${s.name}Client`, `create${s.name}Client`]);
   const imports = new ImportSet(own);
-  const rt = (name: string) => imports.use(RUNTIME, name);
+  const rt = (name: string) => imports.use(name === "HandlerContext" ? HOST_RUNTIME : CORE_RUNTIME, name);
   const ref = (fullName: string) =>
     imports.use(importSpecifier(path, outputPath(declaringFile(model, fullName), MESSAGES_SUFFIX)), localName(model, fullName));
   const statements: (StatementStructures | string)[] = [];
@@ -94,11 +96,17 @@ function handlerSignature(m: Method, ref: (fullName: string) => string, ctx: str
 function clientText(service: Service, rt: (name: string) => string): string {
   const client = `${service.name}Client`;
   return [
-    `/** A typed client of ${service.fullName} over a host link (\`connectHost(url)\`). */`,
+    `/** A typed client of ${service.fullName} over a host link (\`connectHost(url)\`) or a worker's gateway. */`,
     `export type ${client} = ${rt("Client")}<typeof ${service.name}>;`,
     "",
-    `export function create${client}(link: ${rt("HostLink")}): ${client} {`,
-    `  return ${rt("createClient")}(${service.name}, link);`,
+    signatureLine(`export function create${client}(`, `transport: ${rt("Transport")}`, `): ${client} {`),
+    `  return ${rt("createClient")}(${service.name}, transport);`,
     "}",
   ].join("\n");
+}
+
+/** A one-parameter signature on one line if it fits in 80 columns, else broken as prettier breaks it. */
+function signatureLine(open: string, parameter: string, close: string): string {
+  const line = `${open}${parameter}${close}`;
+  return line.length <= 80 ? line : `${open}\n  ${parameter},\n${close}`;
 }

@@ -39,14 +39,20 @@ export function printModule(module: EmittedModule, version: string): string {
 
 /** An import on one line if it fits in 80 columns, else one name a line, as prettier prints it. */
 function importStatement(specifier: string, names: [string, string][]): string {
-  const parts = names.map(([name, alias]) => (TYPE_ONLY.has(name) ? "type " : "") + name + (alias !== name ? ` as ${alias}` : ""));
-  const line = `import { ${parts.join(", ")} } from "${specifier}";`;
+  // All types: `import type`, which verbatimModuleSyntax erases; `import { type X }` would stay
+  // behind as a side-effect import (and pull a Node-only module into a browser bundle).
+  const typesOnly = names.every(([name]) => TYPE_ONLY.has(name));
+  const keyword = typesOnly ? "import type" : "import";
+  const parts = names.map(
+    ([name, alias]) => (TYPE_ONLY.has(name) && !typesOnly ? "type " : "") + name + (alias !== name ? ` as ${alias}` : ""),
+  );
+  const line = `${keyword} { ${parts.join(", ")} } from "${specifier}";`;
   if (line.length <= 80) return line + "\n";
-  return `import {\n${parts.map((p) => `  ${p},\n`).join("")}} from "${specifier}";\n`;
+  return `${keyword} {\n${parts.map((p) => `  ${p},\n`).join("")}} from "${specifier}";\n`;
 }
 
 /** Runtime exports that are types only (imported with `type`, as verbatimModuleSyntax wants). */
-const TYPE_ONLY = new Set(["MessageCodec", "JsonObject", "JsonValue", "JsonOptions", "HandlerContext", "Client", "HostLink"]);
+const TYPE_ONLY = new Set(["MessageCodec", "JsonObject", "JsonValue", "JsonOptions", "HandlerContext", "Client", "Transport"]);
 
 /**
  * Prettier breaks a call statement that does not fit in 80 columns into one

@@ -180,6 +180,16 @@ export class MessageBatch {
     this.n++;
   }
 
+  /** Appends one envelope whose payload is already encoded (a control or end envelope). */
+  addEnvelope(flags: number, payload: Uint8Array): void {
+    const w = this.w;
+    w.ensure(ENVELOPE_HEADER_BYTES + payload.length);
+    writeEnvelopeHeader(w.buf, w.pos, flags, payload.length);
+    w.buf.set(payload, w.pos + ENVELOPE_HEADER_BYTES);
+    w.pos += ENVELOPE_HEADER_BYTES + payload.length;
+    this.n++;
+  }
+
   take(): Uint8Array | undefined {
     if (this.w.pos === 0) return undefined;
     const chunk = this.w.finish();

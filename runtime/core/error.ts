@@ -63,3 +63,9 @@ export function codeName(code: Code): string {
   if (code === Code.Canceled) return "canceled";
   return name.replace(/[A-Z]/g, (c, i: number) => (i === 0 ? "" : "_") + c.toLowerCase());
 }
+
+/** `"invalid_argument"` → `Code.InvalidArgument`; undefined for a name that is no code. */
+export function codeFromName(name: string): Code | undefined {
+  for (let code = Code.Ok; code <= Code.Unauthenticated; code++) if (codeName(code) === name) return code;
+  return undefined;
+}

@@ -53,6 +53,9 @@ export {
 export { ENVELOPE_HEADER_BYTES, type Envelope, EnvelopeDecoder, EnvelopeFlag, encodeEnvelope } from "./envelope.js";
 export { EnvelopeBatch, Flusher, MessageBatch } from "./batch.js";
 export { Channel, type ChannelOptions } from "./channel.js";
+export { createClient, type CallOptions, type Client, type ClientMethod, type Transport } from "./client.js";
+export { flatten } from "./flatten.js";
+export type { Metadata, MethodDescriptor, MethodKind, ServiceDescriptor } from "./service.js";
 export { type DeadlineSignal, deadlineSignal, formatGrpcTimeout, parseConnectTimeout, parseGrpcTimeout } from "./deadline.js";
 export { MAP_ENTRY, type MessageCodec } from "./message.js";
 export {

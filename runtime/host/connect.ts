@@ -102,7 +102,7 @@ async function serveUnary(stream: ServerHttp2Stream, call: CallSetup): Promise<v
 }
 
 /** The whole request body, refusing one larger than the limit as soon as it is. */
-async function readBody(stream: ServerHttp2Stream, limit: number, contentLength: number): Promise<Uint8Array> {
+export async function readBody(stream: ServerHttp2Stream, limit: number, contentLength: number): Promise<Uint8Array> {
   if (contentLength > limit) {
     throw new StreampathError(Code.ResourceExhausted, `message of ${contentLength} bytes exceeds the limit of ${limit} bytes`);
   }

@@ -8,6 +8,8 @@ import { deadlineSignal } from "../core/deadline.js";
 import { Code, StreampathError } from "../core/error.js";
 import { CONNECT_STREAM, CONNECT_UNARY, connectTimeout, respondConnectError, serveConnect } from "./connect.js";
 import { GRPC_CONTENT_TYPE, finishGrpc, grpcTimeout, serveGrpc } from "./grpc.js";
+import type { PairGateway } from "./pair.js";
+import { PAIR_CONTENT_TYPE } from "../core/pair.js";
 import type { HandlerContext, MethodDescriptor, ServiceRegistration } from "./service.js";
 
 export interface HostLimits {
@@ -40,13 +42,14 @@ export function buildRoutes(services: ServiceRegistration[]): Map<string, Route>
   return routes;
 }
 
-type Protocol = "grpc" | "connect-unary" | "connect-stream";
+type Protocol = "grpc" | "connect-unary" | "connect-stream" | "pair";
 
 function protocolOf(contentType: string | undefined): Protocol | undefined {
   if (!contentType) return undefined;
   if (GRPC_CONTENT_TYPE.test(contentType)) return "grpc";
   if (CONNECT_UNARY.test(contentType)) return "connect-unary";
   if (CONNECT_STREAM.test(contentType)) return "connect-stream";
+  if (contentType.split(";")[0]!.trim().toLowerCase() === PAIR_CONTENT_TYPE) return "pair";
   return undefined;
 }
 
@@ -58,11 +61,12 @@ export async function dispatch<P>(
   limits: HostLimits,
   authenticate: Authenticate<P> | undefined,
   hostSignal: AbortSignal,
+  gateway: PairGateway,
 ): Promise<void> {
   const protocol = protocolOf(headers["content-type"]);
   if (headers[":method"] !== "POST" || !protocol) {
     stream.respond({ ":status": headers[":method"] === "POST" ? 415 : 405, "content-type": "text/plain" });
-    stream.end(`streampath serves POST with application/grpc, application/proto or application/connect+proto, not ${headers["content-type"] ?? "no content type"}`);
+    stream.end(`streampath serves POST with application/grpc, application/proto, application/connect+proto or ${PAIR_CONTENT_TYPE}, not ${headers["content-type"] ?? "no content type"}`);
     return;
   }
   const fail = (error: StreampathError) =>
@@ -72,6 +76,18 @@ export async function dispatch<P>(
     fail(new StreampathError(Code.Unimplemented, `no method ${headers[":path"]} on this host`));
     stream.resume(); // let the client finish sending; nobody reads it
     return;
+  }
+  if (protocol === "pair") {
+    // A pair outlives its requests: it keeps its own deadline and cancellation.
+    let principal: P;
+    try {
+      principal = authenticate ? await authenticate(headers) : (undefined as P);
+    } catch (caught) {
+      respondConnectError(stream, StreampathError.from(caught, Code.Unauthenticated));
+      stream.resume();
+      return;
+    }
+    return gateway.serve(stream, headers, route.method, route.handler, principal);
   }
   const cancel = new AbortController();
   let deadline: { signal: AbortSignal; dispose(): void } | undefined;

@@ -1,5 +1,6 @@
 // streampath/runtime/host: serving host services, and calling other hosts.
 export { createHost, DEFAULT_LIMITS, type Host, type HostOptions } from "./server.js";
+export { DEFAULT_PAIR_OPTIONS, type PairOptions } from "./pair.js";
 export type { Authenticate, HostLimits } from "./dispatch.js";
 export {
   implement,
@@ -12,5 +13,6 @@ export {
   type ServiceImplementation,
   type ServiceRegistration,
 } from "./service.js";
-export { connectHost, type CallOptions, type HostLink, type HostLinkOptions } from "./link.js";
-export { createClient, type Client, type ClientMethod } from "./client.js";
+export { connectHost, type HostLink, type HostLinkOptions } from "./link.js";
+// Transport-neutral, from runtime/core; here too so host code needs one import.
+export { createClient, type CallOptions, type Client, type ClientMethod, type Transport } from "../core/client.js";

@@ -5,13 +5,14 @@
  * session fail with UNAVAILABLE, new calls get a new session.
  */
 import http2 from "node:http2";
+import type { CallOptions, Transport } from "../core/client.js";
 import { formatGrpcTimeout } from "../core/deadline.js";
 import { EnvelopeDecoder } from "../core/envelope.js";
 import { Code, StreampathError } from "../core/error.js";
 import { flatten } from "../core/flatten.js";
 import { writeEnvelopes } from "./call.js";
 import { CONNECTION_WINDOW, STREAM_WINDOW } from "./server.js";
-import type { MethodDescriptor } from "./service.js";
+import type { MethodDescriptor } from "../core/service.js";
 
 export interface HostLinkOptions {
   /** CA certificate(s) to trust for https:// peers (PEM). */
@@ -24,21 +25,9 @@ export interface HostLinkOptions {
   connectTimeoutMs?: number;
 }
 
-export interface CallOptions {
-  signal?: AbortSignal;
-  /** Deadline of the call, sent as grpc-timeout. */
-  timeoutMs?: number;
-  /** Custom metadata sent with the call. */
-  headers?: Record<string, string>;
-  /** Receives the response headers, and then the trailers. */
-  onHeaders?: (headers: http2.IncomingHttpHeaders) => void;
-  onTrailers?: (trailers: http2.IncomingHttpHeaders) => void;
-}
-
-export interface HostLink {
+/** A transport to one peer host; calls share its HTTP/2 session. */
+export interface HostLink extends Transport {
   readonly url: string;
-  /** One call: requests streamed up as they are pulled, responses as they arrive. */
-  call<I, O>(method: MethodDescriptor<I, O>, requests: AsyncIterable<I>, options?: CallOptions): AsyncIterable<O>;
   close(): Promise<void>;
 }
 

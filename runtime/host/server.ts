@@ -6,6 +6,7 @@ import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { Code, StreampathError } from "../core/error.js";
 import { type Authenticate, type HostLimits, buildRoutes, dispatch } from "./dispatch.js";
+import { type PairOptions, PairGateway } from "./pair.js";
 import type { ServiceRegistration } from "./service.js";
 
 export interface HostOptions<P = unknown> {
@@ -21,6 +22,8 @@ export interface HostOptions<P = unknown> {
   limits?: Partial<HostLimits>;
   /** Runs once per call with its headers; throw (e.g. Unauthenticated) to refuse it. */
   authenticate?: Authenticate<P>;
+  /** The pair gateway's windows, timeouts and limits (browser streaming calls). */
+  pair?: Partial<PairOptions>;
   /**
    * Answers requests that are not calls (any method but POST: pages, scripts,
    * assets), so one origin serves an app and its services. Without it they
@@ -61,6 +64,7 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
   const shutdown = new AbortController();
   const sessions = new Set<http2.ServerHttp2Session>();
   const calls = new Set<Promise<void>>();
+  const gateway = new PairGateway(options.pair ?? {}, limits.maxMessageBytes, shutdown.signal);
 
   server.on("session", (session) => {
     sessions.add(session);
@@ -79,7 +83,7 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
       options.fallback(stream, headers);
       return;
     }
-    const call = dispatch(stream, headers, routes, limits, options.authenticate, shutdown.signal);
+    const call = dispatch(stream, headers, routes, limits, options.authenticate, shutdown.signal, gateway);
     calls.add(call);
     void call.finally(() => calls.delete(call));
   });

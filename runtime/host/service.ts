@@ -2,29 +2,9 @@
  * What a host serves: service descriptors (generated) and implementations
  * (the application's), tied together type-safely.
  */
-import type { MessageCodec } from "../core/message.js";
+import type { Metadata, MethodDescriptor, ServiceDescriptor } from "../core/service.js";
 
-export type MethodKind = "unary" | "server_streaming" | "client_streaming" | "bidi_streaming";
-
-export interface MethodDescriptor<I = any, O = any, K extends MethodKind = MethodKind> {
-  /** rpc name as in the schema (`GetBoard`). */
-  readonly name: string;
-  /** `/package.Service/Method`. */
-  readonly path: string;
-  readonly kind: K;
-  readonly input: MessageCodec<I>;
-  readonly output: MessageCodec<O>;
-}
-
-export interface ServiceDescriptor {
-  /** Full name (`board.v1.BoardHost`). */
-  readonly typeName: string;
-  /** Methods by their TypeScript name (`getBoard`). */
-  readonly methods: { readonly [localName: string]: MethodDescriptor };
-}
-
-/** Headers of a call as the host received them (lower-case names). */
-export type Metadata = Record<string, string | string[] | undefined>;
+export type { Metadata, MethodDescriptor, MethodKind, ServiceDescriptor } from "../core/service.js";
 
 /** What every handler gets besides its request(s). */
 export interface HandlerContext<P = unknown> {

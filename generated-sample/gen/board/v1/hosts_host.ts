@@ -2,10 +2,10 @@
 
 import {
   type Client,
-  type HandlerContext,
-  type HostLink,
+  type Transport,
   createClient,
-} from "streampath/runtime/host";
+} from "streampath/runtime/core";
+import type { HandlerContext } from "streampath/runtime/host";
 import { Empty } from "../../google/protobuf/empty_pb.js";
 import {
   Board,
@@ -58,11 +58,13 @@ export interface BoardLeaderImplementation<P = unknown> {
   ): AsyncIterable<Event>;
 }
 
-/** A typed client of board.v1.BoardLeader over a host link (`connectHost(url)`). */
+/** A typed client of board.v1.BoardLeader over a host link (`connectHost(url)`) or a worker's gateway. */
 export type BoardLeaderClient = Client<typeof BoardLeader>;
 
-export function createBoardLeaderClient(link: HostLink): BoardLeaderClient {
-  return createClient(BoardLeader, link);
+export function createBoardLeaderClient(
+  transport: Transport,
+): BoardLeaderClient {
+  return createClient(BoardLeader, transport);
 }
 
 /**
@@ -145,9 +147,9 @@ export interface BoardHostImplementation<P = unknown> {
   ping(request: Empty, context: HandlerContext<P>): Promise<Empty> | Empty;
 }
 
-/** A typed client of board.v1.BoardHost over a host link (`connectHost(url)`). */
+/** A typed client of board.v1.BoardHost over a host link (`connectHost(url)`) or a worker's gateway. */
 export type BoardHostClient = Client<typeof BoardHost>;
 
-export function createBoardHostClient(link: HostLink): BoardHostClient {
-  return createClient(BoardHost, link);
+export function createBoardHostClient(transport: Transport): BoardHostClient {
+  return createClient(BoardHost, transport);
 }

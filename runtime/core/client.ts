@@ -1,11 +1,27 @@
 /**
- * Typed clients over a host link, built from a generated service
- * descriptor: each method takes a request (or an async iterable of them)
- * and returns a promise (or an async iterable) of responses.
+ * Typed clients over any transport (a host link, a browser gateway), built
+ * from a generated service descriptor: each method takes a request (or an
+ * async iterable of them) and returns a promise (or an async iterable) of
+ * responses.
  */
-import { Code, StreampathError } from "../core/error.js";
-import type { CallOptions, HostLink } from "./link.js";
-import type { MethodDescriptor, ServiceDescriptor } from "./service.js";
+import { Code, StreampathError } from "./error.js";
+import type { Metadata, MethodDescriptor, ServiceDescriptor } from "./service.js";
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Deadline of the call. */
+  timeoutMs?: number;
+  /** Custom metadata sent with the call. */
+  headers?: Record<string, string>;
+  /** Receives the response headers, and then the trailers. */
+  onHeaders?: (headers: Metadata) => void;
+  onTrailers?: (trailers: Metadata) => void;
+}
+
+/** Carries calls: requests streamed up as they are pulled, responses as they arrive. */
+export interface Transport {
+  call<I, O>(method: MethodDescriptor<I, O>, requests: AsyncIterable<I>, options?: CallOptions): AsyncIterable<O>;
+}
 
 type In<M> = M extends MethodDescriptor<infer I, any, any> ? I : never;
 type Out<M> = M extends MethodDescriptor<any, infer O, any> ? O : never;
@@ -34,13 +50,13 @@ async function only<T>(responses: AsyncIterable<T>, method: MethodDescriptor): P
   return result.value;
 }
 
-export function createClient<S extends ServiceDescriptor>(service: S, link: HostLink): Client<S> {
+export function createClient<S extends ServiceDescriptor>(service: S, transport: Transport): Client<S> {
   const client: Record<string, unknown> = {};
   for (const [name, method] of Object.entries(service.methods)) {
     const streamingIn = method.kind === "client_streaming" || method.kind === "bidi_streaming";
     const streamingOut = method.kind === "server_streaming" || method.kind === "bidi_streaming";
     client[name] = (input: unknown, options?: CallOptions) => {
-      const responses = link.call(method, streamingIn ? (input as AsyncIterable<unknown>) : once(input), options);
+      const responses = transport.call(method, streamingIn ? (input as AsyncIterable<unknown>) : once(input), options);
       return streamingOut ? responses : only(responses, method);
     };
   }

@@ -1,0 +1,248 @@
+/**
+ * The pair protocol's shared parts (docs/protocol.md, "The pair"): headers,
+ * envelope kinds, control and end payloads, and the two ends of one
+ * direction — the Outbox that numbers, keeps and replays what it sent within
+ * the credit the receiver granted, and the Inbox that counts what arrived
+ * and decides when to acknowledge and grant more. Host and guest use both.
+ */
+import { MessageBatch } from "./batch.js";
+import { encodeEnvelope } from "./envelope.js";
+import { Code, StreampathError, codeFromName, codeName } from "./error.js";
+
+export const PAIR_CONTENT_TYPE = "application/streampath-pair+proto";
+
+export const PairHeader = {
+  /** `down`, `up` or `batch`. */
+  half: "streampath-half",
+  id: "streampath-pair-id",
+  /** The sender of this header's receive window, in data envelopes. */
+  window: "streampath-window",
+  /** Data envelopes received so far from the other side (resume). */
+  received: "streampath-received",
+  /** A fallback batch: sequence number of its first numbered envelope. */
+  firstSeq: "streampath-first-seq",
+} as const;
+
+/** Envelope flags on pair streams. Data envelopes have none. */
+export const PairFlag = {
+  /** The last numbered envelope of a direction; JSON payload. */
+  End: 0x02,
+  /** Acknowledgement and credit; not numbered; JSON payload. */
+  Control: 0x04,
+} as const;
+
+/** What a control envelope says: `ack` envelopes received, send up to sequence number `limit`. */
+export interface Control {
+  ack?: number;
+  limit?: number;
+}
+
+const text = new TextEncoder();
+const untext = new TextDecoder();
+
+function count(value: unknown, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    throw new StreampathError(Code.InvalidArgument, `pair control: ${what} must be a non-negative integer`);
+  }
+  return value;
+}
+
+export function encodeControl(control: Control): Uint8Array {
+  return encodeEnvelope(PairFlag.Control, text.encode(JSON.stringify(control)));
+}
+
+export function parseControl(payload: Uint8Array): Control {
+  let json: { ack?: unknown; limit?: unknown };
+  try {
+    json = JSON.parse(untext.decode(payload));
+  } catch {
+    throw new StreampathError(Code.InvalidArgument, "pair control: payload is not JSON");
+  }
+  if (typeof json !== "object" || json === null) throw new StreampathError(Code.InvalidArgument, "pair control: not an object");
+  return { ack: count(json.ack, "ack"), limit: count(json.limit, "limit") };
+}
+
+/** The end of a direction: Connect's end-stream JSON, `{}` for success. */
+export function endPayload(error?: StreampathError, metadata: Record<string, string> = {}): Uint8Array {
+  const entries = Object.entries(metadata);
+  return text.encode(
+    JSON.stringify({
+      ...(error ? { error: { code: codeName(error.code), message: error.message } } : {}),
+      ...(entries.length ? { metadata: Object.fromEntries(entries.map(([k, v]) => [k, [v]])) } : {}),
+    }),
+  );
+}
+
+/** The error an end payload carries, if any, and its metadata. */
+export function parseEnd(payload: Uint8Array): { error?: StreampathError; metadata: Record<string, string[]> } {
+  if (payload.length === 0) return { metadata: {} };
+  let json: { error?: { code?: unknown; message?: unknown }; metadata?: Record<string, string[]> };
+  try {
+    json = JSON.parse(untext.decode(payload));
+  } catch {
+    throw new StreampathError(Code.Internal, "pair end: payload is not JSON");
+  }
+  const metadata = json.metadata ?? {};
+  if (!json.error) return { metadata };
+  const code = typeof json.error.code === "string" ? codeFromName(json.error.code) : undefined;
+  return { error: new StreampathError(code ?? Code.Unknown, String(json.error.message ?? "")), metadata };
+}
+
+interface Segment {
+  /** Sequence number of the first envelope in `chunk`. */
+  readonly first: number;
+  readonly chunk: Uint8Array;
+  /** Where each envelope starts in `chunk`. */
+  readonly offsets: readonly number[];
+}
+
+/**
+ * The sending end of one direction. Envelopes are numbered 1, 2, … as they
+ * are added; `take()` seals them into one chunk to write and keeps it until
+ * the receiver acknowledges it, so `replayFrom()` can send what a broken
+ * stream lost. Adding is allowed only within the credit (`hasCredit`), so
+ * what is kept never exceeds the receiver's window.
+ */
+export class Outbox {
+  /** Sequence number of the last envelope added. */
+  sent = 0;
+  /** Envelopes the receiver has acknowledged. */
+  acked = 0;
+  /** Highest sequence number the receiver lets us send. */
+  limit: number;
+  private readonly maxWindow: number;
+  private batch = new MessageBatch();
+  private offsets: number[] = [];
+  private readonly segments: Segment[] = [];
+  private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private failure: StreampathError | undefined;
+
+  /** `maxWindow` caps what a receiver may grant beyond its acknowledgement (and so what is kept). */
+  constructor(initialLimit: number, maxWindow: number) {
+    this.maxWindow = maxWindow;
+    this.limit = Math.min(initialLimit, maxWindow);
+  }
+
+  get hasCredit(): boolean {
+    return this.sent < this.limit;
+  }
+
+  /** Data envelopes waiting to be taken. */
+  get pendingBytes(): number {
+    return this.batch.bytes;
+  }
+
+  add<T>(codec: { write(message: T, w: import("./writer.js").BinaryWriter): void }, message: T): void {
+    this.offsets.push(this.batch.bytes);
+    this.batch.add(codec, message);
+    this.sent++;
+  }
+
+  /** Adds the end envelope; it needs no credit (it carries no message to buffer). */
+  addEnd(payload: Uint8Array): void {
+    this.offsets.push(this.batch.bytes);
+    this.batch.addEnvelope(PairFlag.End, payload);
+    this.sent++;
+    this.limit = Math.max(this.limit, this.sent);
+  }
+
+  /** Seals what was added since the last take into one chunk to write (kept for replay). */
+  take(): Uint8Array | undefined {
+    const chunk = this.batch.take();
+    if (!chunk) return undefined;
+    this.segments.push({ first: this.sent - this.offsets.length + 1, chunk, offsets: this.offsets });
+    this.offsets = [];
+    return chunk;
+  }
+
+  /** The chunks that carry every envelope after `received`, for a new stream to send first. */
+  replayFrom(received: number): Uint8Array[] {
+    const sealed = this.sent - this.offsets.length;
+    if (received < this.acked || received > sealed) {
+      throw new StreampathError(
+        Code.DataLoss,
+        `cannot resume: the peer has ${received} envelopes, this side keeps ${this.acked + 1}–${sealed}`,
+      );
+    }
+    this.trim(received);
+    return this.segments.map((s) =>
+      received >= s.first ? s.chunk.subarray(s.offsets[received - s.first + 1] ?? s.chunk.length) : s.chunk,
+    ).filter((c) => c.length > 0);
+  }
+
+  /** Applies the receiver's control envelope. */
+  control(control: Control): void {
+    if (control.ack !== undefined) {
+      if (control.ack > this.sent) {
+        throw new StreampathError(Code.InvalidArgument, `pair control: ack ${control.ack} of ${this.sent} envelopes sent`);
+      }
+      this.trim(control.ack);
+    }
+    if (control.limit !== undefined) this.limit = Math.max(this.limit, Math.min(control.limit, this.acked + this.maxWindow));
+    if (this.hasCredit) for (const w of this.waiters.splice(0)) w.resolve();
+  }
+
+  /** Resolves once there is credit to add an envelope. */
+  credit(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.hasCredit) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  fail(reason: StreampathError): void {
+    this.failure ??= reason;
+    for (const w of this.waiters.splice(0)) w.reject(reason);
+  }
+
+  private trim(ack: number): void {
+    this.acked = Math.max(this.acked, ack);
+    while (this.segments.length > 0) {
+      const s = this.segments[0]!;
+      if (s.first + s.offsets.length - 1 > this.acked) break;
+      this.segments.shift();
+    }
+  }
+}
+
+/**
+ * The receiving end of one direction: counts envelopes received and
+ * consumed, refuses any beyond the credit granted, and says when a control
+ * envelope is worth sending (a quarter of the window consumed or received
+ * since the last one).
+ */
+export class Inbox {
+  received = 0;
+  consumed = 0;
+  readonly window: number;
+  private granted: number;
+  private ackSent = 0;
+
+  constructor(window: number) {
+    this.window = window;
+    this.granted = window;
+  }
+
+  /** Counts one arriving numbered envelope; throws if the sender overran its credit. */
+  receive(): number {
+    if (this.received >= this.granted) {
+      throw new StreampathError(Code.ResourceExhausted, `pair: envelope ${this.received + 1} beyond the credit of ${this.granted}`);
+    }
+    return ++this.received;
+  }
+
+  consume(n = 1): void {
+    this.consumed += n;
+  }
+
+  /** A control envelope to send now, or undefined if the last one still suffices. */
+  control(force = false): Control | undefined {
+    const limit = this.consumed + this.window;
+    const step = Math.max(1, this.window >> 2);
+    if (!force && limit - this.granted < step && this.received - this.ackSent < step) return undefined;
+    if (force && limit === this.granted && this.received === this.ackSent) return undefined;
+    this.granted = Math.max(this.granted, limit);
+    this.ackSent = this.received;
+    return { ack: this.received, limit: this.granted };
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * One pair on the host: a call whose requests arrive on an up stream (or
+ * fallback batches) and whose responses leave on a down stream, either of
+ * which may break and be replaced (resume) while the handler runs on. The
+ * Outbox keeps what went down until the guest acknowledges it; the Inbox
+ * counts what came up, so a resumed stream starts exactly where the last
+ * one stopped. See docs/protocol.md, "The pair".
+ */
+import type { ServerHttp2Stream } from "node:http2";
+import { Channel } from "../core/channel.js";
+import { EnvelopeDecoder, type Envelope } from "../core/envelope.js";
+import { Code, StreampathError } from "../core/error.js";
+import { flatten } from "../core/flatten.js";
+import { Inbox, Outbox, PairFlag, encodeControl, endPayload, parseControl, parseEnd } from "../core/pair.js";
+import { invoke } from "./call.js";
+import type { HandlerContext, MethodDescriptor } from "./service.js";
+
+export interface PairSettings {
+  /** Requests the host accepts ahead of the handler (the credit it grants), in messages. */
+  window: number;
+  /** Most the guest may grant the host beyond its acknowledgement, so most kept for replay. */
+  maxWindow: number;
+  /** A pair without an up stream (first one, or after a break) this long ends. */
+  upTimeoutMs: number;
+  /** A pair whose halves broke waits this long for the guest to resume, then ends. */
+  resumeTimeoutMs: number;
+  maxMessageBytes: number;
+}
+
+export class PairCall {
+  readonly inbox: Inbox;
+  readonly outbox: Outbox;
+  private down: ServerHttp2Stream | undefined;
+  private up: ServerHttp2Stream | undefined;
+  private readonly requests: Channel<unknown[]>;
+  private readonly cancel = new AbortController();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private flushScheduled = false;
+  /** Set when the pair is over for good; `onEnd` has run. */
+  ended = false;
+  private endWritten = false;
+
+  constructor(
+    readonly id: string,
+    readonly principalKey: string,
+    readonly method: MethodDescriptor,
+    private readonly settings: PairSettings,
+    guestWindow: number,
+    private readonly onEnd: (call: PairCall) => void,
+  ) {
+    this.inbox = new Inbox(settings.window);
+    this.outbox = new Outbox(guestWindow, settings.maxWindow);
+    this.requests = new Channel<unknown[]>(settings.window);
+  }
+
+  /** Aborts when the pair ends for good: the handler's signal is built on it. */
+  get signal(): AbortSignal {
+    return this.cancel.signal;
+  }
+
+  /** Runs the handler; its responses go into the Outbox as credit allows. */
+  run(handler: (...args: any[]) => unknown, context: HandlerContext): void {
+    const inbox = this.inbox;
+    const requests = flatten(this.requests[Symbol.asyncIterator]());
+    // Each message the handler takes frees credit for one more.
+    const consuming: AsyncIterable<unknown> = {
+      [Symbol.asyncIterator]: () => ({
+        next: async () => {
+          const result = await requests.next();
+          if (!result.done) {
+            inbox.consume();
+            this.sendControl(false);
+          }
+          return result;
+        },
+        return: () => requests.return!(),
+      }),
+    };
+    void (async () => {
+      let error: StreampathError | undefined;
+      try {
+        for await (const response of invoke(this.method, handler, consuming, context)) {
+          if (!this.outbox.hasCredit) await this.outbox.credit();
+          this.outbox.add(this.method.output, response);
+          this.scheduleFlush();
+        }
+      } catch (caught) {
+        error = this.signal.aborted ? StreampathError.from(this.signal.reason) : StreampathError.from(caught);
+      }
+      if (this.ended) return;
+      this.outbox.addEnd(endPayload(error, { ...context.responseHeaders, ...context.responseTrailers }));
+      this.endWritten = true;
+      this.flush();
+      this.down?.end();
+      // Kept until the guest acknowledges the end (or fails to resume in time).
+      this.arm(this.settings.resumeTimeoutMs, Code.Unavailable, "the guest did not acknowledge the end of the call");
+    })();
+  }
+
+  /** A (new) down stream, already answered with headers: replays what the guest lacks. */
+  attachDown(stream: ServerHttp2Stream, guestReceived: number): void {
+    this.dropHalves();
+    for (const chunk of this.outbox.replayFrom(guestReceived)) stream.write(chunk);
+    this.down = stream;
+    stream.once("close", () => {
+      if (this.down !== stream) return;
+      this.down = undefined;
+      // Ending it was our doing once the end went out; anything else is a break.
+      if (!this.endWritten || stream.rstCode !== 0) this.broken();
+    });
+    this.sendControl(true);
+    this.flush();
+    if (!this.up) this.arm(this.settings.upTimeoutMs, Code.DeadlineExceeded, `no up stream within ${this.settings.upTimeoutMs} ms`);
+  }
+
+  /** The up stream: data, end and control envelopes, until the guest closes it. */
+  attachUp(stream: ServerHttp2Stream): Promise<void> {
+    if (this.up) this.up.destroy();
+    this.up = stream;
+    if (this.down && !this.endWritten) this.disarm(); // the up timeout; a lone up does not stop the resume timeout
+    const decoder = new EnvelopeDecoder({ maxMessageBytes: this.settings.maxMessageBytes });
+    return new Promise<void>((resolve) => {
+      stream.on("data", (chunk: Uint8Array) => {
+        try {
+          this.accept(decoder.decode(chunk));
+        } catch (error) {
+          this.finish(StreampathError.from(error, Code.InvalidArgument));
+        }
+      });
+      stream.once("end", () => {
+        if (!stream.headersSent && !stream.destroyed) stream.respond({ ":status": 200 }, { endStream: true });
+      });
+      stream.once("close", () => {
+        if (this.up === stream) {
+          this.up = undefined;
+          if (stream.rstCode !== 0 && !this.ended) this.broken();
+        }
+        resolve();
+      });
+    });
+  }
+
+  /** Envelopes of an up stream or a fallback batch, numbered from `first` (default: next expected). */
+  accept(envelopes: Envelope[], first = this.inbox.received + 1): void {
+    let seq = first;
+    const batch: unknown[] = [];
+    for (const { flags, data } of envelopes) {
+      if (flags & PairFlag.Control) {
+        this.outbox.control(parseControl(data));
+        if (this.endWritten && this.outbox.acked === this.outbox.sent) this.finish();
+        continue;
+      }
+      const number = seq++;
+      if (number <= this.inbox.received) continue; // a retried batch: already have it
+      if (number > this.inbox.received + 1) {
+        throw new StreampathError(Code.FailedPrecondition, `pair: expected envelope ${this.inbox.received + 1}, got ${number}`);
+      }
+      this.inbox.receive();
+      if (flags & PairFlag.End) {
+        const { error } = parseEnd(data);
+        if (batch.length) this.push(batch.splice(0));
+        if (error) this.finish(error);
+        else this.requests.close();
+        continue;
+      }
+      try {
+        batch.push(this.method.input.decode(data));
+      } catch (error) {
+        throw new StreampathError(Code.InvalidArgument, `cannot decode ${this.method.input.typeName}: ${(error as Error).message}`);
+      }
+    }
+    if (batch.length) this.push(batch);
+  }
+
+  /** Ends the pair for good: the handler is canceled, the guest told why if a down stream is open. */
+  finish(error?: StreampathError): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.disarm();
+    const reason = error ?? new StreampathError(Code.Canceled, "the call ended");
+    this.cancel.abort(reason);
+    this.requests.fail(reason);
+    this.outbox.fail(reason);
+    if (error && !this.endWritten && this.down && !this.down.destroyed) {
+      this.outbox.addEnd(endPayload(error));
+      this.down.end(this.outbox.take());
+    } else this.down?.end();
+    if (this.up && !this.up.destroyed) {
+      if (!this.up.headersSent) this.up.respond({ ":status": 200 }, { endStream: true });
+      this.up.resume();
+    }
+    this.onEnd(this);
+  }
+
+  private push(batch: unknown[]): void {
+    // Credit bounds what arrives to the window, so the channel (capacity: window) always has room.
+    if (!this.requests.offer(batch)) throw new StreampathError(Code.ResourceExhausted, "pair: requests beyond the window");
+  }
+
+  private broken(): void {
+    if (this.ended) return;
+    this.dropHalves();
+    this.arm(this.settings.resumeTimeoutMs, Code.Unavailable, `the guest did not resume within ${this.settings.resumeTimeoutMs} ms`);
+  }
+
+  private dropHalves(): void {
+    const { down, up } = this;
+    this.down = this.up = undefined;
+    down?.destroy();
+    up?.destroy();
+  }
+
+  private sendControl(force: boolean): void {
+    const control = this.inbox.control(force);
+    if (control && this.down && !this.down.destroyed) this.down.write(encodeControl(control));
+  }
+
+  private scheduleFlush(): void {
+    if (this.outbox.pendingBytes >= 64 * 1024) return this.flush();
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const chunk = this.outbox.take();
+    if (chunk && this.down && !this.down.destroyed) this.down.write(chunk);
+  }
+
+  private arm(ms: number, code: Code, message: string): void {
+    this.disarm();
+    this.timer = setTimeout(() => this.finish(new StreampathError(code, message)), ms);
+  }
+
+  private disarm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * The pair gateway: client-streaming, server-streaming and bidi calls from
+ * browsers, carried by two requests the host pairs by id (docs/protocol.md,
+ * "The pair"). It opens pairs on down requests, matches up requests and
+ * fallback batches to them by id and principal, resumes them, enforces the
+ * per-principal limit, and remembers ended ids so a late half is told so.
+ */
+import { randomBytes } from "node:crypto";
+import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import { deadlineSignal } from "../core/deadline.js";
+import { EnvelopeDecoder } from "../core/envelope.js";
+import { Code, StreampathError } from "../core/error.js";
+import { PAIR_CONTENT_TYPE, PairHeader } from "../core/pair.js";
+import { connectTimeout, readBody, respondConnectError } from "./connect.js";
+import { PairCall, type PairSettings } from "./pair-call.js";
+import type { HandlerContext, MethodDescriptor } from "./service.js";
+
+export interface PairOptions extends Omit<PairSettings, "maxMessageBytes"> {
+  /** Open pairs one principal may have; more are refused with RESOURCE_EXHAUSTED. */
+  maxPairsPerPrincipal: number;
+  /** Identifies a principal for matching halves and counting pairs. Default: strings as they are, else JSON. */
+  principalKey: (principal: unknown) => string;
+  /** Prefix of this host's pair ids. Default: 8 random hex digits per host. */
+  instanceId: string;
+}
+
+export const DEFAULT_PAIR_OPTIONS: Omit<PairOptions, "instanceId"> = {
+  window: 1024,
+  maxWindow: 4096,
+  upTimeoutMs: 10_000,
+  resumeTimeoutMs: 15_000,
+  maxPairsPerPrincipal: 100,
+  principalKey: (p) => (typeof p === "string" ? p : p === undefined ? "" : JSON.stringify(p)),
+};
+
+/** Ended pair ids remembered, so a late half hears "ended" rather than "unknown". */
+const TOMBSTONES = 10_000;
+const ID_SHAPE = /^([0-9a-f]{8})\.([A-Za-z0-9_-]{22})$/;
+
+const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
+  const value = headers[name];
+  return typeof value === "string" ? value : undefined;
+};
+
+function count(headers: IncomingHttpHeaders, name: string, fallback?: number): number {
+  const value = header(headers, name);
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (value === undefined || !/^\d{1,15}$/.test(value)) {
+    throw new StreampathError(Code.InvalidArgument, `${name} must be a non-negative integer, got ${value ?? "nothing"}`);
+  }
+  return Number(value);
+}
+
+export class PairGateway {
+  private readonly options: PairOptions;
+  private readonly pairs = new Map<string, PairCall>();
+  private readonly tombstones = new Set<string>();
+  private readonly perPrincipal = new Map<string, number>();
+
+  constructor(
+    options: Partial<PairOptions>,
+    private readonly maxMessageBytes: number,
+    private readonly hostSignal: AbortSignal,
+  ) {
+    this.options = { ...DEFAULT_PAIR_OPTIONS, instanceId: randomBytes(4).toString("hex"), ...options };
+    if (!/^[0-9a-f]{8}$/.test(this.options.instanceId)) throw new TypeError("pair instanceId must be 8 lower-case hex digits");
+    hostSignal.addEventListener("abort", () => {
+      for (const pair of [...this.pairs.values()]) pair.finish(StreampathError.from(hostSignal.reason, Code.Unavailable));
+    }, { once: true });
+  }
+
+  /** Pairs open now (for tests and metrics). */
+  get size(): number {
+    return this.pairs.size;
+  }
+
+  /** Serves one pair request to its end; failures are answered as Connect errors. */
+  async serve(
+    stream: ServerHttp2Stream,
+    headers: IncomingHttpHeaders,
+    method: MethodDescriptor,
+    handler: (...args: any[]) => unknown,
+    principal: unknown,
+  ): Promise<void> {
+    const key = this.options.principalKey(principal);
+    let pair: PairCall | undefined;
+    try {
+      const half = header(headers, PairHeader.half);
+      const id = header(headers, PairHeader.id);
+      if (half === "down" && id === undefined) return await this.open(stream, headers, method, handler, principal, key);
+      if (half !== "down" && half !== "up" && half !== "batch") {
+        throw new StreampathError(Code.InvalidArgument, `${PairHeader.half} must be down, up or batch, got ${half ?? "nothing"}`);
+      }
+      pair = this.find(id, key, method);
+      if (half === "down") {
+        const received = count(headers, PairHeader.received);
+        this.respondDown(stream, pair);
+        try {
+          pair.attachDown(stream, received);
+        } catch (error) {
+          pair.finish(StreampathError.from(error, Code.DataLoss));
+        }
+        return await closed(stream);
+      }
+      if (half === "up") return await pair.attachUp(stream);
+      const first = count(headers, PairHeader.firstSeq);
+      const body = await readBody(stream, this.maxMessageBytes * 2, Number(headers["content-length"] ?? 0));
+      const decoder = new EnvelopeDecoder({ maxMessageBytes: this.maxMessageBytes });
+      const envelopes = decoder.decode(body);
+      decoder.end();
+      pair.accept(envelopes, first);
+      stream.respond({ ":status": 200, [PairHeader.received]: String(pair.inbox.received) }, { endStream: true });
+    } catch (caught) {
+      const error = StreampathError.from(caught, Code.Internal);
+      // A gap in a batch is the guest's to mend (resend from `received`); anything else ends the pair.
+      if (pair && error.code !== Code.FailedPrecondition) pair.finish(error);
+      respondConnectError(stream, error, pair ? { [PairHeader.received]: String(pair.inbox.received) } : {});
+      stream.resume();
+    }
+  }
+
+  private async open(
+    stream: ServerHttp2Stream,
+    headers: IncomingHttpHeaders,
+    method: MethodDescriptor,
+    handler: (...args: any[]) => unknown,
+    principal: unknown,
+    key: string,
+  ): Promise<void> {
+    if (method.kind === "unary") {
+      throw new StreampathError(Code.Unimplemented, `${method.path} is unary: call it with the Connect protocol (application/proto)`);
+    }
+    const open = this.perPrincipal.get(key) ?? 0;
+    if (open >= this.options.maxPairsPerPrincipal) {
+      throw new StreampathError(Code.ResourceExhausted, `too many open pairs (${open}) for this principal`);
+    }
+    const timeoutMs = connectTimeout(headers["connect-timeout-ms"]);
+    const guestWindow = Math.max(1, count(headers, PairHeader.window, 64));
+    const id = `${this.options.instanceId}.${randomBytes(16).toString("base64url")}`;
+    let deadline: { signal: AbortSignal; dispose(): void } | undefined;
+    const pair = new PairCall(id, key, method, { ...this.options, maxMessageBytes: this.maxMessageBytes }, guestWindow, () => {
+      this.pairs.delete(id);
+      this.tombstones.add(id);
+      if (this.tombstones.size > TOMBSTONES) this.tombstones.delete(this.tombstones.values().next().value!);
+      const left = (this.perPrincipal.get(key) ?? 1) - 1;
+      if (left > 0) this.perPrincipal.set(key, left);
+      else this.perPrincipal.delete(key);
+      deadline?.dispose();
+    });
+    deadline = deadlineSignal(timeoutMs, AbortSignal.any([pair.signal, this.hostSignal]));
+    const signal = deadline.signal;
+    // A deadline or shutdown ends the pair (a no-op when the pair itself ended first).
+    signal.addEventListener("abort", () => pair.finish(StreampathError.from(signal.reason)), { once: true });
+    this.pairs.set(id, pair);
+    this.perPrincipal.set(key, open + 1);
+    const context: HandlerContext = {
+      principal,
+      requestHeaders: headers,
+      responseHeaders: {},
+      responseTrailers: {},
+      signal,
+      deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
+      method,
+    };
+    this.respondDown(stream, pair);
+    pair.attachDown(stream, 0);
+    pair.run(handler, context);
+    await closed(stream);
+  }
+
+  private find(id: string | undefined, key: string, method: MethodDescriptor): PairCall {
+    const shape = id === undefined ? null : ID_SHAPE.exec(id);
+    if (!shape) throw new StreampathError(Code.InvalidArgument, `${PairHeader.id} is missing or malformed`);
+    const pair = this.pairs.get(id!);
+    // Another principal's pair is answered exactly like an unknown one: ids are not confirmed to strangers.
+    if (!pair || pair.principalKey !== key) {
+      if (this.tombstones.has(id!)) throw new StreampathError(Code.FailedPrecondition, `pair ${id} has ended`);
+      if (shape[1] !== this.options.instanceId) throw new StreampathError(Code.NotFound, `pair ${id} belongs to another host instance`);
+      throw new StreampathError(Code.NotFound, `no pair ${id} on this host`);
+    }
+    if (pair.method !== method) throw new StreampathError(Code.InvalidArgument, `pair ${id} is a call of another method`);
+    return pair;
+  }
+
+  private respondDown(stream: ServerHttp2Stream, pair: PairCall): void {
+    stream.respond({
+      ":status": 200,
+      "content-type": PAIR_CONTENT_TYPE,
+      [PairHeader.id]: pair.id,
+      [PairHeader.window]: String(pair.inbox.window),
+      [PairHeader.received]: String(pair.inbox.received),
+    });
+  }
+}
+
+function closed(stream: ServerHttp2Stream): Promise<void> {
+  if (stream.closed || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => stream.once("close", () => resolve()));
+}
