@@ -89,10 +89,13 @@ export function parseEnd(payload: Uint8Array): { error?: StreampathError; metada
   return { error: new StreampathError(code ?? Code.Unknown, String(json.error.message ?? "")), metadata };
 }
 
-interface Segment {
-  /** Sequence number of the first envelope in `chunk`. */
+/** Envelopes sealed into one chunk; `first` is the sequence number of the first. */
+export interface Sealed {
   readonly first: number;
   readonly chunk: Uint8Array;
+}
+
+interface Segment extends Sealed {
   /** Where each envelope starts in `chunk`. */
   readonly offsets: readonly number[];
 }
@@ -148,16 +151,17 @@ export class Outbox {
   }
 
   /** Seals what was added since the last take into one chunk to write (kept for replay). */
-  take(): Uint8Array | undefined {
+  take(): Sealed | undefined {
     const chunk = this.batch.take();
     if (!chunk) return undefined;
-    this.segments.push({ first: this.sent - this.offsets.length + 1, chunk, offsets: this.offsets });
+    const segment = { first: this.sent - this.offsets.length + 1, chunk, offsets: this.offsets };
+    this.segments.push(segment);
     this.offsets = [];
-    return chunk;
+    return segment;
   }
 
   /** The chunks that carry every envelope after `received`, for a new stream to send first. */
-  replayFrom(received: number): Uint8Array[] {
+  replayFrom(received: number): Sealed[] {
     const sealed = this.sent - this.offsets.length;
     if (received < this.acked || received > sealed) {
       throw new StreampathError(
@@ -167,8 +171,10 @@ export class Outbox {
     }
     this.trim(received);
     return this.segments.map((s) =>
-      received >= s.first ? s.chunk.subarray(s.offsets[received - s.first + 1] ?? s.chunk.length) : s.chunk,
-    ).filter((c) => c.length > 0);
+      received >= s.first
+        ? { first: received + 1, chunk: s.chunk.subarray(s.offsets[received - s.first + 1] ?? s.chunk.length) }
+        : s,
+    ).filter((s) => s.chunk.length > 0);
   }
 
   /** Applies the receiver's control envelope. */
@@ -235,12 +241,11 @@ export class Inbox {
     this.consumed += n;
   }
 
-  /** A control envelope to send now, or undefined if the last one still suffices. */
+  /** A control envelope to send now (always, when forced: a new stream), or undefined if the last one suffices. */
   control(force = false): Control | undefined {
     const limit = this.consumed + this.window;
     const step = Math.max(1, this.window >> 2);
     if (!force && limit - this.granted < step && this.received - this.ackSent < step) return undefined;
-    if (force && limit === this.granted && this.received === this.ackSent) return undefined;
     this.granted = Math.max(this.granted, limit);
     this.ackSent = this.received;
     return { ack: this.received, limit: this.granted };

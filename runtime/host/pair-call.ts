@@ -100,7 +100,7 @@ export class PairCall {
   /** A (new) down stream, already answered with headers: replays what the guest lacks. */
   attachDown(stream: ServerHttp2Stream, guestReceived: number): void {
     this.dropHalves();
-    for (const chunk of this.outbox.replayFrom(guestReceived)) stream.write(chunk);
+    for (const { chunk } of this.outbox.replayFrom(guestReceived)) stream.write(chunk);
     this.down = stream;
     stream.once("close", () => {
       if (this.down !== stream) return;
@@ -183,7 +183,7 @@ export class PairCall {
     this.outbox.fail(reason);
     if (error && !this.endWritten && this.down && !this.down.destroyed) {
       this.outbox.addEnd(endPayload(error));
-      this.down.end(this.outbox.take());
+      this.down.end(this.outbox.take()?.chunk);
     } else this.down?.end();
     if (this.up && !this.up.destroyed) {
       if (!this.up.headersSent) this.up.respond({ ":status": 200 }, { endStream: true });
@@ -224,8 +224,8 @@ export class PairCall {
 
   private flush(): void {
     this.flushScheduled = false;
-    const chunk = this.outbox.take();
-    if (chunk && this.down && !this.down.destroyed) this.down.write(chunk);
+    const sealed = this.outbox.take();
+    if (sealed && this.down && !this.down.destroyed) this.down.write(sealed.chunk);
   }
 
   private arm(ms: number, code: Code, message: string): void {

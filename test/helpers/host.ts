@@ -23,13 +23,14 @@ import grpc from "@grpc/grpc-js";
 import loader from "@grpc/proto-loader";
 import { Code, StreampathError, type MessageCodec } from "../../runtime/core/index.js";
 import {
+  type Transport,
+  type PairOptions,
   createHost,
   implement,
   type CallOptions,
   type HandlerContext,
   type Host,
   type HostLimits,
-  type HostLink,
   type ServiceDescriptor,
 } from "../../runtime/host/index.js";
 import { FIXTURES, ROOT, generateFixture, importGenerated } from "./generated.js";
@@ -52,7 +53,7 @@ export interface EchoClient {
 
 export interface EchoModule {
   Echo: ServiceDescriptor;
-  createEchoClient(link: HostLink): EchoClient;
+  createEchoClient(transport: Transport): EchoClient;
   EchoRequest: MessageCodec<EchoRequest>;
   EchoReply: MessageCodec<EchoReply>;
   Event: MessageCodec<Event>;
@@ -152,6 +153,9 @@ export interface EchoHost {
 
 export interface EchoHostOptions {
   limits?: Partial<HostLimits>;
+  /** Serve over TLS (browsers and undici's HTTP/2 need it) instead of h2c. */
+  tls?: { key: string; cert: string };
+  pair?: Partial<PairOptions>;
 }
 
 /** A host serving Echo on 127.0.0.1:0 (h2c), closed at the test's teardown. */
@@ -265,9 +269,10 @@ export async function startEchoHost(t: ExecutionContext, options: EchoHostOption
   };
 
   const host = await createHost({
-    h2c: true,
+    ...(options.tls ? { tls: options.tls } : { h2c: true }),
     services: [implement(Echo, impl as never)],
     limits: options.limits,
+    pair: options.pair,
     authenticate: (headers) => {
       if (headers["x-deny"]) throw new StreampathError(Code.Unauthenticated, "denied by x-deny");
       return String(headers["x-user"] ?? "anon");

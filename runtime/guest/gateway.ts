@@ -1,0 +1,80 @@
+/**
+ * `connectGateway(origin)`: a worker's transport to its host. Unary calls
+ * use the Connect protocol over fetch; client-streaming, server-streaming
+ * and bidi calls use the pair, so every streamed direction has credit-based
+ * flow control and survives a broken request (docs/protocol.md).
+ */
+import type { CallOptions, Transport } from "../core/client.js";
+import { Code, StreampathError } from "../core/error.js";
+import type { MethodDescriptor } from "../core/service.js";
+import { type Fetch, connectUnary, requestStreamsSupported } from "./http.js";
+import { GuestPair, type PairEnvironment, type RetryPolicy } from "./pair.js";
+
+export interface GatewayOptions {
+  /** The fetch to use; default globalThis.fetch. */
+  fetch?: Fetch;
+  /** Down-direction messages we accept ahead of the application (the credit we grant). Default 1024. */
+  window?: number;
+  /** Most of our requests kept for replay beyond what the host acknowledged. Default 4096. */
+  maxWindow?: number;
+  /** Largest response message accepted, in bytes. Default 4 MiB. */
+  maxMessageBytes?: number;
+  /** "auto" (default) streams request bodies where fetch can and falls back to batches of POSTs; or force one. */
+  upload?: "auto" | "stream" | "batch";
+  retry?: Partial<RetryPolicy>;
+  /** Headers sent with every request (credentials, say). */
+  headers?: Record<string, string>;
+}
+
+export interface Gateway extends Transport {
+  readonly origin: string;
+  /** "stream" or "batch": how the up direction travels now. */
+  readonly upload: "stream" | "batch";
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 8, baseMs: 100, capMs: 5000 };
+
+export function connectGateway(origin: string, options: GatewayOptions = {}): Gateway {
+  const fetchImpl: Fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const upload = options.upload ?? "auto";
+  const env: PairEnvironment = {
+    fetch: fetchImpl,
+    baseUrl: origin.replace(/\/+$/, ""),
+    window: options.window ?? 1024,
+    maxWindow: options.maxWindow ?? 4096,
+    maxMessageBytes: options.maxMessageBytes ?? 4 * 1024 * 1024,
+    retry: { ...DEFAULT_RETRY, ...options.retry },
+    upload: upload === "batch" || (upload === "auto" && !requestStreamsSupported()) ? "batch" : "stream",
+    // A forced "stream" never falls back.
+    streamingConfirmed: upload === "stream",
+  };
+  const withDefaults = (callOptions: CallOptions): CallOptions => ({
+    ...callOptions,
+    headers: { ...options.headers, ...callOptions.headers },
+  });
+  return {
+    origin: env.baseUrl,
+    get upload() {
+      return env.upload;
+    },
+    call<I, O>(method: MethodDescriptor<I, O>, requests: AsyncIterable<I>, callOptions: CallOptions = {}): AsyncIterable<O> {
+      const merged = withDefaults(callOptions);
+      if (method.kind === "unary") return unary(env, method, requests, merged);
+      return new GuestPair(env, method, merged).start(requests);
+    },
+  };
+}
+
+async function* unary<I, O>(env: PairEnvironment, method: MethodDescriptor<I, O>, requests: AsyncIterable<I>, options: CallOptions): AsyncGenerator<O> {
+  let request: { value: I } | undefined;
+  for await (const r of requests) {
+    if (request) throw new StreampathError(Code.InvalidArgument, `${method.path} is unary: one request, got more`);
+    request = { value: r };
+  }
+  if (!request) throw new StreampathError(Code.InvalidArgument, `${method.path} is unary: one request, got none`);
+  const headers = { ...options.headers };
+  if (options.timeoutMs !== undefined) headers["connect-timeout-ms"] = String(options.timeoutMs);
+  const signal = options.timeoutMs === undefined ? options.signal
+    : AbortSignal.any([...(options.signal ? [options.signal] : []), AbortSignal.timeout(options.timeoutMs)]);
+  yield await connectUnary(env.fetch, env.baseUrl + method.path, method.input, method.output, request.value, headers, signal);
+}

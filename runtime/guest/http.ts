@@ -1,0 +1,96 @@
+/**
+ * What the guest needs of fetch: Connect errors from a response, unary calls
+ * over the Connect protocol, and whether this platform streams request
+ * bodies.
+ */
+import { Code, StreampathError, codeFromName } from "../core/error.js";
+import type { MessageCodec } from "../core/message.js";
+
+export type Fetch = (input: string, init: RequestInit & { duplex?: "half" }) => Promise<Response>;
+
+/** Connect's code for an HTTP status that came without a JSON error body. */
+function codeOfStatus(status: number): Code {
+  switch (status) {
+    case 400: return Code.InvalidArgument;
+    case 401: return Code.Unauthenticated;
+    case 403: return Code.PermissionDenied;
+    case 404: return Code.Unimplemented;
+    case 408: return Code.DeadlineExceeded;
+    case 429: case 502: case 503: case 504: return Code.Unavailable;
+    default: return Code.Unknown;
+  }
+}
+
+/** The error of a non-200 response: its Connect JSON body if it has one, else its HTTP status. */
+export async function responseError(response: Response, what: string): Promise<StreampathError> {
+  let text = "";
+  try {
+    text = await response.text();
+    const json = JSON.parse(text) as { code?: unknown; message?: unknown };
+    const code = typeof json.code === "string" ? codeFromName(json.code) : undefined;
+    if (code !== undefined) return new StreampathError(code, String(json.message ?? ""));
+  } catch {
+    // not a Connect error body: fall through to the HTTP status
+  }
+  return new StreampathError(codeOfStatus(response.status), `${what}: HTTP ${response.status} ${text.slice(0, 200)}`.trim());
+}
+
+/** A network failure (fetch rejected, a body broke) as an UNAVAILABLE error. */
+export function networkError(error: unknown, what: string): StreampathError {
+  if (error instanceof StreampathError) return error;
+  return new StreampathError(Code.Unavailable, `${what}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+}
+
+/** A unary call with the Connect protocol: one protobuf body up, one down. */
+export async function connectUnary<I, O>(
+  fetch: Fetch,
+  url: string,
+  input: MessageCodec<I>,
+  output: MessageCodec<O>,
+  request: I,
+  headers: Record<string, string>,
+  signal: AbortSignal | undefined,
+): Promise<O> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/proto", ...headers },
+      body: input.encode(request) as BodyInit,
+      signal,
+    });
+  } catch (error) {
+    throw signal?.aborted ? StreampathError.from(signal.reason, Code.Canceled) : networkError(error, url);
+  }
+  if (response.status !== 200) throw await responseError(response, url);
+  const body = new Uint8Array(await response.arrayBuffer());
+  try {
+    return output.decode(body);
+  } catch (error) {
+    throw new StreampathError(Code.Internal, `cannot decode ${output.typeName}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Whether `fetch` accepts a ReadableStream body (`duplex: "half"`): the
+ * standard detection — such a Request reads the `duplex` option and sets no
+ * text content type. Streaming may still fail on the wire (HTTP/1.1 in
+ * Chromium); the gateway then falls back for good.
+ */
+export function requestStreamsSupported(): boolean {
+  if (typeof ReadableStream === "undefined" || typeof Request === "undefined") return false;
+  let duplexRead = false;
+  try {
+    const hasContentType = new Request("https://streampath.invalid/", {
+      method: "POST",
+      body: new ReadableStream(),
+      get duplex() {
+        duplexRead = true;
+        return "half";
+      },
+    } as RequestInit).headers.has("content-type");
+    return duplexRead && !hasContentType;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,367 @@
+/**
+ * One streaming call from a guest over the pair (docs/protocol.md, "The
+ * pair"): a down request whose response carries the host's envelopes, and
+ * an up request (or fallback batches) carrying ours. The down stream is read
+ * continuously into a buffer the credit we grant bounds; a half that breaks
+ * makes both reopen with the counts each side has, so nothing is lost or
+ * delivered twice.
+ */
+import { Channel } from "../core/channel.js";
+import type { CallOptions } from "../core/client.js";
+import { EnvelopeDecoder } from "../core/envelope.js";
+import { Code, StreampathError } from "../core/error.js";
+import { flatten } from "../core/flatten.js";
+import type { MethodDescriptor } from "../core/service.js";
+import {
+  Inbox, Outbox, PAIR_CONTENT_TYPE, PairFlag, PairHeader, type Sealed, encodeControl, endPayload, parseControl, parseEnd,
+} from "../core/pair.js";
+import { type Fetch, networkError, responseError } from "./http.js";
+
+export interface RetryPolicy {
+  /** Reopen attempts in a row without progress before the call fails. */
+  attempts: number;
+  /** Backoff after the first (immediate) retry, doubling up to capMs, with jitter. */
+  baseMs: number;
+  capMs: number;
+}
+
+export interface PairEnvironment {
+  readonly fetch: Fetch;
+  readonly baseUrl: string;
+  readonly window: number;
+  readonly maxWindow: number;
+  readonly maxMessageBytes: number;
+  readonly retry: RetryPolicy;
+  /** How the up direction travels; the gateway switches "stream" to "batch" for good if streaming fails. */
+  upload: "stream" | "batch";
+  streamingConfirmed: boolean;
+}
+
+export class GuestPair<I, O> {
+  private id: string | undefined;
+  private readonly inbox: Inbox;
+  private outbox: Outbox | undefined;
+  private readonly responses: Channel<O[]>;
+  private attempt = new AbortController();
+  private up: ReadableStreamDefaultController<Uint8Array> | undefined;
+  private batches: Sealed[] = [];
+  private posting = false;
+  private failures = 0;
+  private resuming = false;
+  private ended = false;
+  /** We told the host how the call ended (an end envelope with an error): let the up body deliver it. */
+  private endSent = false;
+  private failure: StreampathError | undefined;
+  private readonly ready: Promise<void>;
+  private resolveReady!: () => void;
+  private flushScheduled = false;
+
+  constructor(
+    private readonly env: PairEnvironment,
+    private readonly method: MethodDescriptor<I, O>,
+    private readonly options: CallOptions,
+  ) {
+    this.inbox = new Inbox(env.window);
+    this.responses = new Channel<O[]>(env.window);
+    this.ready = new Promise((resolve) => (this.resolveReady = resolve));
+  }
+
+  start(requests: AsyncIterable<I>): AsyncIterable<O> {
+    const { signal, timeoutMs } = this.options;
+    if (signal?.aborted) throw StreampathError.from(signal.reason, Code.Canceled);
+    signal?.addEventListener("abort", () => this.cancel(StreampathError.from(signal.reason, Code.Canceled)), { once: true });
+    if (timeoutMs !== undefined) {
+      const timer = setTimeout(() => this.cancel(new StreampathError(Code.DeadlineExceeded, `deadline of ${timeoutMs}ms exceeded`)), timeoutMs);
+      this.onEnd = () => clearTimeout(timer);
+    }
+    void this.connect();
+    void this.send(requests);
+    const items = flatten(this.responses[Symbol.asyncIterator](), () => this.failure);
+    const consuming: AsyncIterableIterator<O> = {
+      next: async () => {
+        const result = await items.next();
+        if (!result.done) {
+          this.inbox.consume();
+          this.control(false);
+        }
+        return result;
+      },
+      return: async () => {
+        if (!this.ended) this.cancel(new StreampathError(Code.Canceled, "the caller stopped reading"));
+        return items.return!();
+      },
+      [Symbol.asyncIterator]: () => consuming,
+    };
+    return consuming;
+  }
+
+  private onEnd: () => void = () => undefined;
+
+  private url(): string {
+    return this.env.baseUrl + this.method.path;
+  }
+
+  /** Opens (or reopens, presenting what we received) the down half, then the up half. */
+  private async connect(): Promise<void> {
+    const attempt = (this.attempt = new AbortController());
+    const headers: Record<string, string> = {
+      "content-type": PAIR_CONTENT_TYPE,
+      [PairHeader.half]: "down",
+      [PairHeader.window]: String(this.env.window),
+      ...this.options.headers,
+    };
+    if (this.id) {
+      headers[PairHeader.id] = this.id;
+      headers[PairHeader.received] = String(this.inbox.received);
+    } else if (this.options.timeoutMs !== undefined) headers["connect-timeout-ms"] = String(this.options.timeoutMs);
+    let response: Response;
+    try {
+      response = await this.env.fetch(this.url(), { method: "POST", headers, signal: attempt.signal });
+    } catch (error) {
+      return this.broken(error);
+    }
+    if (response.status !== 200) {
+      const error = await responseError(response, this.url());
+      return error.code === Code.Unavailable ? this.broken(error) : this.finish(error);
+    }
+    this.id = response.headers.get(PairHeader.id) ?? undefined;
+    const hostWindow = Number(response.headers.get(PairHeader.window));
+    const hostReceived = Number(response.headers.get(PairHeader.received));
+    if (!this.id || !Number.isSafeInteger(hostWindow) || !Number.isSafeInteger(hostReceived)) {
+      return this.finish(new StreampathError(Code.Internal, `${this.url()}: the pair response lacks its headers`));
+    }
+    if (this.options.onHeaders) {
+      const seen: Record<string, string> = {};
+      response.headers.forEach((value, name) => (seen[name] = value));
+      this.options.onHeaders(seen);
+    }
+    this.outbox ??= new Outbox(hostWindow, this.env.maxWindow);
+    let replay: Sealed[];
+    try {
+      replay = this.outbox.replayFrom(hostReceived);
+    } catch (error) {
+      return this.finish(StreampathError.from(error));
+    }
+    this.openUp(replay, attempt);
+    this.resolveReady();
+    this.control(true);
+    await this.readDown(response.body!, attempt);
+  }
+
+  private openUp(replay: Sealed[], attempt: AbortController): void {
+    if (this.env.upload === "batch") {
+      this.batches = replay;
+      return void this.postBatches();
+    }
+    const body = new ReadableStream<Uint8Array>({ start: (c) => void (this.up = c) });
+    for (const { chunk } of replay) this.up!.enqueue(chunk);
+    const headers = { "content-type": PAIR_CONTENT_TYPE, [PairHeader.half]: "up", [PairHeader.id]: this.id!, ...this.options.headers };
+    this.env.fetch(this.url(), { method: "POST", headers, body, duplex: "half", signal: attempt.signal }).then(
+      async (response) => {
+        if (response.status === 200) this.env.streamingConfirmed = true;
+        else if (attempt === this.attempt) this.finish(await responseError(response, this.url()));
+      },
+      (error) => {
+        if (attempt !== this.attempt || this.ended) return;
+        // Request streaming that fails before it ever worked (HTTP/1.1, an old browser): batches from now on.
+        if (!this.env.streamingConfirmed) this.env.upload = "batch";
+        this.broken(error);
+      },
+    );
+  }
+
+  private async readDown(body: ReadableStream<Uint8Array>, attempt: AbortController): Promise<void> {
+    const decoder = new EnvelopeDecoder({ maxMessageBytes: this.env.maxMessageBytes });
+    const reader = body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        const batch: O[] = [];
+        for (const { flags, data } of decoder.decode(value)) {
+          if (flags & PairFlag.Control) {
+            const control = parseControl(data);
+            if ((control.ack ?? 0) > 0 && this.env.upload === "stream") this.env.streamingConfirmed = true;
+            this.outbox!.control(control);
+            continue;
+          }
+          this.inbox.receive();
+          this.failures = 0; // progress: the retry budget starts over
+          if (flags & PairFlag.End) {
+            if (batch.length) this.push(batch.splice(0));
+            const { error, metadata } = parseEnd(data);
+            this.options.onTrailers?.(metadata);
+            return this.finish(error);
+          }
+          batch.push(this.method.output.decode(data));
+        }
+        if (batch.length) this.push(batch);
+      }
+      throw new StreampathError(Code.Unavailable, "the down stream ended before the call did");
+    } catch (error) {
+      if (attempt !== this.attempt || this.ended) return;
+      const failure = StreampathError.from(error, Code.Unavailable);
+      // Transport trouble is resumed; a protocol fault (bad envelope, overrun credit) is not.
+      if (failure.code === Code.Unavailable || !(error instanceof StreampathError)) this.broken(error);
+      else this.finish(failure);
+    }
+  }
+
+  /** Our requests, numbered into the Outbox within the host's credit, then the end. */
+  private async send(requests: AsyncIterable<I>): Promise<void> {
+    try {
+      await this.ready;
+      for await (const request of requests) {
+        if (this.ended) return;
+        const outbox = this.outbox!;
+        if (!outbox.hasCredit) await outbox.credit();
+        outbox.add(this.method.input, request);
+        this.scheduleFlush();
+      }
+      if (this.ended) return;
+      this.outbox!.addEnd(endPayload());
+      this.flush();
+    } catch (error) {
+      if (!this.ended) this.cancel(StreampathError.from(error, Code.Canceled));
+    }
+  }
+
+  private push(batch: O[]): void {
+    if (!this.responses.offer(batch)) throw new StreampathError(Code.ResourceExhausted, "pair: the host sent beyond its credit");
+  }
+
+  private scheduleFlush(): void {
+    if (this.outbox!.pendingBytes >= 64 * 1024) return this.flush();
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // A macrotask: a producer that yields many messages in a row fills one chunk.
+    setTimeout(() => this.flush(), 0);
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const sealed = this.outbox?.take();
+    if (sealed) this.transmit(sealed);
+  }
+
+  private transmit(sealed: Sealed): void {
+    if (this.resuming) return; // kept in the Outbox; the resumed stream replays it
+    if (this.env.upload === "batch") {
+      this.batches.push(sealed);
+      void this.postBatches();
+    } else {
+      try {
+        this.up?.enqueue(sealed.chunk);
+      } catch {
+        // the up body is closed (call over): nothing more to send
+      }
+    }
+  }
+
+  /** Acknowledges and grants credit for the down direction. */
+  private control(force: boolean): void {
+    const control = this.outbox && this.inbox.control(force);
+    if (control) this.transmit({ first: this.outbox!.sent + 1, chunk: encodeControl(control) });
+  }
+
+  /** Fallback: one POST at a time carrying everything queued, retried as it was if it fails. */
+  private async postBatches(): Promise<void> {
+    if (this.posting || this.batches.length === 0) return;
+    this.posting = true;
+    const attempt = this.attempt;
+    try {
+      while (this.batches.length > 0 && attempt === this.attempt) {
+        const taken = this.batches.splice(0);
+        const body = taken.length === 1 ? taken[0]!.chunk : concat(taken.map((s) => s.chunk));
+        const headers = {
+          "content-type": PAIR_CONTENT_TYPE,
+          [PairHeader.half]: "batch",
+          [PairHeader.id]: this.id!,
+          [PairHeader.firstSeq]: String(taken[0]!.first),
+          ...this.options.headers,
+        };
+        let response: Response;
+        try {
+          response = await this.env.fetch(this.url(), { method: "POST", headers, body: body as BodyInit, signal: attempt.signal });
+        } catch (error) {
+          if (attempt === this.attempt && !this.ended) this.broken(error);
+          return;
+        }
+        if (response.status !== 200) {
+          const error = await responseError(response, this.url());
+          if (error.code !== Code.FailedPrecondition) return this.finish(error);
+          // A gap: send again from what the host says it has.
+          this.batches = this.outbox!.replayFrom(Number(response.headers.get(PairHeader.received)));
+        } else await response.arrayBuffer();
+      }
+    } finally {
+      this.posting = false;
+    }
+  }
+
+  /** A half broke: reopen both, at once the first time, then with backoff and jitter. */
+  private broken(cause: unknown): void {
+    if (this.ended || this.resuming) return;
+    this.resuming = true;
+    this.attempt.abort();
+    this.up = undefined;
+    this.batches = [];
+    const n = ++this.failures;
+    if (n > this.env.retry.attempts) {
+      return this.finish(networkError(cause, `${this.url()}: lost the pair after ${n - 1} attempts to resume`));
+    }
+    const { baseMs, capMs } = this.env.retry;
+    const delay = n === 1 ? 0 : Math.min(capMs, baseMs * 2 ** (n - 2)) * (0.5 + Math.random() / 2);
+    setTimeout(() => {
+      this.resuming = false;
+      if (!this.ended) void this.connect();
+    }, delay);
+  }
+
+  /** The caller gives up: the host is told with an end envelope carrying the error, then both halves go. */
+  private cancel(reason: StreampathError): void {
+    if (this.ended) return;
+    if (this.outbox && this.id && !this.resuming) {
+      this.outbox.addEnd(endPayload(reason));
+      this.flush();
+      this.endSent = true;
+    }
+    this.finish(reason);
+  }
+
+  private finish(error?: StreampathError): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.onEnd();
+    this.outbox?.fail(error ?? new StreampathError(Code.Canceled, "the call ended"));
+    if (error) {
+      this.failure = error;
+      this.responses.fail(error);
+    } else {
+      this.control(true); // the host keeps the call until it hears we have everything
+      this.responses.close();
+    }
+    try {
+      this.up?.close();
+    } catch {
+      // already closed
+    }
+    // Requests still open are aborted; those carrying our last words get a moment to deliver them.
+    const attempt = this.attempt;
+    if (error && !this.endSent) attempt.abort();
+    else {
+      const timer = setTimeout(() => attempt.abort(), 1000);
+      (timer as { unref?: () => void }).unref?.();
+    }
+  }
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
