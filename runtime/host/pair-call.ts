@@ -128,7 +128,7 @@ export class PairCall {
         }
       });
       stream.once("end", () => {
-        if (!stream.headersSent && !stream.destroyed) stream.respond({ ":status": 200 }, { endStream: true });
+        respondEmpty(stream);
       });
       stream.once("close", () => {
         if (this.up === stream) {
@@ -186,7 +186,7 @@ export class PairCall {
       this.down.end(this.outbox.take()?.chunk);
     } else this.down?.end();
     if (this.up && !this.up.destroyed) {
-      if (!this.up.headersSent) this.up.respond({ ":status": 200 }, { endStream: true });
+      respondEmpty(this.up);
       this.up.resume();
     }
     this.onEnd(this);
@@ -236,5 +236,16 @@ export class PairCall {
   private disarm(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+  }
+}
+
+/** Answers an up request that ended (200, no body) unless its stream is already gone. */
+function respondEmpty(stream: ServerHttp2Stream): void {
+  // A stream whose session broke can look alive yet refuse to respond: the host must not crash on it.
+  if (stream.headersSent || stream.destroyed || stream.closed || stream.session?.destroyed !== false) return;
+  try {
+    stream.respond({ ":status": 200 }, { endStream: true });
+  } catch {
+    // gone between the check and the call
   }
 }

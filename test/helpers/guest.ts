@@ -4,14 +4,16 @@
  */
 import type { ExecutionContext } from "ava";
 import { Agent, fetch as undiciFetch } from "undici";
-import { type Gateway, type GatewayOptions, connectGateway } from "../../runtime/guest/index.js";
+import { type Fetch, type Gateway, type GatewayOptions, connectGateway } from "../../runtime/guest/index.js";
 import { selfSigned } from "./browser.js";
 
-export function nodeGateway(t: ExecutionContext, url: string, options: GatewayOptions = {}): Gateway {
+export function nodeGateway(
+  t: ExecutionContext,
+  url: string,
+  options: GatewayOptions & { wrapFetch?: (fetch: Fetch) => Fetch } = {},
+): Gateway {
   const agent = new Agent({ allowH2: true, connect: { ca: selfSigned().cert } });
   t.teardown(() => agent.destroy());
-  return connectGateway(url, {
-    ...options,
-    fetch: (input, init) => undiciFetch(input, { ...(init as object), dispatcher: agent }) as unknown as Promise<Response>,
-  });
+  const fetch: Fetch = (input, init) => undiciFetch(input, { ...(init as object), dispatcher: agent }) as unknown as Promise<Response>;
+  return connectGateway(url, { ...options, fetch: options.wrapFetch ? options.wrapFetch(fetch) : fetch });
 }
