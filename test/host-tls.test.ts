@@ -1,26 +1,8 @@
 // TLS: browsers need HTTP/2 over TLS, and hosts may link over it too.
 import test from "ava";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { createHost, connectHost, implement } from "../runtime/host/index.js";
 import { loadEcho, request } from "./helpers/host.js";
-
-/** A throwaway self-signed certificate for 127.0.0.1 (openssl ships with Debian). */
-function selfSigned(): { key: string; cert: string } {
-  const dir = mkdtempSync(path.join(tmpdir(), "streampath-tls-"));
-  try {
-    execFileSync("openssl", [
-      ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"],
-      ...["-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")],
-      ...["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-    ], { stdio: "ignore" });
-    return { key: readFileSync(path.join(dir, "key.pem"), "utf8"), cert: readFileSync(path.join(dir, "cert.pem"), "utf8") };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { selfSigned } from "./helpers/tls.js";
 
 test("a TLS host serves a link that trusts its certificate, and refuses one that does not", async (t) => {
   const tls = selfSigned();

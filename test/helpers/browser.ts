@@ -6,13 +6,12 @@
  *
  * Worker entries call `serveTest(main)` from test/browser/worker-main.ts.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import type http2 from "node:http2";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { build } from "esbuild";
 import { chromium, type Browser, type Page } from "playwright-core";
+export { selfSigned } from "./tls.js";
+import { selfSigned } from "./tls.js";
 import { createHost, type Authenticate, type Host, type HostLimits, type ServiceRegistration } from "../../runtime/host/index.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -63,24 +62,6 @@ export async function bundleWorker(entry: string): Promise<string> {
   return result.outputFiles[0].text;
 }
 
-let cert: { key: string; cert: string } | undefined;
-
-/** A throwaway self-signed certificate for 127.0.0.1 and localhost, made once per process. */
-export function selfSigned(): { key: string; cert: string } {
-  if (cert) return cert;
-  const dir = mkdtempSync(path.join(tmpdir(), "streampath-tls-"));
-  try {
-    execFileSync("openssl", [
-      ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"],
-      ...["-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")],
-      ...["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-    ], { stdio: "ignore" });
-    cert = { key: readFileSync(path.join(dir, "key.pem"), "utf8"), cert: readFileSync(path.join(dir, "cert.pem"), "utf8") };
-    return cert;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 export type Route = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void;
 
