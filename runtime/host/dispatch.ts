@@ -44,7 +44,8 @@ export function buildRoutes(services: ServiceRegistration[]): Map<string, Route>
 
 type Protocol = "grpc" | "connect-unary" | "connect-stream" | "pair";
 
-function protocolOf(contentType: string | undefined): Protocol | undefined {
+/** Which of streampath's protocols a content type names, if any. */
+export function protocolOf(contentType: string | undefined): Protocol | undefined {
   if (!contentType) return undefined;
   if (GRPC_CONTENT_TYPE.test(contentType)) return "grpc";
   if (CONNECT_UNARY.test(contentType)) return "connect-unary";

@@ -5,7 +5,7 @@
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { Code, StreampathError } from "../core/error.js";
-import { type Authenticate, type HostLimits, buildRoutes, dispatch } from "./dispatch.js";
+import { type Authenticate, type HostLimits, buildRoutes, dispatch, protocolOf } from "./dispatch.js";
 import { type PairOptions, PairGateway } from "./pair.js";
 import type { ServiceRegistration } from "./service.js";
 
@@ -25,9 +25,10 @@ export interface HostOptions<P = unknown> {
   /** The pair gateway's windows, timeouts and limits (browser streaming calls). */
   pair?: Partial<PairOptions>;
   /**
-   * Answers requests that are not calls (any method but POST: pages, scripts,
-   * assets), so one origin serves an app and its services. Without it they
-   * get 405.
+   * Answers requests that are not calls (any method but POST, or a POST whose
+   * content type is none of streampath's protocols): pages, scripts, assets,
+   * an app's own endpoints, so one origin serves an app and its services.
+   * Without it they get 405 or 415.
    */
   fallback?: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void;
 }
@@ -79,7 +80,7 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
       stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
       return;
     }
-    if (options.fallback && headers[":method"] !== "POST") {
+    if (options.fallback && (headers[":method"] !== "POST" || !protocolOf(headers["content-type"]))) {
       options.fallback(stream, headers);
       return;
     }

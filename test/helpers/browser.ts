@@ -71,7 +71,7 @@ export interface BrowserHostOptions<P = unknown> {
   workerEntry: string;
   authenticate?: Authenticate<P>;
   limits?: Partial<HostLimits>;
-  /** More non-POST paths (without the query) to serve; anything else gets 404. */
+  /** More paths (without the query) to serve, any method that is not a streampath call; anything else gets 404. */
   routes?: Record<string, Route>;
 }
 
