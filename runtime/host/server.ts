@@ -38,6 +38,11 @@ export interface Host {
   /** `https://127.0.0.1:PORT` or `http://...` for h2c. */
   readonly url: string;
   /**
+   * The node:http2 server underneath, for what the host leaves to its user:
+   * listening to sessions or streams, metrics, tests that break connections.
+   */
+  readonly server: http2.Http2Server | http2.Http2SecureServer;
+  /**
    * Graceful shutdown: stop accepting connections and calls, let calls in
    * flight finish for up to `graceMs`, then cancel them and close.
    */
@@ -101,6 +106,7 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
   let closing: Promise<void> | undefined;
   return {
     port,
+    server,
     url: `${options.tls ? "https" : "http"}://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`,
     close(graceMs = 5000) {
       closing ??= (async () => {

@@ -46,11 +46,13 @@ export async function openPage(browser: Browser): Promise<Page> {
 
 /**
  * Bundles a TS entry for a module worker, in memory. The "source" condition
- * makes `streampath/runtime/...` self-imports resolve to the TS sources.
+ * makes `streampath/runtime/...` self-imports resolve to the TS sources;
+ * `alias` maps bare names to directories (code generated for this process).
  */
-export async function bundleWorker(entry: string): Promise<string> {
+export async function bundleWorker(entry: string, alias?: Record<string, string>): Promise<string> {
   const result = await build({
     entryPoints: [entry],
+    alias,
     bundle: true,
     write: false,
     format: "esm",
@@ -69,6 +71,8 @@ export interface BrowserHostOptions<P = unknown> {
   services: ServiceRegistration[];
   /** The TS file the page runs in its worker, as `/worker.js`. */
   workerEntry: string;
+  /** esbuild aliases for the worker's bundle. */
+  alias?: Record<string, string>;
   authenticate?: Authenticate<P>;
   limits?: Partial<HostLimits>;
   /** More paths (without the query) to serve, any method that is not a streampath call; anything else gets 404. */
@@ -122,26 +126,39 @@ export function respond(stream: http2.ServerHttp2Stream, type: string, body: str
   stream.end(body);
 }
 
+export interface ServedPage {
+  /** For `createHost({ fallback })`. */
+  fallback: Route;
+  /** Every request the fallback answered, in order of arrival. */
+  served: ServedRequest[];
+}
+
+/** Serves the page at `/`, the bundled `worker` at `/worker.js`, and `routes`; anything else gets 404. */
+export function servePage(worker: string, routes: Record<string, Route> = {}): ServedPage {
+  const served: ServedRequest[] = [];
+  const fallback: Route = (stream, headers) => {
+    const path = String(headers[":path"] ?? "/").split("?")[0];
+    served.push({ path, alpn: stream.session?.alpnProtocol });
+    if (path === "/") return respond(stream, "text/html; charset=utf-8", PAGE);
+    if (path === "/worker.js") return respond(stream, "text/javascript; charset=utf-8", worker);
+    const route = routes[path];
+    if (route) return route(stream, headers);
+    respond(stream, "text/plain", "not found", 404);
+  };
+  return { fallback, served };
+}
+
 /** A TLS host on 127.0.0.1:0 serving `services`, the page at `/` and the bundled worker at `/worker.js`. */
 export async function startBrowserHost<P = unknown>(options: BrowserHostOptions<P>): Promise<BrowserHost> {
-  const worker = await bundleWorker(options.workerEntry);
-  const served: ServedRequest[] = [];
+  const page = servePage(await bundleWorker(options.workerEntry, options.alias), options.routes);
   const host = await createHost({
     services: options.services,
     tls: selfSigned(),
     authenticate: options.authenticate,
     limits: options.limits,
-    fallback: (stream, headers) => {
-      const path = String(headers[":path"] ?? "/").split("?")[0];
-      served.push({ path, alpn: stream.session?.alpnProtocol });
-      if (path === "/") return respond(stream, "text/html; charset=utf-8", PAGE);
-      if (path === "/worker.js") return respond(stream, "text/javascript; charset=utf-8", worker);
-      const route = options.routes?.[path];
-      if (route) return route(stream, headers);
-      respond(stream, "text/plain", "not found", 404);
-    },
+    fallback: page.fallback,
   });
-  return { host, url: host.url, served, close: () => host.close(100) };
+  return { host, url: host.url, served: page.served, close: () => host.close(100) };
 }
 
 interface WorkerReply {

@@ -60,6 +60,7 @@ export interface EchoModule {
 }
 
 let generated: Promise<EchoModule> | undefined;
+let generatedDir: string | undefined;
 
 /** Whether process `pid` still runs (signal 0 only checks). */
 function alive(pid: number): boolean {
@@ -84,12 +85,19 @@ export function loadEcho(): Promise<EchoModule> {
       if (pid && Number(pid) !== process.pid && !alive(Number(pid))) rmSync(path.join(gen, name), { recursive: true, force: true });
     }
     const dir = await generateFixture(`host-${process.pid}`, { files: [ECHO_PROTO] });
+    generatedDir = dir;
     process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
     const pb = await importGenerated(dir, "echo_pb.ts");
     const host = await importGenerated(dir, "echo_host.ts");
     return { ...pb, ...host } as EchoModule;
   })();
   return generated;
+}
+
+/** Where loadEcho() generated echo.proto (for bundling it into a browser worker). */
+export async function echoGeneratedDir(): Promise<string> {
+  await loadEcho();
+  return generatedDir!;
 }
 
 export const request = (init: Partial<EchoRequest> = {}): EchoRequest => ({ text: "", repeat: 0, failWith: 0, delayMs: 0, ...init });
@@ -156,6 +164,8 @@ export interface EchoHostOptions {
   /** Serve over TLS (browsers and undici's HTTP/2 need it) instead of h2c. */
   tls?: { key: string; cert: string };
   pair?: Partial<PairOptions>;
+  /** Answers requests that are not calls (a page and its worker script, say). */
+  fallback?: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void;
 }
 
 /** A host serving Echo on 127.0.0.1:0 (h2c), closed at the test's teardown. */
@@ -273,6 +283,7 @@ export async function startEchoHost(t: ExecutionContext, options: EchoHostOption
     services: [implement(Echo, impl as never)],
     limits: options.limits,
     pair: options.pair,
+    fallback: options.fallback,
     authenticate: (headers) => {
       if (headers["x-deny"]) throw new StreampathError(Code.Unauthenticated, "denied by x-deny");
       return String(headers["x-user"] ?? "anon");
