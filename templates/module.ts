@@ -38,13 +38,14 @@ export function printModule(module: EmittedModule, version: string): string {
 }
 
 /** An import on one line if it fits in 80 columns, else one name a line, as prettier prints it. */
-function importStatement(specifier: string, names: [string, string][]): string {
+function importStatement(specifier: string, names: [string, string, boolean][]): string {
+  const isType = ([name, , typeOnly]: [string, string, boolean]) => typeOnly || TYPE_ONLY.has(name);
   // All types: `import type`, which verbatimModuleSyntax erases; `import { type X }` would stay
   // behind as a side-effect import (and pull a Node-only module into a browser bundle).
-  const typesOnly = names.every(([name]) => TYPE_ONLY.has(name));
+  const typesOnly = names.every(isType);
   const keyword = typesOnly ? "import type" : "import";
   const parts = names.map(
-    ([name, alias]) => (TYPE_ONLY.has(name) && !typesOnly ? "type " : "") + name + (alias !== name ? ` as ${alias}` : ""),
+    (entry) => (isType(entry) && !typesOnly ? "type " : "") + entry[0] + (entry[1] !== entry[0] ? ` as ${entry[1]}` : ""),
   );
   const line = `${keyword} { ${parts.join(", ")} } from "${specifier}";`;
   if (line.length <= 80) return line + "\n";
@@ -52,7 +53,10 @@ function importStatement(specifier: string, names: [string, string][]): string {
 }
 
 /** Runtime exports that are types only (imported with `type`, as verbatimModuleSyntax wants). */
-const TYPE_ONLY = new Set(["MessageCodec", "JsonObject", "JsonValue", "JsonOptions", "HandlerContext", "Client", "Transport"]);
+const TYPE_ONLY = new Set([
+  ...["MessageCodec", "JsonObject", "JsonValue", "JsonOptions", "HandlerContext", "Client", "Transport"],
+  ...["GuestContext", "WorkerService"],
+]);
 
 /**
  * Prettier breaks a call statement that does not fit in 80 columns into one

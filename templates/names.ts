@@ -72,31 +72,43 @@ export function declaringFile(model: SchemaModel, fullName: string): string {
  * collides with a local one or with another import (`Item as other_Item`).
  */
 export class ImportSet {
-  private readonly byModule = new Map<string, Map<string, string>>();
+  private readonly byModule = new Map<string, Map<string, { alias: string; typeOnly: boolean }>>();
   private readonly taken: Set<string>;
 
   constructor(localNames: Iterable<string>) {
     this.taken = new Set([...RESERVED, ...localNames]);
   }
 
-  /** Imports `name` from `specifier`; returns the identifier to use. */
-  use(specifier: string, name: string): string {
+  /**
+   * Imports `name` from `specifier`; returns the identifier to use. `typeOnly`
+   * marks a name used only as a type (imported with `type`, as
+   * verbatimModuleSyntax wants), until some use needs its value.
+   */
+  use(specifier: string, name: string, typeOnly = false): string {
     let names = this.byModule.get(specifier);
     if (!names) this.byModule.set(specifier, (names = new Map()));
     const existing = names.get(name);
-    if (existing) return existing;
+    if (existing) {
+      existing.typeOnly &&= typeOnly;
+      return existing.alias;
+    }
     let alias = name;
     for (let i = 2; this.taken.has(alias); i++) alias = `${name}$${i}`;
     this.taken.add(alias);
-    names.set(name, alias);
+    names.set(name, { alias, typeOnly });
     return alias;
   }
 
-  /** `[specifier, [[name, alias]...]]`, runtime modules first, each sorted, for stable output. */
-  entries(): [string, [string, string][]][] {
+  /** `[specifier, [[name, alias, typeOnly]...]]`, runtime modules first, each sorted, for stable output. */
+  entries(): [string, [string, string, boolean][]][] {
     const isPackage = (s: string) => !s.startsWith(".");
     return [...this.byModule.entries()]
       .sort(([a], [b]) => (isPackage(a) !== isPackage(b) ? (isPackage(a) ? -1 : 1) : a < b ? -1 : a > b ? 1 : 0))
-      .map(([spec, names]) => [spec, [...names.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+      .map(([spec, names]) => [
+        spec,
+        [...names.entries()]
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([name, { alias, typeOnly }]): [string, string, boolean] => [name, alias, typeOnly]),
+      ]);
   }
 }

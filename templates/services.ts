@@ -1,0 +1,73 @@
+/**
+ * What the host and guest targets emit alike for a service: its descriptor,
+ * handler signatures and typed client. One copy, so a service implemented in
+ * a worker looks like one implemented on a host.
+ */
+import { CodeBlockWriter } from "ts-morph";
+import type { Method, Service } from "../schema/model.js";
+import { docs } from "./module.js";
+
+/** `GetBoard` → `getBoard`: the method's name in TypeScript (and `BoardHost` → `boardHost`, a dependency's). */
+export function methodName(rpc: string): string {
+  return rpc.charAt(0).toLowerCase() + rpc.slice(1);
+}
+
+/** `export const X = { typeName, methods: { ... } } as const;`: what registration and clients take. */
+export function descriptorText(service: Service, ref: (fullName: string) => string): string {
+  const w = new CodeBlockWriter({ indentNumberOfSpaces: 2 });
+  const doc = service.comment ? `/**\n${service.comment.split("\n").map((l) => ` * ${l}`.trimEnd()).join("\n")}\n */\n` : "";
+  w.write(`${doc}export const ${service.name} = `).inlineBlock(() => {
+    w.writeLine(`typeName: "${service.fullName}",`);
+    w.write("methods: ").inlineBlock(() => {
+      for (const m of service.methods) {
+        w.write(`${methodName(m.name)}: `).inlineBlock(() => {
+          w.writeLine(`name: "${m.name}",`);
+          w.writeLine(`path: "${m.path}",`);
+          w.writeLine(`kind: "${m.kind}",`);
+          w.writeLine(`input: ${ref(m.inputType)},`);
+          w.writeLine(`output: ${ref(m.outputType)},`);
+        });
+        w.write(",").newLine();
+      }
+    });
+    w.write(",").newLine();
+  });
+  w.write(" as const;");
+  return w.toString();
+}
+
+/** One method of an implementation interface; `ctx` is the context type handlers get. */
+export function handlerSignature(m: Method, ref: (fullName: string) => string, ctx: string) {
+  const input = ref(m.inputType);
+  const output = ref(m.outputType);
+  const streamingIn = m.kind === "client_streaming" || m.kind === "bidi_streaming";
+  const streamingOut = m.kind === "server_streaming" || m.kind === "bidi_streaming";
+  return {
+    name: methodName(m.name),
+    docs: docs(m.comment),
+    parameters: [
+      streamingIn ? { name: "requests", type: `AsyncIterable<${input}>` } : { name: "request", type: input },
+      { name: "context", type: ctx },
+    ],
+    returnType: streamingOut ? `AsyncIterable<${output}>` : `Promise<${output}> | ${output}`,
+  };
+}
+
+/** `XClient` and `createXClient(transport)`; `over` says in the doc comment what transports it is for. */
+export function clientText(service: Service, rt: (name: string) => string, over: string): string {
+  const client = `${service.name}Client`;
+  return [
+    `/** A typed client of ${service.fullName} ${over}. */`,
+    `export type ${client} = ${rt("Client")}<typeof ${service.name}>;`,
+    "",
+    signatureLine(`export function create${client}(`, `transport: ${rt("Transport")}`, `): ${client} {`),
+    `  return ${rt("createClient")}(${service.name}, transport);`,
+    "}",
+  ].join("\n");
+}
+
+/** A one-parameter signature on one line if it fits in 80 columns, else broken as prettier breaks it. */
+export function signatureLine(open: string, parameter: string, close: string): string {
+  const line = `${open}${parameter}${close}`;
+  return line.length <= 80 ? line : `${open}\n  ${parameter},\n${close}`;
+}
