@@ -1,5 +1,16 @@
-// streampath/runtime/guest: a browser worker's side — calling host services through the gateway.
+// streampath/runtime/guest: a browser worker's side — calling host services through the gateway, serving read/write services.
 export { connectGateway, DEFAULT_RETRY, type Gateway, type GatewayOptions } from "./gateway.js";
 export type { RetryPolicy } from "./pair.js";
 export type { Fetch } from "./http.js";
 export { requestStreamsSupported } from "./http.js";
+export {
+  defineWorkerService,
+  serveWorker,
+  type GuestContext,
+  type GuestHandler,
+  type GuestImplementation,
+  type WorkerDependency,
+  type WorkerOptions,
+  type WorkerRegistry,
+  type WorkerService,
+} from "./worker.js";

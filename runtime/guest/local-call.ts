@@ -1,0 +1,168 @@
+/**
+ * One in-realm call: the handler is called directly with the caller's
+ * messages (no encoding, no copy), and each side pulls from the other, so
+ * back-pressure is the plain one of async iteration. The call's signal —
+ * the caller's signal and deadline, the caller stopping, the registry
+ * closing — reaches the handler's context and ends a wait on either side.
+ */
+import type { CallOptions } from "../core/client.js";
+import { deadlineSignal } from "../core/deadline.js";
+import { Code, StreampathError } from "../core/error.js";
+import type { MethodDescriptor } from "../core/service.js";
+import type { GuestContext } from "./worker.js";
+
+export type Handlers = { readonly [name: string]: (...args: any[]) => unknown };
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+export class LocalCall<I, O> implements AsyncIterableIterator<O> {
+  private readonly cancel = new AbortController();
+  private readonly signal: AbortSignal;
+  private readonly dispose: () => void;
+  /** Rejects with the abort reason: raced against every wait, so an abort ends it even if the other side hangs. */
+  private readonly aborted: Promise<never>;
+  private readonly requests: Guarded<I>;
+  private readonly context: GuestContext;
+  private responses: Promise<AsyncIterator<O>> | undefined;
+  private finished = false;
+
+  constructor(
+    private readonly method: MethodDescriptor<I, O>,
+    private readonly name: string,
+    private readonly handlers: () => Handlers,
+    requests: AsyncIterable<I>,
+    options: CallOptions,
+    closed: AbortSignal,
+  ) {
+    const parents = [this.cancel.signal, closed, ...(options.signal ? [options.signal] : [])];
+    const deadline = deadlineSignal(options.timeoutMs, AbortSignal.any(parents));
+    this.signal = deadline.signal;
+    this.dispose = deadline.dispose;
+    this.aborted = new Promise<never>((_, reject) => {
+      const onAbort = () => reject(StreampathError.from(this.signal.reason, Code.Canceled));
+      if (this.signal.aborted) onAbort();
+      else this.signal.addEventListener("abort", onAbort, { once: true });
+    });
+    this.aborted.catch(() => undefined);
+    this.requests = new Guarded(requests, this.signal, this.aborted);
+    this.context = {
+      signal: this.signal,
+      deadline: options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs,
+      requestHeaders: { ...options.headers },
+      method,
+    };
+  }
+
+  next(): Promise<IteratorResult<O>> {
+    if (this.finished) return Promise.resolve(DONE);
+    if (this.signal.aborted) return this.fail(this.signal.reason);
+    this.responses ??= this.start();
+    const step = this.responses.then((responses) => responses.next());
+    return Promise.race([step, this.aborted]).then(
+      (result) => {
+        if (result.done) this.end(new StreampathError(Code.Canceled, "the call ended"));
+        return result;
+      },
+      (error: unknown) => this.fail(error),
+    );
+  }
+
+  /** The caller stopped reading: the handler is told, through its signal and its iterator's return(). */
+  return(): Promise<IteratorResult<O>> {
+    if (!this.finished) this.end(new StreampathError(Code.Canceled, "the caller stopped reading"));
+    return Promise.resolve(DONE);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<O> {
+    return this;
+  }
+
+  private async start(): Promise<AsyncIterator<O>> {
+    // A microtask later: a factory calling a service built after it finds it built.
+    await undefined;
+    const handlers = this.handlers();
+    const handler = (input: unknown) => handlers[this.name]!.call(handlers, input, this.context);
+    switch (this.method.kind) {
+      case "unary":
+        return one((await handler(await single(this.requests, this.method))) as O);
+      case "server_streaming":
+        return (handler(await single(this.requests, this.method)) as AsyncIterable<O>)[Symbol.asyncIterator]();
+      case "client_streaming":
+        return one((await handler(this.requests)) as O);
+      case "bidi_streaming":
+        return (handler(this.requests) as AsyncIterable<O>)[Symbol.asyncIterator]();
+    }
+  }
+
+  private fail(error: unknown): Promise<never> {
+    const reason = StreampathError.from(error);
+    if (!this.finished) this.end(reason);
+    return Promise.reject(reason);
+  }
+
+  private end(reason: StreampathError): void {
+    this.finished = true;
+    this.cancel.abort(reason);
+    this.dispose();
+    // Ends an unfinished handler (its finally blocks run) without waiting on it: it may be stuck.
+    void this.responses?.then((responses) => responses.return?.()).catch(() => undefined);
+    this.requests.stop();
+  }
+}
+
+/** The caller's requests as the handler reads them: the same messages, but a wait ends when the call aborts. */
+class Guarded<T> implements AsyncIterableIterator<T> {
+  private source: AsyncIterator<T> | undefined;
+  private done = false;
+
+  constructor(
+    private readonly iterable: AsyncIterable<T>,
+    private readonly signal: AbortSignal,
+    private readonly aborted: Promise<never>,
+  ) {}
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.done) return Promise.resolve(DONE);
+    if (this.signal.aborted) return this.aborted;
+    this.source ??= this.iterable[Symbol.asyncIterator]();
+    return Promise.race([this.source.next(), this.aborted]).then((result) => {
+      if (result.done) this.done = true;
+      return result;
+    });
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    this.stop();
+    return Promise.resolve(DONE);
+  }
+
+  /** Tells the caller's producer to finish, once, without waiting on it. */
+  stop(): void {
+    if (this.done) return;
+    this.done = true;
+    void this.source?.return?.()?.catch?.(() => undefined);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return this;
+  }
+}
+
+/** The single request of a unary or server-streaming call. */
+async function single<T>(requests: AsyncIterable<T>, method: MethodDescriptor): Promise<T> {
+  let first: { value: T } | undefined;
+  for await (const request of requests) {
+    if (first) throw new StreampathError(Code.InvalidArgument, `${method.path} takes one request message, got more`);
+    first = { value: request };
+  }
+  if (!first) throw new StreampathError(Code.InvalidArgument, `${method.path} takes one request message, got none`);
+  return first.value;
+}
+
+/** The one response of a unary or client-streaming handler, as a stream. */
+function one<T>(value: T): AsyncIterator<T> {
+  let taken = false;
+  return {
+    next: () => Promise.resolve(taken ? DONE : ((taken = true), { done: false, value })),
+  };
+}
