@@ -4,17 +4,18 @@
  */
 import { loadSchema, type LoadOptions } from "../schema/load.js";
 import type { Diagnostic } from "../schema/diagnostics.js";
-import type { ProtoFile, SchemaModel } from "../schema/model.js";
+import type { ProtoFile, SchemaModel, Service } from "../schema/model.js";
+import { emitGuestFile, isGuestService } from "../templates/guest.js";
 import { emitHostFile } from "../templates/host.js";
 import { emitMessagesFile } from "../templates/messages.js";
 import { printModule, type EmittedModule } from "../templates/module.js";
 import { VERSION } from "./version.js";
 
-export const TARGETS = ["messages", "host"] as const;
+export const TARGETS = ["messages", "host", "guest"] as const;
 export type Target = (typeof TARGETS)[number];
 
 export interface GenerateOptions extends LoadOptions {
-  /** What to emit; default: every target. */
+  /** What to emit for the requested files; default: every target. What that imports is emitted too. */
   targets?: readonly Target[];
 }
 
@@ -33,6 +34,7 @@ export interface GenerateResult {
 const EMITTERS: Record<Target, (model: SchemaModel, file: ProtoFile) => EmittedModule | undefined> = {
   messages: (model, file) => (file.messages.length || file.enums.length ? emitMessagesFile(model, file) : undefined),
   host: emitHostFile,
+  guest: emitGuestFile,
 };
 
 /** Loads the schema and generates prettier-clean code for it. */
@@ -61,15 +63,16 @@ async function formatLongLines(files: GeneratedFile[]): Promise<GeneratedFile[]>
 }
 
 /**
- * Generates code for a loaded model: the requested files and every file their
- * types come from. Synchronous and pure; lines may exceed 80 columns where
- * names are very long (`generate` formats those files).
+ * Generates code for a loaded model: the requested targets of the requested
+ * files, and every module those import. Synchronous and pure; lines may
+ * exceed 80 columns where names are very long (`generate` formats those files).
  */
 export function generateFromModel(model: SchemaModel, targets: readonly Target[] = TARGETS): GeneratedFile[] {
   const out: GeneratedFile[] = [];
-  for (const file of filesToEmit(model)) {
+  const plan = modulesToEmit(model, targets);
+  for (const file of model.files) {
     for (const target of TARGETS) {
-      if (!targets.includes(target)) continue;
+      if (!plan.get(file.name)?.has(target)) continue;
       const module = EMITTERS[target](model, file);
       if (module) out.push({ path: module.path, content: printModule(module, VERSION) });
     }
@@ -78,31 +81,55 @@ export function generateFromModel(model: SchemaModel, targets: readonly Target[]
 }
 
 /**
- * The requested files, plus the imported files whose types they use (so that
- * the output compiles on its own), but not imports used only for options.
+ * The targets to emit per file: the requested ones for the requested files,
+ * plus what their output imports, so that it compiles on its own — the
+ * messages of every type used (not of imports used only for options), and
+ * for a guest module the host or guest module of each dependency, even when
+ * that target was not requested.
  */
-function filesToEmit(model: SchemaModel): ProtoFile[] {
+function modulesToEmit(model: SchemaModel, targets: readonly Target[]): Map<string, Set<Target>> {
   const byName = new Map(model.files.map((f) => [f.name, f]));
-  const emit = new Set(model.files.filter((f) => f.requested).map((f) => f.name));
-  const queue = [...emit];
+  const plan = new Map<string, Set<Target>>();
+  const queue: [ProtoFile, Target][] = [];
+  const add = (file: string, target: Target) => {
+    const planned = plan.get(file) ?? new Set<Target>();
+    plan.set(file, planned);
+    if (planned.has(target)) return;
+    planned.add(target);
+    queue.push([byName.get(file)!, target]);
+  };
   const need = (typeName: string) => {
     const file = (model.messages.get(typeName) ?? model.enums.get(typeName))?.file;
-    if (file && !emit.has(file)) {
-      emit.add(file);
-      queue.push(file);
+    if (file) add(file, "messages");
+  };
+  const services = (file: ProtoFile, keep: (s: Service) => boolean) =>
+    file.services.map((n) => model.services.get(n)!).filter(keep);
+  const methodTypes = (service: Service) => {
+    for (const m of service.methods) {
+      need(m.inputType);
+      need(m.outputType);
     }
   };
+  for (const file of model.files) if (file.requested) for (const target of targets) add(file.name, target);
   while (queue.length) {
-    const file = byName.get(queue.pop()!)!;
-    for (const name of file.messages) {
-      for (const f of model.messages.get(name)!.fields) if (f.type.kind !== "scalar") need(f.type.typeName);
-    }
-    for (const name of file.services) {
-      for (const m of model.services.get(name)!.methods) {
-        need(m.inputType);
-        need(m.outputType);
+    const [file, target] = queue.pop()!;
+    if (target === "messages") {
+      for (const name of file.messages) {
+        for (const f of model.messages.get(name)!.fields) if (f.type.kind !== "scalar") need(f.type.typeName);
+      }
+      // The types a file's services use, whatever their role: an application works with them.
+      services(file, () => true).forEach(methodTypes);
+    } else if (target === "host") {
+      services(file, (s) => s.role === "host").forEach(methodTypes);
+    } else {
+      for (const service of services(file, isGuestService)) {
+        methodTypes(service);
+        for (const dep of service.dependencies) {
+          const depended = model.services.get(dep.service)!;
+          add(depended.file, isGuestService(depended) ? "guest" : "host");
+        }
       }
     }
   }
-  return model.files.filter((f) => emit.has(f.name));
+  return plan;
 }

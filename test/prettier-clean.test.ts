@@ -8,7 +8,8 @@ import { loadSchema } from "../schema/load.js";
 import { FIXTURES, ROOT } from "./helpers/generated.js";
 
 const schemas: [string, string[], string[]][] = [
-  ["sample", ["generated-sample/schema/board/v1/hosts.proto", "generated-sample/schema/board/v1/views.proto"], ["generated-sample/schema"]],
+  ["sample", ["generated-sample/schema/board/v1/hosts.proto", "generated-sample/schema/board/v1/worker.proto", "generated-sample/schema/board/v1/views.proto"], ["generated-sample/schema"]],
+  ["guest", [path.join(FIXTURES, "guest/worker.proto")], [FIXTURES]],
   ["names", [path.join(FIXTURES, "names/names.proto")], []],
   ["conformance", [path.join(FIXTURES, "conformance/conformance.proto")], []],
 ];
