@@ -110,7 +110,7 @@ export async function main(argv: string[]): Promise<number> {
             choices: TARGETS,
             default: [...TARGETS],
             coerce: (v: string[]) => v.flatMap((s) => s.split(",")) as Target[],
-            describe: "What to generate",
+            describe: "What to generate for the named files; the modules it imports come too",
           })
           .option("check", { type: "boolean", default: false, describe: "Write nothing; exit 1 listing every file that would change (for CI)" })
           .option("watch", { alias: "w", type: "boolean", default: false, describe: "Regenerate whenever a .proto file changes" })
