@@ -53,3 +53,19 @@ for (const upload of ["stream", "batch"] as const) {
     t.is(error?.message, "no");
   });
 }
+
+for (const upload of ["stream", "batch"] as const) {
+  test(`${upload}: a call outlives the host's up timeout while its up half keeps arriving`, async (t) => {
+    const echo = await startEchoHost(t, { tls: selfSigned(), pair: { upTimeoutMs: 150 } });
+    const client = (await loadEcho()).createEchoClient(nodeGateway(t, echo.url, { upload }));
+    async function* slowly(): AsyncGenerator<Event> {
+      for (let seq = 1; seq <= 8; seq++) {
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        yield { seq: BigInt(seq), payload: payloadOf(seq) };
+      }
+    }
+    const seqs: number[] = [];
+    for await (const event of client.events(slowly())) seqs.push(Number(event.seq));
+    t.deepEqual(seqs, [1, 2, 3, 4, 5, 6, 7, 8], "480 ms of calling, three times the up timeout");
+  });
+}

@@ -10,6 +10,7 @@ import type { Fetch } from "../runtime/guest/index.js";
 import { selfSigned } from "./helpers/browser.js";
 import { nodeGateway } from "./helpers/guest.js";
 import { type Event, loadEcho, startEchoHost } from "./helpers/host.js";
+import { seeded } from "./helpers/pair-watch.js";
 
 const COUNT = 20_000;
 const FAULTS = 24;
@@ -48,16 +49,6 @@ function faulty(random: () => number) {
     return new Response(body, { status: response.status, headers: response.headers });
   };
   return { state, wrap };
-}
-
-/** Deterministic, so a failure can be replayed: mulberry32. */
-function seeded(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 for (const upload of ["stream", "batch"] as const) {

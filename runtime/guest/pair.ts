@@ -15,7 +15,7 @@ import type { MethodDescriptor } from "../core/service.js";
 import {
   Inbox, Outbox, PAIR_CONTENT_TYPE, PairFlag, PairHeader, type Sealed, encodeControl, endPayload, parseControl, parseEnd,
 } from "../core/pair.js";
-import { type Fetch, networkError, responseError } from "./http.js";
+import { type Fetch, responseError } from "./http.js";
 
 export interface RetryPolicy {
   /** Reopen attempts in a row without progress before the call fails. */
@@ -182,11 +182,12 @@ export class GuestPair<I, O> {
           if (flags & PairFlag.Control) {
             const control = parseControl(data);
             if ((control.ack ?? 0) > 0 && this.env.upload === "stream") this.env.streamingConfirmed = true;
+            if ((control.ack ?? 0) > this.outbox!.acked) this.failures = 0; // progress up
             this.outbox!.control(control);
             continue;
           }
           this.inbox.receive();
-          this.failures = 0; // progress: the retry budget starts over
+          this.failures = 0; // progress down: the retry budget starts over
           if (flags & PairFlag.End) {
             if (batch.length) this.push(batch.splice(0));
             const { error, metadata } = parseEnd(data);
@@ -261,7 +262,11 @@ export class GuestPair<I, O> {
   /** Acknowledges and grants credit for the down direction. */
   private control(force: boolean): void {
     const control = this.outbox && this.inbox.control(force);
-    if (control) this.transmit({ first: this.outbox!.sent + 1, chunk: encodeControl(control) });
+    if (!control) return;
+    // Envelopes still pending go first: a batch is numbered from its first chunk, and a
+    // control chunk ahead of them would claim their sequence number for what follows it.
+    this.flush();
+    this.transmit({ first: this.outbox!.sent + 1, chunk: encodeControl(control) });
   }
 
   /** Fallback: one POST at a time carrying everything queued, retried as it was if it fails. */
@@ -290,12 +295,24 @@ export class GuestPair<I, O> {
         if (response.status !== 200) {
           const error = await responseError(response, this.url());
           if (error.code !== Code.FailedPrecondition) return this.finish(error);
-          // A gap: send again from what the host says it has.
+          // A gap: send again from what the host says it has, and our credit anew (a control
+          // queued behind the gap was dropped with it).
           this.batches = this.outbox!.replayFrom(Number(response.headers.get(PairHeader.received)));
-        } else await response.arrayBuffer();
+          this.control(true);
+        } else {
+          await response.arrayBuffer();
+          // The host has everything up to `received`: an acknowledgement, and progress if it is new.
+          const received = Number(response.headers.get(PairHeader.received));
+          if (Number.isSafeInteger(received) && received > this.outbox!.acked && received <= this.outbox!.sent) {
+            this.failures = 0;
+            this.outbox!.control({ ack: received });
+          }
+        }
       }
     } finally {
       this.posting = false;
+      // A resumed attempt may have queued its replay while this older loop was winding down.
+      if (this.batches.length > 0 && !this.resuming && !this.ended) void this.postBatches();
     }
   }
 
@@ -308,7 +325,8 @@ export class GuestPair<I, O> {
     this.batches = [];
     const n = ++this.failures;
     if (n > this.env.retry.attempts) {
-      return this.finish(networkError(cause, `${this.url()}: lost the pair after ${n - 1} attempts to resume`));
+      const reason = (cause as Error)?.message ?? String(cause);
+      return this.finish(new StreampathError(Code.Unavailable, `${this.url()}: lost the pair after ${n - 1} attempts to resume: ${reason}`, { cause }));
     }
     const { baseMs, capMs } = this.env.retry;
     const delay = n === 1 ? 0 : Math.min(capMs, baseMs * 2 ** (n - 2)) * (0.5 + Math.random() / 2);

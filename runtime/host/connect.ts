@@ -45,7 +45,8 @@ function errorJson(error: StreampathError): { code: string; message: string } {
 
 /** Answers a unary-style failure: HTTP status and a JSON error body. */
 export function respondConnectError(stream: ServerHttp2Stream, error: StreampathError, headers: Record<string, string> = {}): void {
-  if (stream.destroyed || stream.headersSent) return;
+  // A stream the network broke has no one to answer (and respond() would throw).
+  if (stream.destroyed || stream.closed || stream.headersSent) return;
   stream.respond({ ":status": HTTP_STATUS[error.code] ?? 500, "content-type": "application/json", ...headers });
   stream.end(JSON.stringify(errorJson(error)));
 }

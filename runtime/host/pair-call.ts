@@ -35,6 +35,8 @@ export class PairCall {
   private readonly requests: Channel<unknown[]>;
   private readonly cancel = new AbortController();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** The timer is the up timeout of a down stream (not the resume or end timeout). */
+  private awaitingUp = false;
   private flushScheduled = false;
   /** Set when the pair is over for good; `onEnd` has run. */
   ended = false;
@@ -110,14 +112,28 @@ export class PairCall {
     });
     this.sendControl(true);
     this.flush();
-    if (!this.up) this.arm(this.settings.upTimeoutMs, Code.DeadlineExceeded, `no up stream within ${this.settings.upTimeoutMs} ms`);
+    if (!this.up) {
+      this.arm(this.settings.upTimeoutMs, Code.DeadlineExceeded, `no up stream within ${this.settings.upTimeoutMs} ms`);
+      this.awaitingUp = true;
+    }
+  }
+
+  /** A fallback batch: in batch mode it is what the up timeout waits for. */
+  acceptBatch(envelopes: Envelope[], first: number | undefined): void {
+    this.upArrived();
+    this.accept(envelopes, first);
+  }
+
+  /** Stops the up timeout (only that one: a lone up does not stop the resume timeout). */
+  private upArrived(): void {
+    if (this.awaitingUp) this.disarm();
   }
 
   /** The up stream: data, end and control envelopes, until the guest closes it. */
   attachUp(stream: ServerHttp2Stream): Promise<void> {
     if (this.up) this.up.destroy();
     this.up = stream;
-    if (this.down && !this.endWritten) this.disarm(); // the up timeout; a lone up does not stop the resume timeout
+    this.upArrived();
     const decoder = new EnvelopeDecoder({ maxMessageBytes: this.settings.maxMessageBytes });
     return new Promise<void>((resolve) => {
       stream.on("data", (chunk: Uint8Array) => {
@@ -236,6 +252,7 @@ export class PairCall {
   private disarm(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.awaitingUp = false;
   }
 }
 

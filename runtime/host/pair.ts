@@ -108,12 +108,14 @@ export class PairGateway {
       const decoder = new EnvelopeDecoder({ maxMessageBytes: this.maxMessageBytes });
       const envelopes = decoder.decode(body);
       decoder.end();
-      pair.accept(envelopes, first);
+      pair.acceptBatch(envelopes, first);
       stream.respond({ ":status": 200, [PairHeader.received]: String(pair.inbox.received) }, { endStream: true });
     } catch (caught) {
       const error = StreampathError.from(caught, Code.Internal);
-      // A gap in a batch is the guest's to mend (resend from `received`); anything else ends the pair.
-      if (pair && error.code !== Code.FailedPrecondition) pair.finish(error);
+      // A broken request (reset, cut short) and a gap in a batch are the guest's to mend by
+      // resending from `received`: what was accepted stays accepted. Anything else ends the pair.
+      const broken = stream.closed || stream.destroyed;
+      if (pair && !broken && error.code !== Code.FailedPrecondition) pair.finish(error);
       respondConnectError(stream, error, pair ? { [PairHeader.received]: String(pair.inbox.received) } : {});
       stream.resume();
     }

@@ -6,7 +6,7 @@ import { serveTest } from "./worker-main.js";
 type Upload = "stream" | "batch";
 
 export type PairInput =
-  | { kind: "bidi"; upload: Upload; count: number; window?: number }
+  | { kind: "bidi"; upload: Upload; count: number; window?: number; retry?: { attempts: number; baseMs: number; capMs: number } }
   | { kind: "client"; upload: Upload; count: number }
   | { kind: "server"; upload: Upload; count: number }
   | { kind: "stall"; upload: Upload; window: number; readFirst: number; payloadBytes: number; floods: number };
@@ -36,7 +36,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 serveTest(async (input: PairInput) => {
   const window = "window" in input ? input.window : undefined;
-  const gateway = connectGateway(location.origin, { upload: input.upload, window });
+  const retry = "retry" in input ? input.retry : undefined;
+  const gateway = connectGateway(location.origin, { upload: input.upload, window, retry });
   const client = createEchoClient(gateway);
   const started = performance.now();
 
