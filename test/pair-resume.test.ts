@@ -35,7 +35,7 @@ function faulty(random: () => number) {
     }
     const response = await inner(input, { ...init, signal });
     state.downs++;
-    let chunks = 1 + Math.floor(random() * 30);
+    let chunks = 1 + Math.floor(random() * 10);
     const body = response.body!.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, controller) {

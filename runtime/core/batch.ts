@@ -104,23 +104,47 @@ export class EnvelopeBatch {
   }
 }
 
+/** Batches are written once they reach this size, without waiting for their scheduled flush. */
+export const FLUSH_BYTES = 64 * 1024;
+
+/** Where a Flusher runs its scheduled flush. */
+export type Schedule = (run: () => void) => void;
+
 /**
- * Decides when a batch is written: once, on a microtask after the first
- * `notify()`, so everything produced in the same tick goes out in one write;
- * or at once when `pending()` reaches `maxBytes`, so a burst never builds up
- * an unbounded batch. `flush` must handle its own errors: one thrown from the
- * microtask would be an uncaught exception.
+ * A macrotask where the platform has one to spare: Node's setImmediate, else
+ * setTimeout(0) (browsers). Later than a microtask, so a producer that awaits
+ * between messages (an async generator, a channel) still fills one chunk.
+ */
+export const nextTask: Schedule =
+  typeof setImmediate === "function" ? (run) => void setImmediate(run) : (run) => void setTimeout(run, 0);
+
+export interface FlusherOptions {
+  /** Flush at once when `pending()` reaches this many bytes. */
+  maxBytes: number;
+  pending: () => number;
+  /** Default: a microtask. */
+  schedule?: Schedule;
+}
+
+/**
+ * Decides when a batch is written: once, on the schedule (a microtask by
+ * default) after the first `notify()`, so everything produced meanwhile goes
+ * out in one write; or at once when `pending()` reaches `maxBytes`, so a
+ * burst never builds up an unbounded batch. `flush` must handle its own
+ * errors: one thrown from the scheduled run would be an uncaught exception.
  */
 export class Flusher {
   private readonly flush: () => void;
   private readonly maxBytes: number;
   private readonly pending: () => number;
+  private readonly schedule: Schedule;
   private scheduled = false;
 
-  constructor(flush: () => void, options: { maxBytes: number; pending: () => number }) {
+  constructor(flush: () => void, options: FlusherOptions) {
     this.flush = flush;
     this.maxBytes = options.maxBytes;
     this.pending = options.pending;
+    this.schedule = options.schedule ?? queueMicrotask;
   }
 
   /** Call after adding to the batch. */
@@ -129,7 +153,7 @@ export class Flusher {
       this.flushNow();
     } else if (!this.scheduled) {
       this.scheduled = true;
-      queueMicrotask(this.onMicrotask);
+      this.schedule(this.onScheduled);
     }
   }
 
@@ -144,9 +168,9 @@ export class Flusher {
     this.scheduled = false;
   }
 
-  // A stale microtask, queued before a flushNow(), finds `scheduled` false
+  // A stale run, scheduled before a flushNow(), finds `scheduled` false
   // and does nothing, unless a later notify() re-armed it: either way one flush.
-  private readonly onMicrotask = (): void => {
+  private readonly onScheduled = (): void => {
     if (!this.scheduled) return;
     this.scheduled = false;
     this.flush();

@@ -6,6 +6,7 @@
  * makes both reopen with the counts each side has, so nothing is lost or
  * delivered twice.
  */
+import { FLUSH_BYTES, Flusher, nextTask } from "../core/batch.js";
 import { Channel } from "../core/channel.js";
 import type { CallOptions } from "../core/client.js";
 import { EnvelopeDecoder } from "../core/envelope.js";
@@ -54,7 +55,12 @@ export class GuestPair<I, O> {
   private failure: StreampathError | undefined;
   private readonly ready: Promise<void>;
   private resolveReady!: () => void;
-  private flushScheduled = false;
+  // Envelopes added in one turn go out as one chunk (a macrotask, so awaiting producers fill it too).
+  private readonly flusher = new Flusher(() => this.flush(), {
+    maxBytes: FLUSH_BYTES,
+    pending: () => this.outbox?.pendingBytes ?? 0,
+    schedule: nextTask,
+  });
 
   constructor(
     private readonly env: PairEnvironment,
@@ -145,7 +151,8 @@ export class GuestPair<I, O> {
     this.openUp(replay, attempt);
     this.resolveReady();
     this.control(true);
-    await this.readDown(response.body!, attempt);
+    const heartbeatMs = Number(response.headers.get(PairHeader.heartbeat));
+    await this.readDown(response.body!, attempt, heartbeatMs > 0 ? heartbeatMs : undefined);
   }
 
   private openUp(replay: Sealed[], attempt: AbortController): void {
@@ -170,11 +177,25 @@ export class GuestPair<I, O> {
     );
   }
 
-  private async readDown(body: ReadableStream<Uint8Array>, attempt: AbortController): Promise<void> {
+  private async readDown(body: ReadableStream<Uint8Array>, attempt: AbortController, heartbeatMs?: number): Promise<void> {
     const decoder = new EnvelopeDecoder({ maxMessageBytes: this.env.maxMessageBytes });
     const reader = body.getReader();
+    // The host is never silent longer than its heartbeat: past twice that (and a second for
+    // a busy machine), the connection is dead though nothing said so, and we resume.
+    const silenceMs = heartbeatMs === undefined ? undefined : 2 * heartbeatMs + 1000;
+    let watchdog: ReturnType<typeof setTimeout> | undefined;
+    const watch = () => {
+      if (silenceMs === undefined) return;
+      clearTimeout(watchdog);
+      watchdog = setTimeout(() => {
+        if (attempt === this.attempt && !this.ended) {
+          this.broken(new StreampathError(Code.Unavailable, `the down stream was silent for ${silenceMs} ms`));
+        }
+      }, silenceMs);
+    };
     try {
       for (;;) {
+        watch();
         const { done, value } = await reader.read();
         if (done) break;
         const batch: O[] = [];
@@ -205,6 +226,8 @@ export class GuestPair<I, O> {
       // Transport trouble is resumed; a protocol fault (bad envelope, overrun credit) is not.
       if (failure.code === Code.Unavailable || !(error instanceof StreampathError)) this.broken(error);
       else this.finish(failure);
+    } finally {
+      clearTimeout(watchdog);
     }
   }
 
@@ -217,11 +240,11 @@ export class GuestPair<I, O> {
         const outbox = this.outbox!;
         if (!outbox.hasCredit) await outbox.credit();
         outbox.add(this.method.input, request);
-        this.scheduleFlush();
+        this.flusher.notify();
       }
       if (this.ended) return;
       this.outbox!.addEnd(endPayload());
-      this.flush();
+      this.flusher.flushNow();
     } catch (error) {
       if (!this.ended) this.cancel(StreampathError.from(error, Code.Canceled));
     }
@@ -231,16 +254,7 @@ export class GuestPair<I, O> {
     if (!this.responses.offer(batch)) throw new StreampathError(Code.ResourceExhausted, "pair: the host sent beyond its credit");
   }
 
-  private scheduleFlush(): void {
-    if (this.outbox!.pendingBytes >= 64 * 1024) return this.flush();
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    // A macrotask: a producer that yields many messages in a row fills one chunk.
-    setTimeout(() => this.flush(), 0);
-  }
-
   private flush(): void {
-    this.flushScheduled = false;
     const sealed = this.outbox?.take();
     if (sealed) this.transmit(sealed);
   }
@@ -265,7 +279,7 @@ export class GuestPair<I, O> {
     if (!control) return;
     // Envelopes still pending go first: a batch is numbered from its first chunk, and a
     // control chunk ahead of them would claim their sequence number for what follows it.
-    this.flush();
+    this.flusher.flushNow();
     this.transmit({ first: this.outbox!.sent + 1, chunk: encodeControl(control) });
   }
 
@@ -341,7 +355,7 @@ export class GuestPair<I, O> {
     if (this.ended) return;
     if (this.outbox && this.id && !this.resuming) {
       this.outbox.addEnd(endPayload(reason));
-      this.flush();
+      this.flusher.flushNow();
       this.endSent = true;
     }
     this.finish(reason);

@@ -5,7 +5,7 @@
  * HTTP/2 flow control lets bytes out, many envelopes per write.
  */
 import type { Http2Stream, ServerHttp2Stream } from "node:http2";
-import { MessageBatch } from "../core/batch.js";
+import { FLUSH_BYTES, Flusher, MessageBatch, nextTask } from "../core/batch.js";
 import { Channel } from "../core/channel.js";
 import { EnvelopeDecoder, EnvelopeFlag } from "../core/envelope.js";
 import { flatten } from "../core/flatten.js";
@@ -20,7 +20,6 @@ import type { HandlerContext, MethodDescriptor } from "./service.js";
  */
 const REQUEST_BATCHES = 4;
 /** A batch this big is written at once instead of waiting for the producer to pause. */
-const FLUSH_BYTES = 64 * 1024;
 
 /**
  * Decodes the request body into messages, handed to the handler a chunk at
@@ -135,10 +134,8 @@ export async function writeEnvelopes<O>(
 ): Promise<void> {
   const batch = new MessageBatch();
   let started = false;
-  let scheduled = false;
   let waiting: Promise<void> | undefined;
   const flush = () => {
-    scheduled = false;
     const chunk = batch.take();
     if (!chunk || stream.destroyed || stream.writableEnded) return;
     if (!stream.write(chunk)) {
@@ -154,6 +151,7 @@ export async function writeEnvelopes<O>(
       });
     }
   };
+  const flusher = new Flusher(flush, { maxBytes: FLUSH_BYTES, pending: () => batch.bytes, schedule: nextTask });
   const iterator = source[Symbol.asyncIterator]();
   const pump = async () => {
     let finished = false;
@@ -167,17 +165,13 @@ export async function writeEnvelopes<O>(
           beforeFirst();
         }
         batch.add(codec, next.value);
-        if (batch.bytes >= FLUSH_BYTES) flush();
-        else if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
+        flusher.notify();
         if (waiting) await waiting;
         if (stream.destroyed) throw new StreampathError(Code.Canceled, "the peer went away");
       }
       finished = true;
     } catch (error) {
-      flush(); // what the producer made before it failed goes out before the status
+      flusher.flushNow(); // what the producer made before it failed goes out before the status
       throw error;
     } finally {
       // Tell an unfinished producer to finish (its finally blocks run), without waiting on it.
@@ -195,5 +189,5 @@ export async function writeEnvelopes<O>(
     }
   } else await pump();
   if (!started) beforeFirst();
-  flush();
+  flusher.flushNow();
 }

@@ -7,6 +7,7 @@
  * one stopped. See docs/protocol.md, "The pair".
  */
 import type { ServerHttp2Stream } from "node:http2";
+import { FLUSH_BYTES, Flusher, nextTask } from "../core/batch.js";
 import { Channel } from "../core/channel.js";
 import { EnvelopeDecoder, type Envelope } from "../core/envelope.js";
 import { Code, StreampathError } from "../core/error.js";
@@ -24,8 +25,12 @@ export interface PairSettings {
   upTimeoutMs: number;
   /** A pair whose halves broke waits this long for the guest to resume, then ends. */
   resumeTimeoutMs: number;
+  /** A down stream with nothing to say this long gets an empty control, so the guest can tell silence from a dead connection. 0: never. */
+  heartbeatMs: number;
   maxMessageBytes: number;
 }
+
+const HEARTBEAT = encodeControl({});
 
 export class PairCall {
   readonly inbox: Inbox;
@@ -37,7 +42,15 @@ export class PairCall {
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** The timer is the up timeout of a down stream (not the resume or end timeout). */
   private awaitingUp = false;
-  private flushScheduled = false;
+  // Envelopes added in one turn go out as one chunk (a macrotask, so awaiting producers fill it too).
+  private readonly flusher = new Flusher(() => this.flush(), {
+    maxBytes: FLUSH_BYTES,
+    pending: () => this.outbox.pendingBytes,
+    schedule: nextTask,
+  });
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** Something went down since the last heartbeat tick. */
+  private wrote = false;
   /** Set when the pair is over for good; `onEnd` has run. */
   ended = false;
   private endWritten = false;
@@ -84,7 +97,7 @@ export class PairCall {
         for await (const response of invoke(this.method, handler, consuming, context)) {
           if (!this.outbox.hasCredit) await this.outbox.credit();
           this.outbox.add(this.method.output, response);
-          this.scheduleFlush();
+          this.flusher.notify();
         }
       } catch (caught) {
         error = this.signal.aborted ? StreampathError.from(this.signal.reason) : StreampathError.from(caught);
@@ -92,7 +105,7 @@ export class PairCall {
       if (this.ended) return;
       this.outbox.addEnd(endPayload(error, { ...context.responseHeaders, ...context.responseTrailers }));
       this.endWritten = true;
-      this.flush();
+      this.flusher.flushNow();
       this.down?.end();
       // Kept until the guest acknowledges the end (or fails to resume in time).
       this.arm(this.settings.resumeTimeoutMs, Code.Unavailable, "the guest did not acknowledge the end of the call");
@@ -102,8 +115,9 @@ export class PairCall {
   /** A (new) down stream, already answered with headers: replays what the guest lacks. */
   attachDown(stream: ServerHttp2Stream, guestReceived: number): void {
     this.dropHalves();
-    for (const { chunk } of this.outbox.replayFrom(guestReceived)) stream.write(chunk);
     this.down = stream;
+    for (const { chunk } of this.outbox.replayFrom(guestReceived)) this.write(chunk);
+    this.startHeartbeat();
     stream.once("close", () => {
       if (this.down !== stream) return;
       this.down = undefined;
@@ -111,7 +125,7 @@ export class PairCall {
       if (!this.endWritten || stream.rstCode !== 0) this.broken();
     });
     this.sendControl(true);
-    this.flush();
+    this.flusher.flushNow();
     if (!this.up) {
       this.arm(this.settings.upTimeoutMs, Code.DeadlineExceeded, `no up stream within ${this.settings.upTimeoutMs} ms`);
       this.awaitingUp = true;
@@ -193,6 +207,7 @@ export class PairCall {
     if (this.ended) return;
     this.ended = true;
     this.disarm();
+    clearInterval(this.heartbeat);
     const reason = error ?? new StreampathError(Code.Canceled, "the call ended");
     this.cancel.abort(reason);
     this.requests.fail(reason);
@@ -228,20 +243,28 @@ export class PairCall {
 
   private sendControl(force: boolean): void {
     const control = this.inbox.control(force);
-    if (control && this.down && !this.down.destroyed) this.down.write(encodeControl(control));
-  }
-
-  private scheduleFlush(): void {
-    if (this.outbox.pendingBytes >= 64 * 1024) return this.flush();
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => this.flush());
+    if (control) this.write(encodeControl(control));
   }
 
   private flush(): void {
-    this.flushScheduled = false;
     const sealed = this.outbox.take();
-    if (sealed && this.down && !this.down.destroyed) this.down.write(sealed.chunk);
+    if (sealed) this.write(sealed.chunk);
+  }
+
+  private write(chunk: Uint8Array): void {
+    if (!this.down || this.down.destroyed || this.down.writableEnded) return;
+    this.down.write(chunk);
+    this.wrote = true;
+  }
+
+  private startHeartbeat(): void {
+    const ms = this.settings.heartbeatMs;
+    if (this.heartbeat || !(ms > 0)) return;
+    this.heartbeat = setInterval(() => {
+      if (!this.wrote) this.write(HEARTBEAT);
+      this.wrote = false;
+    }, ms);
+    this.heartbeat.unref();
   }
 
   private arm(ms: number, code: Code, message: string): void {
