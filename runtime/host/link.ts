@@ -12,6 +12,7 @@ import { Code, StreampathError } from "../core/error.js";
 import { flatten } from "../core/flatten.js";
 import { writeEnvelopes } from "./call.js";
 import { CONNECTION_WINDOW, STREAM_WINDOW } from "./server.js";
+import { keepalive } from "./keepalive.js";
 import type { MethodDescriptor } from "../core/service.js";
 
 export interface HostLinkOptions {
@@ -71,16 +72,8 @@ export function connectHost(url: string, options: HostLinkOptions = {}): HostLin
       forget();
       all.delete(s);
       active.delete(s);
-      clearInterval(pinger);
     });
-    const pinger = setInterval(() => {
-      if (s.destroyed || s.closed) return clearInterval(pinger);
-      if (s.connecting || !s.remoteSettings) return; // the handshake timeout covers that
-      const timer = setTimeout(() => s.destroy(new Error("keepalive ping timed out")), keepaliveMs);
-      timer.unref();
-      if (!s.ping((err) => (clearTimeout(timer), err && s.destroy(err)))) clearTimeout(timer);
-    }, keepaliveMs);
-    pinger.unref();
+    keepalive(s, keepaliveMs);
     s.unref();
     return s;
   };

@@ -6,6 +6,7 @@ import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { Code, StreampathError } from "../core/error.js";
 import { type Authenticate, type HostLimits, buildRoutes, dispatch, protocolOf } from "./dispatch.js";
+import { keepalive } from "./keepalive.js";
 import { type PairOptions, PairGateway } from "./pair.js";
 import type { ServiceRegistration } from "./service.js";
 
@@ -22,6 +23,11 @@ export interface HostOptions<P = unknown> {
   limits?: Partial<HostLimits>;
   /** Runs once per call with its headers; throw (e.g. Unauthenticated) to refuse it. */
   authenticate?: Authenticate<P>;
+  /**
+   * Interval of HTTP/2 pings to each client; one unanswered within it closes
+   * the connection, so calls of a client that vanished end. Default 30 s; 0: none.
+   */
+  keepaliveMs?: number;
   /** The pair gateway's windows, timeouts and limits (browser streaming calls). */
   pair?: Partial<PairOptions>;
   /**
@@ -78,6 +84,7 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
     session.on("error", () => undefined); // a broken connection ends its calls; the host stays up
     session.once("connect", () => session.setLocalWindowSize(CONNECTION_WINDOW));
     if (!session.connecting) session.setLocalWindowSize(CONNECTION_WINDOW);
+    keepalive(session, options.keepaliveMs ?? 30_000);
   });
   server.on("stream", (stream, headers) => {
     stream.on("error", () => undefined); // resets by the client surface as "close"

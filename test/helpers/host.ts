@@ -161,6 +161,7 @@ export interface EchoHost {
 
 export interface EchoHostOptions {
   limits?: Partial<HostLimits>;
+  keepaliveMs?: number;
   /** Serve over TLS (browsers and undici's HTTP/2 need it) instead of h2c. */
   tls?: { key: string; cert: string };
   pair?: Partial<PairOptions>;
@@ -284,6 +285,7 @@ export async function startEchoHost(t: ExecutionContext, options: EchoHostOption
     limits: options.limits,
     pair: options.pair,
     fallback: options.fallback,
+    keepaliveMs: options.keepaliveMs,
     authenticate: (headers) => {
       if (headers["x-deny"]) throw new StreampathError(Code.Unauthenticated, "denied by x-deny");
       return String(headers["x-user"] ?? "anon");
