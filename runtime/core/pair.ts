@@ -21,6 +21,8 @@ export const PairHeader = {
   received: "streampath-received",
   /** A fallback batch: sequence number of its first numbered envelope. */
   firstSeq: "streampath-first-seq",
+  /** On a down response: the longest the host stays silent on it, in ms (it sends an empty control then). */
+  heartbeat: "streampath-heartbeat",
 } as const;
 
 /** Envelope flags on pair streams. Data envelopes have none. */

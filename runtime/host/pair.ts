@@ -29,6 +29,7 @@ export const DEFAULT_PAIR_OPTIONS: Omit<PairOptions, "instanceId"> = {
   maxWindow: 4096,
   upTimeoutMs: 10_000,
   resumeTimeoutMs: 15_000,
+  heartbeatMs: 15_000,
   maxPairsPerPrincipal: 100,
   principalKey: (p) => (typeof p === "string" ? p : p === undefined ? "" : JSON.stringify(p)),
 };
@@ -191,6 +192,7 @@ export class PairGateway {
       [PairHeader.id]: pair.id,
       [PairHeader.window]: String(pair.inbox.window),
       [PairHeader.received]: String(pair.inbox.received),
+      ...(this.options.heartbeatMs > 0 ? { [PairHeader.heartbeat]: String(this.options.heartbeatMs) } : {}),
     });
   }
 }

@@ -1,0 +1,65 @@
+/**
+ * Silence on a pair: the host sends an empty control on a down stream that
+ * had nothing to carry for `pair.heartbeatMs`, and a guest whose down stream
+ * goes silent past twice that (a connection dead without an error) resumes.
+ */
+import test from "ava";
+import { PAIR_CONTENT_TYPE, PairFlag, PairHeader } from "../runtime/core/pair.js";
+import type { Fetch } from "../runtime/guest/index.js";
+import { selfSigned } from "./helpers/browser.js";
+import { nodeGateway } from "./helpers/guest.js";
+import { type Event, loadEcho, parseEnvelopes, rawRequest, rawSession, sleep, startEchoHost } from "./helpers/host.js";
+
+test("an idle down stream carries an empty control every heartbeat, and says how often", async (t) => {
+  const echo = await startEchoHost(t, { pair: { heartbeatMs: 100 } });
+  const session = await rawSession(t, echo.url);
+  const { stream } = rawRequest(session, {
+    ":method": "POST",
+    ":path": "/test.echo.Echo/Events",
+    "content-type": PAIR_CONTENT_TYPE,
+    [PairHeader.half]: "down",
+    [PairHeader.window]: "64",
+  });
+  const headers = await new Promise<Record<string, unknown>>((resolve) => stream.once("response", resolve));
+  t.is(headers[PairHeader.heartbeat], "100");
+  const chunks: Buffer[] = [];
+  stream.on("data", (c: Buffer) => chunks.push(c));
+  await sleep(550);
+  const controls = parseEnvelopes(Buffer.concat(chunks)).filter((e) => e.flags === PairFlag.Control);
+  // The first is the grant every new down stream starts with; then about one per 100 ms of silence.
+  t.true(controls.length >= 4 && controls.length <= 7, `${controls.length} controls in 550 ms`);
+  t.deepEqual(controls.slice(1).map((c) => Buffer.from(c.data).toString()), Array(controls.length - 1).fill("{}"));
+  stream.close();
+});
+
+test("a down stream that goes silent without an error is given up and the call resumes", async (t) => {
+  const echo = await startEchoHost(t, { tls: selfSigned(), pair: { heartbeatMs: 100 } });
+  let downs = 0;
+  // The first down stream delivers three chunks, then nothing ever again, and never fails.
+  const freezeFirstDown = (inner: Fetch): Fetch => async (input, init) => {
+    const response = await inner(input, init);
+    if ((init.headers as Record<string, string>)[PairHeader.half] !== "down" || ++downs > 1) return response;
+    let chunks = 3;
+    const frozen = response.body!.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform: (chunk, controller) => (chunks-- > 0 ? controller.enqueue(chunk) : new Promise<void>(() => undefined)),
+      }),
+    );
+    return new Response(frozen, { status: response.status, headers: response.headers });
+  };
+  const client = (await loadEcho()).createEchoClient(nodeGateway(t, echo.url, { wrapFetch: freezeFirstDown }));
+  async function* events(): AsyncGenerator<Event> {
+    for (let seq = 1; seq <= 2000; seq++) yield { seq: BigInt(seq), payload: new Uint8Array([seq & 0xff]) };
+  }
+  const started = Date.now();
+  let expected = 1;
+  for await (const event of client.events(events())) {
+    if (Number(event.seq) !== expected++) return t.fail(`echo ${expected - 1}: got ${event.seq}`);
+  }
+  t.is(expected - 1, 2000);
+  t.is(downs, 2, "one resume");
+  const ms = Date.now() - started;
+  // Silence is declared after 2 × 100 ms + 1 s.
+  t.true(ms >= 1200 && ms < 10_000, `took ${ms} ms`);
+  t.is((await echo.call("events")).received, 2000);
+});
