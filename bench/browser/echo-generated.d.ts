@@ -1,0 +1,18 @@
+// Types of the generated code the worker imports (bench/gen/browser-echo/,
+// git-ignored, written by bench/browser/build.ts before bundling). The
+// bundler maps this module name to the generated echo_host.ts; declaring it
+// here lets `npm run typecheck` pass before anything is generated.
+declare module "streampath-bench-echo" {
+  import type { Transport } from "streampath/runtime/core";
+
+  export interface Event {
+    seq: bigint;
+    payload: Uint8Array;
+  }
+
+  export interface EchoClient {
+    echo(requests: AsyncIterable<Event>): AsyncIterable<Event>;
+  }
+
+  export function createEchoClient(transport: Transport): EchoClient;
+}

@@ -1,0 +1,42 @@
+// What the driver (bench/browser-echo.ts), the servers (servers.ts) and the
+// worker (worker.ts) agree on.
+
+export const PEERS = ["streampath", "raw", "ws", "ws-batched"] as const;
+export type Peer = (typeof PEERS)[number];
+
+/** A command the driver sends the worker, through the page. */
+export type Command =
+  | { op: "setup"; wsUrl: string; wire: boolean; pairWindow?: number }
+  | { op: "stream"; peer: Peer; count: number; window: number }
+  | { op: "ping"; peer: Peer; count: number }
+  | { op: "close" };
+
+export interface SetupReply {
+  userAgent: string;
+  crossOriginIsolated: boolean;
+  /** Smallest step of performance.now() seen, in µs. */
+  timerStepUs: number;
+  /** How the gateway sends the up direction: "stream" (fetch upload) or "batch". */
+  upload: string;
+}
+
+/** What a stream run took, and (BENCH_BROWSER_WIRE) the worker's enqueues on fetch upload bodies. */
+export interface StreamReply {
+  ms: number;
+  enqueues?: { calls: number; bytes: number; ms: number };
+}
+
+/**
+ * BENCH_BROWSER_PAIR_WINDOW: the pair's windows (credits, in envelopes) on
+ * both sides instead of the defaults (1024 each way; 4096 kept for replay).
+ */
+export const pairWindows = (window: number) => ({
+  window,
+  maxWindow: Math.max(4096, window),
+});
+
+/** The raw pair: two POSTs of this content type (none of streampath's), paired by an id header. */
+export const RAW_CONTENT_TYPE = "application/octet-stream";
+export const RAW_ID_HEADER = "x-raw-pair-id";
+export const RAW_DOWN_PATH = "/raw/down";
+export const RAW_UP_PATH = "/raw/up";
