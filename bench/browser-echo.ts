@@ -410,10 +410,10 @@ async function main(): Promise<void> {
     report(states);
 
     const sp = live().find((s) => s.peer === "streampath");
-    if (PROFILE_DIR && sp && browser) {
+    if (PROFILE_DIR && sp) {
       mkdirSync(PROFILE_DIR, { recursive: true });
       await profileRun(
-        browser,
+        page,
         host,
         port,
         PROFILE_DIR,
@@ -571,13 +571,14 @@ function report(states: readonly PeerState[]): void {
       ),
     );
     console.log(
-      `\nthe worker's enqueues on fetch upload bodies (up chunks, control envelopes included), per run, and the time spent inside them\n`,
+      `\nthe worker's enqueues on fetch upload bodies (up chunks; "≤ 64 B": lone control envelopes), per run, and the time spent inside them\n`,
     );
     console.log(
       formatTable(
         [
           "peer",
           "enqueues/run",
+          "≤ 64 B",
           "bytes/enqueue",
           "events/enqueue",
           "µs/enqueue",
@@ -593,6 +594,7 @@ function report(states: readonly PeerState[]): void {
             [
               LABEL[s.peer],
               formatInteger(calls),
+              formatInteger(median(runs.map((e) => e.small))),
               formatInteger(median(runs.map((e) => e.bytes / e.calls))),
               (s.count! / calls).toFixed(1),
               median(runs.map((e) => (e.ms * 1000) / e.calls)).toFixed(1),

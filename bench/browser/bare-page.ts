@@ -4,30 +4,47 @@
 // WebSocket messages that costs the browser process and the driver more CPU
 // than the WebSocket itself. A page in a browser context created over CDP
 // is one Playwright does not know, so it detaches from it at once; we drive
-// it through the browser's CDP session with the few commands we need
-// (Target.sendMessageToTarget, i.e. a non-flattened session, since
-// Playwright's CDP sessions cannot address child sessions).
+// it through the browser's CDP session with the few commands we need, over
+// non-flattened sessions (Target.sendMessageToTarget), since Playwright's
+// CDP sessions cannot address child sessions.
 import type { Browser, CDPSession } from "playwright-core";
+
+/** A CDP session to one target: commands, and one handler per event. */
+export interface TargetSession {
+  send<T = any>(method: string, params?: object): Promise<T>;
+  on(method: string, handler: (params: any) => void): void;
+  detach(): Promise<void>;
+}
 
 export interface BarePage {
   /** Runtime.evaluate with awaitPromise and returnByValue. */
   evaluate<T>(expression: string): Promise<T>;
+  /** A session to the page's dedicated worker (for the profiler). */
+  workerSession(timeoutMs?: number): Promise<TargetSession>;
   close(): Promise<void>;
 }
 
-interface TargetMessage {
+interface Message {
   id?: number;
   method?: string;
-  result?: any;
+  params?: unknown;
+  result?: unknown;
   error?: { message: string };
 }
 
-/** A non-flattened CDP session to one target, through `cdp`. */
-export async function attach(cdp: CDPSession, targetId: string) {
-  const { sessionId } = await cdp.send("Target.attachToTarget", {
-    targetId,
-    flatten: false,
-  });
+/**
+ * A session whose messages travel inside `Target.sendMessageToTarget` of a
+ * parent (Playwright's browser session, or another TargetSession), and whose
+ * replies and events come back in `Target.receivedMessageFromTarget`.
+ */
+function nestedSession(
+  parent: {
+    send(method: string, params: object): Promise<unknown>;
+    on(method: string, handler: (params: any) => void): void;
+    off(method: string, handler: (params: any) => void): void;
+  },
+  sessionId: string,
+): TargetSession {
   let nextId = 1;
   const waiting = new Map<
     number,
@@ -36,9 +53,7 @@ export async function attach(cdp: CDPSession, targetId: string) {
   const events = new Map<string, (params: any) => void>();
   const onMessage = (event: { sessionId: string; message: string }) => {
     if (event.sessionId !== sessionId) return;
-    const message = JSON.parse(event.message) as TargetMessage & {
-      params?: unknown;
-    };
+    const message = JSON.parse(event.message) as Message;
     if (message.method) events.get(message.method)?.(message.params);
     const entry =
       message.id === undefined ? undefined : waiting.get(message.id);
@@ -47,21 +62,21 @@ export async function attach(cdp: CDPSession, targetId: string) {
     if (message.error) entry.reject(new Error(message.error.message));
     else entry.resolve(message.result);
   };
-  cdp.on("Target.receivedMessageFromTarget", onMessage);
   const onDetached = (event: { sessionId: string }) => {
     if (event.sessionId !== sessionId) return;
     for (const entry of waiting.values())
       entry.reject(new Error("the target went away"));
     waiting.clear();
   };
-  cdp.on("Target.detachedFromTarget", onDetached);
+  parent.on("Target.receivedMessageFromTarget", onMessage);
+  parent.on("Target.detachedFromTarget", onDetached);
   return {
-    send<T = any>(method: string, params: object = {}): Promise<T> {
+    send<T>(method: string, params: object = {}): Promise<T> {
       const id = nextId++;
       const reply = new Promise<T>((resolve, reject) =>
         waiting.set(id, { resolve, reject }),
       );
-      void cdp
+      parent
         .send("Target.sendMessageToTarget", {
           sessionId,
           message: JSON.stringify({ id, method, params }),
@@ -72,16 +87,48 @@ export async function attach(cdp: CDPSession, targetId: string) {
         });
       return reply;
     },
-    /** Runs `handler` on each `method` event of this target. */
-    on(method: string, handler: (params: any) => void): void {
+    on(method, handler) {
       events.set(method, handler);
     },
-    async detach(): Promise<void> {
-      cdp.off("Target.receivedMessageFromTarget", onMessage);
-      cdp.off("Target.detachedFromTarget", onDetached);
-      await cdp
+    async detach() {
+      parent.off("Target.receivedMessageFromTarget", onMessage);
+      parent.off("Target.detachedFromTarget", onDetached);
+      await parent
         .send("Target.detachFromTarget", { sessionId })
         .catch(() => undefined);
+    },
+  };
+}
+
+/** Playwright's CDPSession as a parent of nested sessions. */
+function browserParent(cdp: CDPSession) {
+  return {
+    send: (method: string, params: object) =>
+      cdp.send(method as "Target.sendMessageToTarget", params as never),
+    on: (method: string, handler: (params: any) => void) =>
+      cdp.on(method as "Target.receivedMessageFromTarget", handler),
+    off: (method: string, handler: (params: any) => void) =>
+      cdp.off(method as "Target.receivedMessageFromTarget", handler),
+  };
+}
+
+/** A TargetSession as a parent: its events, one handler per method. */
+function sessionParent(session: TargetSession) {
+  const handlers = new Map<string, Set<(params: any) => void>>();
+  const dispatch = (method: string) => (params: unknown) => {
+    for (const handler of handlers.get(method) ?? []) handler(params);
+  };
+  return {
+    send: (method: string, params: object) => session.send(method, params),
+    on(method: string, handler: (params: any) => void) {
+      if (!handlers.has(method)) {
+        handlers.set(method, new Set());
+        session.on(method, dispatch(method));
+      }
+      handlers.get(method)!.add(handler);
+    },
+    off(method: string, handler: (params: any) => void) {
+      handlers.get(method)?.delete(handler);
     },
   };
 }
@@ -104,23 +151,11 @@ export async function openBarePage(
     url: "about:blank",
     browserContextId,
   });
-  const page = await attach(cdp, targetId);
-  const evaluate = async <T>(expression: string): Promise<T> => {
-    const reply = await page.send<{
-      result: { value?: unknown; description?: string };
-      exceptionDetails?: { text: string; exception?: { description?: string } };
-    }>("Runtime.evaluate", {
-      expression,
-      awaitPromise: true,
-      returnByValue: true,
-    });
-    if (reply.exceptionDetails)
-      throw new Error(
-        reply.exceptionDetails.exception?.description ??
-          reply.exceptionDetails.text,
-      );
-    return reply.result.value as T;
-  };
+  const { sessionId } = await cdp.send("Target.attachToTarget", {
+    targetId,
+    flatten: false,
+  });
+  const page = nestedSession(browserParent(cdp), sessionId);
   const loaded = new Promise<void>((resolve) =>
     page.on("Page.loadEventFired", () => resolve()),
   );
@@ -142,8 +177,55 @@ export async function openBarePage(
   ]).finally(() => clearTimeout(timer));
   // Page events are no longer needed: only our commands cross from now on.
   await page.send("Page.disable");
+
   return {
-    evaluate,
+    async evaluate<T>(expression: string): Promise<T> {
+      const reply = await page.send<{
+        result: { value?: unknown };
+        exceptionDetails?: {
+          text: string;
+          exception?: { description?: string };
+        };
+      }>("Runtime.evaluate", {
+        expression,
+        awaitPromise: true,
+        returnByValue: true,
+      });
+      if (reply.exceptionDetails)
+        throw new Error(
+          reply.exceptionDetails.exception?.description ??
+            reply.exceptionDetails.text,
+        );
+      return reply.result.value as T;
+    },
+    async workerSession(timeoutMs = 10_000): Promise<TargetSession> {
+      // Dedicated workers are the page's children: auto-attach finds them.
+      const parent = sessionParent(page);
+      const attached = new Promise<string>((resolve) =>
+        parent.on(
+          "Target.attachedToTarget",
+          (event: { sessionId: string; targetInfo: { type: string } }) => {
+            if (event.targetInfo.type === "worker") resolve(event.sessionId);
+          },
+        ),
+      );
+      await page.send("Target.setAutoAttach", {
+        autoAttach: true,
+        waitForDebuggerOnStart: false,
+        flatten: false,
+      });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const workerId = await Promise.race([
+        attached,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error("the page's worker did not show up")),
+            timeoutMs,
+          );
+        }),
+      ]).finally(() => clearTimeout(timer));
+      return nestedSession(parent, workerId);
+    },
     close: async () => {
       await cdp.send("Target.closeTarget", { targetId }).catch(() => undefined);
       await page.detach();

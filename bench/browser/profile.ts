@@ -1,17 +1,16 @@
 // BENCH_BROWSER_PROFILE=<dir>: one more streampath run with V8's sampling
-// profiler on both sides — the worker over CDP (bare-page.ts's session to
-// the worker target), the host
+// profiler on both sides — the worker over CDP (a session to the page's
+// worker, see bare-page.ts), the host
 // process with node:inspector (bench/browser/server.ts) — and a summary of
 // where the time goes.
 // The .cpuprofile files open in Chrome DevTools (Performance → load).
 import { writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import type { Browser } from "playwright-core";
 import { formatTable } from "../lib/report.js";
 import { repoRoot } from "../lib/paths.js";
 import type { WorkerPort } from "../browser-echo.js";
 import type { Child } from "../host/ipc.js";
-import { attach } from "./bare-page.js";
+import type { BarePage } from "./bare-page.js";
 
 /** The parts of a .cpuprofile this summary reads. */
 export interface CpuProfile {
@@ -34,29 +33,8 @@ export interface CpuProfile {
 
 const SAMPLING_US = 100;
 
-/** A CDP session to the page's worker (found by its script URL). */
-async function workerSession(browser: Browser) {
-  const cdp = await browser.newBrowserCDPSession();
-  const { targetInfos } = await cdp.send("Target.getTargets");
-  const target = targetInfos.find(
-    (t) => t.type === "worker" && t.url.endsWith("/worker.js"),
-  );
-  if (!target)
-    throw new Error(
-      `no worker target among ${targetInfos.map((t) => `${t.type} ${t.url}`).join(", ")}`,
-    );
-  const session = await attach(cdp, target.targetId);
-  return {
-    send: session.send,
-    async close() {
-      await session.detach();
-      await cdp.detach().catch(() => undefined);
-    },
-  };
-}
-
 export async function profileRun(
-  browser: Browser,
+  page: BarePage,
   host: Child,
   port: WorkerPort,
   dir: string,
@@ -64,7 +42,7 @@ export async function profileRun(
   window: number,
   workerScript: string,
 ): Promise<void> {
-  const worker = await workerSession(browser);
+  const worker = await page.workerSession();
   try {
     await worker.send("Profiler.enable");
     await worker.send("Profiler.setSamplingInterval", {
@@ -99,7 +77,7 @@ export async function profileRun(
       shortUrl(frame.url),
     );
   } finally {
-    await worker.close();
+    await worker.detach();
   }
 }
 

@@ -23,7 +23,8 @@ export interface SetupReply {
 /** What a stream run took, and (BENCH_BROWSER_WIRE) the worker's enqueues on fetch upload bodies. */
 export interface StreamReply {
   ms: number;
-  enqueues?: { calls: number; bytes: number; ms: number };
+  /** `small`: enqueues of ≤ 64 bytes (streampath's lone control envelopes). */
+  enqueues?: { calls: number; bytes: number; ms: number; small: number };
 }
 
 /**

@@ -354,7 +354,7 @@ async function pingBytes(peer: BytePeer, count: number): Promise<number[]> {
  * makes streams) and the time spent inside them: Chromium hands a chunk to a
  * waiting fetch upload synchronously, inside enqueue.
  */
-const enqueues = { calls: 0, bytes: 0, ms: 0 };
+const enqueues = { calls: 0, bytes: 0, ms: 0, small: 0 };
 let countingEnqueues = false;
 function countEnqueues(): void {
   if (countingEnqueues) return;
@@ -371,7 +371,9 @@ function countEnqueues(): void {
     } finally {
       enqueues.ms += performance.now() - t0;
       enqueues.calls++;
-      enqueues.bytes += (chunk as Uint8Array | undefined)?.byteLength ?? 0;
+      const bytes = (chunk as Uint8Array | undefined)?.byteLength ?? 0;
+      enqueues.bytes += bytes;
+      if (bytes <= 64) enqueues.small++;
     }
   };
 }
@@ -381,7 +383,7 @@ async function stream(
   count: number,
   window: number,
 ): Promise<StreamReply> {
-  enqueues.calls = enqueues.bytes = enqueues.ms = 0;
+  enqueues.calls = enqueues.bytes = enqueues.ms = enqueues.small = 0;
   const ms =
     peer === "streampath"
       ? await streamStreampath(count, window)
