@@ -100,3 +100,14 @@ export function decodeUtf8(buf: Uint8Array, start: number, end: number): string 
 
 /** The default of a `bytes` field: one shared, empty (so unchangeable) array. */
 export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
+
+/** The chunks one after another in one new array. */
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

@@ -7,6 +7,7 @@
  * delivered twice.
  */
 import { FLUSH_BYTES, Flusher, nextTask } from "../core/batch.js";
+import { concatBytes as concat } from "../core/bytes.js";
 import { Channel } from "../core/channel.js";
 import type { CallOptions } from "../core/client.js";
 import { EnvelopeDecoder } from "../core/envelope.js";
@@ -55,6 +56,9 @@ export class GuestPair<I, O> {
   private failure: StreampathError | undefined;
   private readonly ready: Promise<void>;
   private resolveReady!: () => void;
+  /** A control is due with the next flush (forced: even if the grant did not move). */
+  private controlWanted = false;
+  private controlForced = false;
   // Envelopes added in one turn go out as one chunk (a macrotask, so awaiting producers fill it too).
   private readonly flusher = new Flusher(() => this.flush(), {
     maxBytes: FLUSH_BYTES,
@@ -150,7 +154,7 @@ export class GuestPair<I, O> {
     }
     this.openUp(replay, attempt);
     this.resolveReady();
-    this.control(true);
+    this.control(true, true);
     const heartbeatMs = Number(response.headers.get(PairHeader.heartbeat));
     await this.readDown(response.body!, attempt, heartbeatMs > 0 ? heartbeatMs : undefined);
   }
@@ -256,7 +260,13 @@ export class GuestPair<I, O> {
 
   private flush(): void {
     const sealed = this.outbox?.take();
-    if (sealed) this.transmit(sealed);
+    // Asked now rather than when wanted: the grant counts everything consumed meanwhile.
+    const control = this.controlWanted && this.outbox ? this.inbox.control(this.controlForced) : undefined;
+    this.controlWanted = this.controlForced = false;
+    // Pending envelopes go first: a batch is numbered from its first chunk, so a
+    // control ahead of them would claim their sequence number for what follows it.
+    if (sealed) this.transmit(control ? { first: sealed.first, chunk: concat([sealed.chunk, encodeControl(control)]) } : sealed);
+    else if (control) this.transmit({ first: this.outbox!.sent + 1, chunk: encodeControl(control) });
   }
 
   private transmit(sealed: Sealed): void {
@@ -273,14 +283,13 @@ export class GuestPair<I, O> {
     }
   }
 
-  /** Acknowledges and grants credit for the down direction. */
-  private control(force: boolean): void {
-    const control = this.outbox && this.inbox.control(force);
-    if (!control) return;
-    // Envelopes still pending go first: a batch is numbered from its first chunk, and a
-    // control chunk ahead of them would claim their sequence number for what follows it.
-    this.flusher.flushNow();
-    this.transmit({ first: this.outbox!.sent + 1, chunk: encodeControl(control) });
+  /** Acks and grants down credit with the next flush (`now`: at once), in the chunk of what is pending, not one of its own. */
+  private control(force: boolean, now = false): void {
+    if (!this.outbox) return;
+    this.controlForced ||= force;
+    this.controlWanted = true;
+    if (now) this.flusher.flushNow();
+    else this.flusher.notify();
   }
 
   /** Fallback: one POST at a time carrying everything queued, retried as it was if it fails. */
@@ -312,7 +321,7 @@ export class GuestPair<I, O> {
           // A gap: send again from what the host says it has, and our credit anew (a control
           // queued behind the gap was dropped with it).
           this.batches = this.outbox!.replayFrom(Number(response.headers.get(PairHeader.received)));
-          this.control(true);
+          this.control(true, true);
         } else {
           await response.arrayBuffer();
           // The host has everything up to `received`: an acknowledgement, and progress if it is new.
@@ -370,7 +379,7 @@ export class GuestPair<I, O> {
       this.failure = error;
       this.responses.fail(error);
     } else {
-      this.control(true); // the host keeps the call until it hears we have everything
+      this.control(true, true); // the host keeps the call until it hears we have everything
       this.responses.close();
     }
     try {
@@ -386,14 +395,4 @@ export class GuestPair<I, O> {
       (timer as { unref?: () => void }).unref?.();
     }
   }
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
