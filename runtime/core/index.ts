@@ -55,6 +55,18 @@ export { EnvelopeBatch, Flusher, MessageBatch } from "./batch.js";
 export { Channel, type ChannelOptions } from "./channel.js";
 export { createClient, type CallOptions, type Client, type ClientMethod, type Transport } from "./client.js";
 export { flatten } from "./flatten.js";
+export { type Handlers, LocalCall } from "./local-call.js";
+export {
+  IN_REALM,
+  type RealmContext,
+  type RealmDependency,
+  type RealmHandler,
+  type RealmImplementation,
+  type RealmOptions,
+  type RealmRegistry,
+  type RealmService,
+  serveRealm,
+} from "./realm.js";
 export type { Metadata, MethodDescriptor, MethodKind, ServiceDescriptor } from "./service.js";
 export { type DeadlineSignal, deadlineSignal, formatGrpcTimeout, parseConnectTimeout, parseGrpcTimeout } from "./deadline.js";
 export { MAP_ENTRY, type MessageCodec } from "./message.js";

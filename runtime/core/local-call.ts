@@ -5,11 +5,11 @@
  * the caller's signal and deadline, the caller stopping, the registry
  * closing — reaches the handler's context and ends a wait on either side.
  */
-import type { CallOptions } from "../core/client.js";
-import { deadlineSignal } from "../core/deadline.js";
-import { Code, StreampathError } from "../core/error.js";
-import type { MethodDescriptor } from "../core/service.js";
-import type { GuestContext } from "./worker.js";
+import type { CallOptions } from "./client.js";
+import { deadlineSignal } from "./deadline.js";
+import { Code, StreampathError } from "./error.js";
+import type { MethodDescriptor } from "./service.js";
+import type { RealmContext } from "./realm.js";
 
 export type Handlers = { readonly [name: string]: (...args: any[]) => unknown };
 
@@ -22,11 +22,13 @@ export class LocalCall<I, O> implements AsyncIterableIterator<O> {
   /** Rejects with the abort reason: raced against every wait, so an abort ends it even if the other side hangs. */
   private readonly aborted: Promise<never>;
   private readonly requests: Guarded<I>;
-  private readonly context: GuestContext;
+  private readonly context: RealmContext;
   private responses: Promise<AsyncIterator<O>> | undefined;
   private finished = false;
 
   constructor(
+    /** Where the handler runs (`worker`, `view`): its context says so. */
+    realm: string,
     private readonly method: MethodDescriptor<I, O>,
     private readonly name: string,
     private readonly handlers: () => Handlers,
@@ -46,6 +48,7 @@ export class LocalCall<I, O> implements AsyncIterableIterator<O> {
     this.aborted.catch(() => undefined);
     this.requests = new Guarded(requests, this.signal, this.aborted);
     this.context = {
+      realm,
       signal: this.signal,
       deadline: options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs,
       requestHeaders: { ...options.headers },
