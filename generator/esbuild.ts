@@ -1,0 +1,157 @@
+/**
+ * `streampath/esbuild`: regenerates code from .proto files at the start of
+ * every esbuild build, a thin adapter over `generate()`. Only types come from
+ * esbuild, so streampath never needs esbuild at run time (it is the user's).
+ *
+ * In `context().watch()` mode every .proto the schema read (imports too, and
+ * the places a missing import was looked for) is a watch file, so an edit
+ * regenerates and rebuilds; a schema error fails the build with its location
+ * and the watch goes on.
+ */
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import type { OnResolveResult, PartialMessage, Plugin, PluginBuild } from "esbuild";
+import type { Diagnostic } from "../schema/diagnostics.js";
+import { generate, type Target } from "./generate.js";
+import { removeStale, writeOutput } from "./output.js";
+
+export interface StreampathPluginOptions {
+  /** .proto files, or directories searched for them (a file added there is picked up in watch mode). */
+  files: string[];
+  /** Output directory; files whose content is unchanged are not touched. */
+  out: string;
+  /** Import paths (`-I`); default: each input's directory, then the working directory. */
+  includePaths?: string[];
+  /** What to generate for the named files; default: every target. What that imports is generated too. */
+  targets?: readonly Target[];
+  /** A service without `(streampath.role)` is an error. */
+  strictRoles?: boolean;
+  /** Base of relative paths; default: esbuild's `absWorkingDir`, else `process.cwd()`. */
+  cwd?: string;
+}
+
+/** What the last generation read and wrote: watched by every later build. */
+interface Generation {
+  watchFiles: string[];
+  watchDirs: string[];
+}
+
+const PLUGIN_NAME = "streampath";
+
+export function streampath(options: StreampathPluginOptions): Plugin {
+  return {
+    name: PLUGIN_NAME,
+    setup(build) {
+      const cwd = path.resolve(options.cwd ?? build.initialOptions.absWorkingDir ?? process.cwd());
+      const out = path.resolve(cwd, options.out);
+      let last: Generation = { watchFiles: [], watchDirs: [] };
+      let firstResolve = true;
+
+      // esbuild awaits every onStart before it resolves anything, so the
+      // build reads the code generated here.
+      build.onStart(async () => {
+        firstResolve = true;
+        const read = new Set<string>();
+        const { files: inputs, dirs } = protoInputs(options.files.map((f) => path.resolve(cwd, f)));
+        const result = await generate({
+          files: inputs,
+          includePaths: options.includePaths,
+          targets: options.targets,
+          strictRoles: options.strictRoles,
+          cwd,
+          readFile: (file) => {
+            read.add(file);
+            return readOrUndefined(file);
+          },
+        });
+        last = { watchFiles: [...read], watchDirs: dirs };
+        if (result.diagnostics.length > 0) return { errors: result.diagnostics.map((d) => toMessage(d, cwd)) };
+        writeOutput(out, result.files);
+        removeStale(out, result.files);
+        return undefined;
+      });
+
+      // esbuild has no watch list for onStart; an entry point's resolution
+      // happens in every build, and a result without a path still adds its
+      // watch files before esbuild resolves the entry point itself.
+      // Without entry points (stdin) the first resolution of a build will do.
+      build.onResolve({ filter: entryPointFilter(build) }, (args): OnResolveResult | undefined => {
+        if (args.kind !== "entry-point" && !firstResolve) return undefined;
+        firstResolve = false;
+        return { watchFiles: last.watchFiles, watchDirs: last.watchDirs };
+      });
+    },
+  };
+}
+
+/** Matches the entry points exactly, so imports do not pay a round trip to JS; everything when they cannot be listed. */
+function entryPointFilter(build: PluginBuild): RegExp {
+  const entries = build.initialOptions.entryPoints;
+  const names = Array.isArray(entries)
+    ? entries.map((e) => (typeof e === "string" ? e : e.in))
+    : entries
+      ? Object.values(entries)
+      : [];
+  if (names.length === 0) return /.*/;
+  // esbuild hands a relative entry point to plugins with a leading "./".
+  const escape = (s: string) => s.replace(/^\.\//, "").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  return new RegExp(`^(?:\\./)?(?:${names.map(escape).join("|")})$`);
+}
+
+/** Directories stand for the .proto files below them; they are watched for files added or removed. */
+function protoInputs(inputs: string[]): { files: string[]; dirs: string[] } {
+  const files: string[] = [];
+  const dirs: string[] = [];
+  const walk = (dir: string) => {
+    dirs.push(dir);
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (entry.name.endsWith(".proto")) files.push(p);
+    }
+  };
+  for (const input of inputs) {
+    if (isDirectory(input)) walk(input);
+    else files.push(input);
+  }
+  return { files, dirs };
+}
+
+function isDirectory(file: string): boolean {
+  try {
+    return statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function readOrUndefined(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A diagnostic as an esbuild message. esbuild counts columns from 0 in
+ * bytes (and prints them so, as for its own errors); streampath counts
+ * characters from 1.
+ */
+function toMessage(d: Diagnostic, cwd: string): PartialMessage {
+  const file = path.resolve(cwd, d.file);
+  const lineText = readOrUndefined(file)?.split(/\r?\n/)[d.line - 1] ?? "";
+  const before = lineText.slice(0, d.column - 1);
+  const word = /^[\w.]+/.exec(lineText.slice(d.column - 1))?.[0] ?? "";
+  return {
+    pluginName: PLUGIN_NAME,
+    text: `${d.message} [${d.rule}]`,
+    location: {
+      file,
+      line: d.line,
+      column: Buffer.byteLength(before),
+      length: Buffer.byteLength(word),
+      lineText,
+    },
+  };
+}
