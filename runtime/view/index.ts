@@ -10,3 +10,4 @@ export {
   type ViewRegistry,
   type ViewService,
 } from "./view.js";
+export { type BridgeOptions, connectWorker, type WorkerConnection } from "./bridge.js";

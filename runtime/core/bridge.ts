@@ -1,0 +1,154 @@
+/**
+ * The window ↔ worker bridge's wire, shared by both sides: the messages that
+ * cross an endpoint (a Worker, a MessagePort, a worker's global scope), the
+ * packets that carry a call's messages, and how errors cross.
+ *
+ * A call opens with one message on the endpoint. In "streams" mode it carries
+ * a transferable ReadableStream of request packets and the worker answers
+ * with a ReadableStream of response packets; in "port" mode it carries a
+ * MessagePort over which both directions send packets within credit. Either
+ * way a packet holds many messages: per-chunk cost dominates in browsers.
+ */
+import { Code, StreampathError } from "./error.js";
+
+/** The key every bridge message on an endpoint carries, so an endpoint can carry other traffic too. */
+export const BRIDGE_TAG = "streampath-bridge";
+
+/**
+ * Anything with postMessage and message events: a Worker, a MessagePort, a
+ * worker's global scope. One abstraction, so each is an adapter, not a branch.
+ */
+export interface BridgeEndpoint {
+  postMessage(message: unknown, transfer: Transferable[]): void;
+  addEventListener(type: "message", listener: (event: MessageEvent) => void): void;
+  removeEventListener(type: "message", listener: (event: MessageEvent) => void): void;
+  /** A MessagePort delivers nothing to addEventListener listeners until started. */
+  start?(): void;
+}
+
+/** An error as it crosses: a status code and a message (a StreampathError on the other side). */
+export interface WireError {
+  code: number;
+  message: string;
+}
+
+/**
+ * What one chunk (streams) or one postMessage (port) carries for one
+ * direction of one call.
+ */
+export interface Packet<T = unknown> {
+  /** Messages, in order. */
+  messages?: T[];
+  /** Port mode: the sender's stream ends after `messages` (streams mode closes the stream instead). */
+  end?: true;
+  /** The sender's stream fails after `messages`. */
+  error?: WireError;
+  /** Port mode: the receiver of this packet may send this many more messages. */
+  credit?: number;
+  /** Port mode: the sender of this packet stops reading what its peer sends. */
+  cancel?: WireError;
+}
+
+/** Window → worker: open a call. */
+export interface OpenMessage {
+  [BRIDGE_TAG]: "open";
+  id: number;
+  path: string;
+  timeoutMs?: number;
+  headers?: Record<string, string>;
+  /** Messages either side may have in flight per direction: the stream's queue, or the initial credit. */
+  window: number;
+  /** The most messages one packet carries. */
+  maxBatch: number;
+  /** Streams mode: the request packets. */
+  requests?: ReadableStream<Packet>;
+  /** Port mode: the call's own port. */
+  port?: MessagePort;
+}
+
+/** Worker → window, streams mode: the response packets of call `id`. */
+export interface ReplyMessage {
+  [BRIDGE_TAG]: "reply";
+  id: number;
+  responses: ReadableStream<Packet>;
+}
+
+/** Window → worker "are you there", worker → window "serving": no call is posted before the worker serves. */
+export interface HelloMessage {
+  [BRIDGE_TAG]: "hello" | "ready";
+}
+
+export type BridgeMessage = OpenMessage | ReplyMessage | HelloMessage;
+
+export interface BridgeLimits {
+  window: number;
+  maxBatch: number;
+}
+
+export const DEFAULT_LIMITS: BridgeLimits = { window: 4096, maxBatch: 512 };
+/** Bounds on what a window may ask a worker to buffer per call. */
+export const MAX_WINDOW = 1 << 20;
+
+/** The bridge message in `data`, or undefined for other traffic on the endpoint. */
+export function bridgeMessage(data: unknown): BridgeMessage | undefined {
+  if (typeof data !== "object" || data === null) return undefined;
+  return typeof (data as Record<string, unknown>)[BRIDGE_TAG] === "string" ? (data as BridgeMessage) : undefined;
+}
+
+/** Checks window and batch sizes (the window's options, or what an open message asks for). */
+export function checkLimits(limits: Partial<BridgeLimits>): BridgeLimits {
+  const window = limits.window ?? DEFAULT_LIMITS.window;
+  const maxBatch = limits.maxBatch ?? Math.min(DEFAULT_LIMITS.maxBatch, window);
+  if (!Number.isInteger(window) || window < 1 || window > MAX_WINDOW) {
+    throw new StreampathError(Code.InvalidArgument, `bridge window must be an integer from 1 to ${MAX_WINDOW}, got ${window}`);
+  }
+  if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > window) {
+    throw new StreampathError(Code.InvalidArgument, `bridge maxBatch must be an integer from 1 to the window (${window}), got ${maxBatch}`);
+  }
+  return { window, maxBatch };
+}
+
+export function toWire(error: unknown): WireError {
+  const e = StreampathError.from(error);
+  return { code: e.code, message: e.message };
+}
+
+/** A peer's error; anything that is not a well-formed one becomes Internal, saying so. */
+export function fromWire(wire: unknown): StreampathError {
+  const w = wire as Partial<WireError> | null;
+  if (typeof w === "object" && w !== null && Number.isInteger(w.code) && typeof w.message === "string") {
+    const code = w.code! >= Code.Canceled && w.code! <= Code.Unauthenticated ? (w.code as Code) : Code.Unknown;
+    return new StreampathError(code, w.message);
+  }
+  return new StreampathError(Code.Internal, `the bridge peer sent a malformed error: ${String(wire).slice(0, 80)}`);
+}
+
+/** A failure of the channel itself (a message that cannot be cloned, a realm that went away). */
+export function transportError(error: unknown): StreampathError {
+  if (error instanceof StreampathError) return error;
+  if (error instanceof Error && error.name === "DataCloneError") {
+    return new StreampathError(Code.InvalidArgument, `a message could not cross the bridge: ${error.message}`, { cause: error });
+  }
+  return StreampathError.from(error, Code.Unavailable);
+}
+
+let transferable: boolean | undefined;
+
+/** Whether this realm can transfer a ReadableStream through postMessage (tested once). */
+export function canTransferStreams(): boolean {
+  if (transferable !== undefined) return transferable;
+  try {
+    const stream = new ReadableStream();
+    const { port1, port2 } = new MessageChannel();
+    try {
+      port1.postMessage(stream, [stream as unknown as Transferable]);
+      transferable = true;
+    } finally {
+      port1.close();
+      port2.close();
+    }
+  } catch {
+    transferable = false;
+  }
+  return transferable;
+}

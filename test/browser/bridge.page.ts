@@ -1,0 +1,282 @@
+/**
+ * The bridge tests' window: each `runBridge(input)` starts the worker
+ * (test/browser/bridge.worker.ts), connects to it with connectWorker in the
+ * mode asked for, and calls it through the generated Echo client.
+ */
+import { type CallOptions, StreampathError } from "streampath/runtime/core";
+import { type BridgeOptions, connectWorker, type WorkerConnection } from "streampath/runtime/view";
+import { createEchoClient, type EchoClient } from "echo-generated/echo_host.js";
+import type { WorkerRecord } from "./bridge.worker.js";
+
+export type Mode = "streams" | "port";
+
+export type BridgeInput =
+  | { kind: "bidi"; mode: Mode; count: number }
+  | { kind: "calls"; mode: Mode }
+  | { kind: "errors"; mode: Mode }
+  | { kind: "cancel"; mode: Mode }
+  | { kind: "host-cancel"; mode: Mode }
+  | { kind: "stall"; mode: Mode; window: number; maxBatch: number; readFirst: number };
+
+const request = (text: string, init: { repeat?: number; failWith?: number; delayMs?: number } = {}) => ({
+  text,
+  repeat: init.repeat ?? 0,
+  failWith: init.failWith ?? 0,
+  delayMs: init.delayMs ?? 0,
+});
+
+export function payloadOf(seq: number): Uint8Array {
+  return new Uint8Array(64).map((_, i) => (seq * 31 + i) & 0xff);
+}
+
+async function* events(count: number) {
+  for (let seq = 1; seq <= count; seq++) yield { seq: BigInt(seq), payload: payloadOf(seq) };
+}
+
+async function* fromArray<T>(items: T[]) {
+  yield* items;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface Caught {
+  name: string;
+  code?: number;
+  message: string;
+}
+
+/** What `promise` rejected with, or throws if it resolved. */
+async function caught(promise: Promise<unknown>): Promise<Caught> {
+  try {
+    await promise;
+  } catch (error) {
+    const e = error as StreampathError;
+    return { name: e.name, code: e.code, message: e.message };
+  }
+  throw new Error("expected a rejection");
+}
+
+async function drain<T>(responses: AsyncIterable<T>): Promise<{ items: T[]; error?: Caught }> {
+  const items: T[] = [];
+  try {
+    for await (const item of responses) items.push(item);
+    return { items };
+  } catch (error) {
+    const e = error as StreampathError;
+    return { items, error: { name: e.name, code: e.code, message: e.message } };
+  }
+}
+
+async function probe(client: EchoClient): Promise<WorkerRecord[]> {
+  return JSON.parse((await client.say(request("probe"))).text);
+}
+
+/** Polls the worker's records until `check` finds what it wants (up to 5 s); returns the last records either way. */
+async function probeUntil(client: EchoClient, check: (records: WorkerRecord[]) => boolean): Promise<WorkerRecord[]> {
+  let records = await probe(client);
+  for (let i = 0; i < 100 && !check(records); i++) {
+    await sleep(50);
+    records = await probe(client);
+  }
+  return records;
+}
+
+const find = (records: WorkerRecord[], method: string, text: string) => records.find((r) => r.method === method && r.text === text);
+const over = (method: string, text: string) => (records: WorkerRecord[]) => {
+  const r = find(records, method, text);
+  return r !== undefined && r.aborted && r.finished;
+};
+
+async function run(input: BridgeInput, worker: Worker): Promise<unknown> {
+  const options: BridgeOptions = { mode: input.mode, ...(input.kind === "stall" ? { window: input.window, maxBatch: input.maxBatch } : {}) };
+  const connection = connectWorker(worker, options);
+  const client = createEchoClient(connection);
+  const started = performance.now();
+  switch (input.kind) {
+    case "bidi":
+      return bidi(connection, client, input.count, started);
+    case "calls":
+      return calls(connection, client);
+    case "errors":
+      return errors(connection, client);
+    case "cancel":
+      return cancel(connection, client, worker);
+    case "host-cancel": {
+      const controller = new AbortController();
+      const flood = client.flood(request("host-flood", { repeat: 64 }), { signal: controller.signal })[Symbol.asyncIterator]();
+      for (let i = 0; i < 10; i++) await flood.next();
+      controller.abort();
+      const error = await caught(flood.next());
+      const records = await probeUntil(client, over("flood", "host-flood"));
+      return { error, record: find(records, "flood", "host-flood") };
+    }
+    case "stall":
+      return stall(client, input);
+  }
+}
+
+async function bidi(connection: WorkerConnection, client: EchoClient, count: number, started: number) {
+  let expected = 1;
+  for await (const event of client.events(events(count))) {
+    const want = payloadOf(expected);
+    if (Number(event.seq) !== expected || event.payload.length !== 64 || !event.payload.every((x, i) => x === want[i])) {
+      throw new Error(`echo ${expected}: got seq ${event.seq} with payload ${event.payload.slice(0, 4)}`);
+    }
+    expected++;
+  }
+  const ms = performance.now() - started;
+  const record = find(await probe(client), "events", "");
+  return { mode: connection.mode, received: expected - 1, ms, record };
+}
+
+async function calls(connection: WorkerConnection, client: EchoClient) {
+  const say = await client.say(request("hi"), { headers: { "x-custom": "custom-header" } });
+  const indexes: number[] = [];
+  for await (const r of client.repeat(request("r", { repeat: 10_000 }))) indexes.push(r.index);
+  const texts = Array.from({ length: 5000 }, (_, i) => request(String(i % 10)));
+  const collected = await client.collect(fromArray(texts));
+  const chat = (await drain(client.chat(fromArray(Array.from({ length: 1000 }, (_, i) => request(`c${i}`)))))).items.map((r) => r.text);
+  return {
+    mode: connection.mode,
+    say: { text: say.text, header: say.header },
+    repeat: { count: indexes.length, inOrder: indexes.every((index, i) => index === i) },
+    collect: { index: collected.index, length: collected.text.length, head: collected.text.slice(0, 12) },
+    chat: { count: chat.length, inOrder: chat.every((text, i) => text === `c${i}`) },
+  };
+}
+
+async function errors(connection: WorkerConnection, client: EchoClient) {
+  const unary = await caught(client.say(request("bad argument", { failWith: 3 })));
+  const plain = await caught(client.say(request("a plain Error", { failWith: -1 })));
+  const midStream = await drain(client.repeat(request("five then fail", { repeat: 5, failWith: 9 })));
+  const nope = { name: "Nope", path: "/test.echo.Echo/Nope", kind: "unary", input: undefined, output: undefined } as never;
+  const unknown = await caught(drain(connection.call(nope, fromArray([{}]))).then((r) => Promise.reject(r.error)));
+  let requestsFinished = false;
+  async function* broken() {
+    try {
+      yield request("one");
+      throw new Error("the requests broke");
+    } finally {
+      requestsFinished = true;
+    }
+  }
+  const brokenRequests = await caught(client.collect(broken()));
+  const after = await client.say(request("still fine"));
+  return {
+    unary,
+    plain,
+    midStream: { count: midStream.items.length, error: midStream.error },
+    unknown,
+    brokenRequests,
+    requestsFinished,
+    after: after.text,
+  };
+}
+
+async function cancel(connection: WorkerConnection, client: EchoClient, worker: Worker) {
+  // The window's signal.
+  const controller = new AbortController();
+  const flood = client.flood(request("signal", { repeat: 8 }), { signal: controller.signal })[Symbol.asyncIterator]();
+  for (let i = 0; i < 10; i++) await flood.next();
+  controller.abort();
+  const signalError = await caught(flood.next());
+  const signal = find(await probeUntil(client, over("flood", "signal")), "flood", "signal");
+
+  // Breaking out of for-await.
+  let seen = 0;
+  for await (const _ of client.repeat(request("break", { repeat: 1_000_000 }))) if (++seen === 3) break;
+  const broke = find(await probeUntil(client, over("repeat", "break")), "repeat", "break");
+
+  // A deadline.
+  const t0 = performance.now();
+  const deadlineError = await caught(client.say(request("slow", { delayMs: 30_000 }), { timeoutMs: 300 } satisfies CallOptions));
+  const deadlineMs = performance.now() - t0;
+  const deadline = find(await probeUntil(client, over("say", "slow")), "say", "slow");
+
+  // The worker's handler fails mid-call: the window's iteration ends with its error, and the window's requests stop.
+  let requestsFinished = false;
+  let pulled = 0;
+  async function* chatter() {
+    try {
+      for (let i = 0; i < 1_000_000; i++) {
+        pulled++;
+        yield request(`m${i}`, { failWith: i === 2 ? 10 : 0 });
+      }
+    } finally {
+      requestsFinished = true;
+    }
+  }
+  const failed = await drain(client.chat(chatter()));
+  for (let i = 0; i < 100 && !requestsFinished; i++) await sleep(20);
+
+  // Closing the connection fails running calls and later ones; the handler is aborted.
+  const running = client.flood(request("closing", { repeat: 8 }))[Symbol.asyncIterator]();
+  await running.next();
+  connection.close();
+  const closedRunning = await caught(running.next());
+  const closedLater = await caught(client.say(request("after close")));
+  const other = createEchoClient(connectWorker(worker, { mode: connection.mode }));
+  const closing = find(await probeUntil(other, over("flood", "closing")), "flood", "closing");
+
+  // The worker closing its bridge fails a running call with its reason.
+  const last = other.flood(request("bridge-close", { repeat: 8 }))[Symbol.asyncIterator]();
+  await last.next();
+  worker.postMessage({ closeBridge: true });
+  let bridgeClosed: Caught | undefined;
+  for (let i = 0; i < 1_000_000 && !bridgeClosed; i++) {
+    try {
+      await last.next();
+    } catch (error) {
+      bridgeClosed = { name: (error as Error).name, code: (error as StreampathError).code, message: (error as Error).message };
+    }
+  }
+  return {
+    signal: { error: signalError, record: signal },
+    broke,
+    deadline: { error: deadlineError, ms: deadlineMs, record: deadline },
+    failed: { count: failed.items.length, error: failed.error, requestsFinished, pulled },
+    closed: { running: closedRunning, later: closedLater, record: closing },
+    bridgeClosed,
+  };
+}
+
+async function stall(client: EchoClient, input: Extract<BridgeInput, { kind: "stall" }>) {
+  const flood = client.flood(request("stall", { repeat: 64 }))[Symbol.asyncIterator]();
+  for (let i = 0; i < input.readFirst; i++) await flood.next();
+  // Stop reading; wait until the handler stops producing (the same count twice, 200 ms apart).
+  let previous = -1;
+  let produced = 0;
+  for (let i = 0; i < 50; i++) {
+    await sleep(200);
+    produced = find(await probe(client), "flood", "stall")!.produced;
+    if (produced === previous) break;
+    previous = produced;
+  }
+  const stalled = produced;
+  await sleep(300);
+  const stillStalled = find(await probe(client), "flood", "stall")!.produced;
+  const more = 2 * input.window;
+  for (let i = 0; i < more; i++) await flood.next();
+  const resumed = find(await probe(client), "flood", "stall")!.produced;
+  await flood.return!();
+  const record = find(await probeUntil(client, over("flood", "stall")), "flood", "stall");
+  return { stalled, stillStalled, read: input.readFirst + more, resumed, record };
+}
+
+async function runBridge(input: BridgeInput, timeoutMs: number): Promise<{ ok: boolean; result?: unknown; error?: string }> {
+  const worker = new Worker("/worker.js", { type: "module" });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no result within ${timeoutMs} ms`)), timeoutMs);
+    });
+    return { ok: true, result: await Promise.race([run(input, worker), timeout]) };
+  } catch (error) {
+    return { ok: false, error: String((error as Error)?.stack ?? error) };
+  } finally {
+    clearTimeout(timer);
+    worker.terminate();
+  }
+}
+
+(window as unknown as { runBridge: typeof runBridge }).runBridge = runBridge;
