@@ -1,0 +1,35 @@
+/**
+ * Errors across the bridge in Chromium, in both modes: a worker handler's
+ * StreampathError crosses as its code and message, a plain Error as
+ * unknown with its message, a failure after some responses ends the
+ * window's iteration after them, an unknown method is unimplemented, and
+ * the window's own failing request stream reaches the handler and comes
+ * back; the connection serves the next call unaffected.
+ */
+import test from "ava";
+import type { Browser } from "playwright-core";
+import { launchChromium } from "./helpers/browser.js";
+import { type BridgeBundles, bundleBridge, openBridgePage } from "./helpers/bridge-page.js";
+
+let browser: Browser;
+let bundles: BridgeBundles;
+test.before(async () => {
+  browser = await launchChromium();
+  bundles = await bundleBridge();
+});
+test.after.always(() => browser?.close());
+
+for (const mode of ["streams", "port"] as const) {
+  test.serial(`${mode}: errors cross as status code and message`, async (t) => {
+    const page = await openBridgePage(t, browser, bundles);
+    const result = await page.run<Record<string, unknown>>({ kind: "errors", mode });
+    t.deepEqual(result.unary, { name: "StreampathError", code: 3, message: "bad argument" });
+    t.deepEqual(result.plain, { name: "StreampathError", code: 2, message: "a plain Error" });
+    t.deepEqual(result.midStream, { count: 5, error: { name: "StreampathError", code: 9, message: "five then fail" } });
+    t.like(result.unknown, { name: "StreampathError", code: 12 });
+    t.regex((result.unknown as { message: string }).message, /no method \/test\.echo\.Echo\/Nope/);
+    t.deepEqual(result.brokenRequests, { name: "StreampathError", code: 2, message: "the requests broke" });
+    t.true(result.requestsFinished);
+    t.is(result.after, "still fine");
+  });
+}
