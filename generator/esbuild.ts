@@ -37,6 +37,8 @@ interface Generation {
 }
 
 const PLUGIN_NAME = "streampath";
+/** Marks the plugin's own resolution of an entry point, so that it is not intercepted again. */
+const INNER = { streampath: "inner resolve" };
 
 export function streampath(options: StreampathPluginOptions): Plugin {
   return {
@@ -71,14 +73,26 @@ export function streampath(options: StreampathPluginOptions): Plugin {
         return undefined;
       });
 
-      // esbuild has no watch list for onStart; an entry point's resolution
-      // happens in every build, and a result without a path still adds its
-      // watch files before esbuild resolves the entry point itself.
-      // Without entry points (stdin) the first resolution of a build will do.
-      build.onResolve({ filter: entryPointFilter(build) }, (args): OnResolveResult | undefined => {
-        if (args.kind !== "entry-point" && !firstResolve) return undefined;
+      // onStart cannot add watch files, and esbuild ignores those of a
+      // resolution without a path: so the plugin resolves each entry point
+      // itself (through esbuild, so other plugins still apply) and returns
+      // that result with the watch files added. Without entry points (stdin)
+      // the first resolution of a build does it.
+      build.onResolve({ filter: entryPointFilter(build) }, async (args): Promise<OnResolveResult | undefined> => {
+        if (args.pluginData === INNER || (args.kind !== "entry-point" && !firstResolve)) return undefined;
         firstResolve = false;
-        return { watchFiles: last.watchFiles, watchDirs: last.watchDirs };
+        const resolved = await build.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          namespace: args.namespace,
+          resolveDir: args.resolveDir,
+          with: args.with,
+          pluginData: INNER,
+        });
+        const { errors, warnings, external, sideEffects, suffix, namespace } = resolved;
+        const pluginData = resolved.pluginData === INNER ? undefined : resolved.pluginData;
+        const { watchFiles, watchDirs } = last;
+        return { path: resolved.path, namespace, external, sideEffects, suffix, pluginData, errors, warnings, watchFiles, watchDirs };
       });
     },
   };
