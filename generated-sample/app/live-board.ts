@@ -1,0 +1,143 @@
+/**
+ * The worker's live board: one Watch call to the board host keeps a copy,
+ * resuming after the last revision it has when the call fails, and one
+ * Presence call announces this tab and tracks who else is here. Every
+ * window call reads from this one copy (a BoardFeed), so ten subscribers
+ * cost one Watch, not ten.
+ */
+import { Channel, Code, StreampathError } from "streampath/runtime/core";
+import type { Author, Board, PresenceUpdate } from "../gen/board/v1/board_pb.js";
+import type { BoardHostClient } from "../gen/board/v1/hosts_host.js";
+import { BoardFeed } from "./board-feed.js";
+import { BOARD_ID, emptyBoard } from "./board-state.js";
+
+export type LiveStatus = "connecting" | "live" | "reconnecting";
+
+export interface LiveBoardOptions {
+  /** Who this tab is, announced over Presence; without one, presence is not joined. */
+  me?: Author;
+  /** Told of every status change and of the failure behind a reconnect. */
+  onStatus?: (status: LiveStatus, error?: StreampathError) => void;
+  /** Longest pause between two attempts. Default 5000 ms. */
+  maxBackoffMs?: number;
+}
+
+/**
+ * Errors that likely pass soon: the connection, the host, the deadline, or a
+ * pair the host no longer knows (NotFound: it restarted, docs/protocol.md).
+ * Others are retried too, but only after the longest pause.
+ */
+function transient(error: StreampathError): boolean {
+  return [Code.Unavailable, Code.DeadlineExceeded, Code.Aborted, Code.Internal, Code.Unknown, Code.ResourceExhausted, Code.NotFound].includes(error.code);
+}
+
+export class LiveBoard {
+  readonly feed = new BoardFeed(emptyBoard(), { retain: 1000 });
+  status: LiveStatus = "connecting";
+  /** Watch calls made (1 + reconnects), for tests and the status line. */
+  watches = 0;
+  private readonly stop = new AbortController();
+  private readonly present = new Map<string, Author>();
+  private readonly ready: Promise<void>;
+  private markReady!: () => void;
+
+  constructor(private readonly host: BoardHostClient, private readonly options: LiveBoardOptions = {}) {
+    this.ready = new Promise((resolve) => (this.markReady = resolve));
+    if (options.me) this.present.set(options.me.id, options.me);
+    void this.watch();
+    if (options.me) void this.announce(options.me);
+  }
+
+  /** Resolves once the first snapshot arrived; rejects if `signal` aborts first. */
+  whenReady(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.reject(StreampathError.from(signal.reason, Code.Canceled));
+    return new Promise((resolve, reject) => {
+      const aborted = () => reject(StreampathError.from(signal.reason, Code.Canceled));
+      signal.addEventListener("abort", aborted, { once: true });
+      void this.ready.then(() => {
+        signal.removeEventListener("abort", aborted);
+        resolve();
+      });
+    });
+  }
+
+  close(): void {
+    this.stop.abort(new StreampathError(Code.Canceled, "the live board was closed"));
+  }
+
+  private setStatus(status: LiveStatus, error?: StreampathError): void {
+    this.status = status;
+    this.options.onStatus?.(status, error);
+  }
+
+  private async watch(): Promise<void> {
+    let failures = 0;
+    while (!this.stop.signal.aborted) {
+      try {
+        this.watches++;
+        const request = { boardId: BOARD_ID, afterRevision: this.feed.revision };
+        for await (const { update } of this.host.watch(request, { signal: this.stop.signal })) {
+          if (update.case === "snapshot") this.feed.reset(this.withPresence(update.value));
+          else if (update.case === "event") this.feed.apply(update.value);
+          if (this.status !== "live") this.setStatus("live");
+          this.markReady();
+          failures = 0;
+        }
+        throw new StreampathError(Code.Unavailable, "the board host ended the watch");
+      } catch (caught) {
+        if (this.stop.signal.aborted) return;
+        const error = StreampathError.from(caught);
+        this.setStatus("reconnecting", error);
+        await sleep(transient(error) ? this.backoff(failures++) : this.backoff(10), this.stop.signal);
+      }
+    }
+  }
+
+  /** Presence: say hello, keep the call open while the tab lives, fold everyone's updates into the board. */
+  private async announce(me: Author): Promise<void> {
+    let failures = 0;
+    while (!this.stop.signal.aborted) {
+      const up = new Channel<PresenceUpdate>(1);
+      up.offer({ author: me, boardId: BOARD_ID, focusCardId: "", left: false });
+      try {
+        for await (const update of this.host.presence(up, { signal: this.stop.signal })) {
+          if (!update.author) continue;
+          if (update.left) this.present.delete(update.author.id);
+          else this.present.set(update.author.id, update.author);
+          this.feed.setPresent(Object.fromEntries(this.present));
+          failures = 0;
+        }
+        throw new StreampathError(Code.Unavailable, "the board host ended the presence call");
+      } catch (caught) {
+        if (this.stop.signal.aborted) return;
+        // Who else is here is unknown until the next call's first updates.
+        this.present.clear();
+        this.present.set(me.id, me);
+        this.feed.setPresent(Object.fromEntries(this.present));
+        await sleep(transient(StreampathError.from(caught)) ? this.backoff(failures++) : this.backoff(10), this.stop.signal);
+      } finally {
+        up.close();
+      }
+    }
+  }
+
+  private withPresence(board: Board): Board {
+    return this.options.me ? { ...board, present: Object.fromEntries(this.present) } : board;
+  }
+
+  private backoff(failures: number): number {
+    return Math.min(this.options.maxBackoffMs ?? 5000, 100 * 2 ** failures);
+  }
+}
+
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}
