@@ -9,9 +9,10 @@ import { emitGuestFile, isGuestService } from "../templates/guest.js";
 import { emitHostFile } from "../templates/host.js";
 import { emitMessagesFile } from "../templates/messages.js";
 import { printModule, type EmittedModule } from "../templates/module.js";
+import { emitViewFile, isViewService } from "../templates/view.js";
 import { VERSION } from "./version.js";
 
-export const TARGETS = ["messages", "host", "guest"] as const;
+export const TARGETS = ["messages", "host", "guest", "view"] as const;
 export type Target = (typeof TARGETS)[number];
 
 export interface GenerateOptions extends LoadOptions {
@@ -35,6 +36,7 @@ const EMITTERS: Record<Target, (model: SchemaModel, file: ProtoFile) => EmittedM
   messages: (model, file) => (file.messages.length || file.enums.length ? emitMessagesFile(model, file) : undefined),
   host: emitHostFile,
   guest: emitGuestFile,
+  view: emitViewFile,
 };
 
 /** Loads the schema and generates prettier-clean code for it. */
@@ -84,8 +86,8 @@ export function generateFromModel(model: SchemaModel, targets: readonly Target[]
  * The targets to emit per file: the requested ones for the requested files,
  * plus what their output imports, so that it compiles on its own — the
  * messages of every type used (not of imports used only for options), and
- * for a guest module the host or guest module of each dependency, even when
- * that target was not requested.
+ * for a guest or view module the module of each dependency (its `_host.ts`,
+ * `_guest.ts` or `_view.ts`), even when that target was not requested.
  */
 function modulesToEmit(model: SchemaModel, targets: readonly Target[]): Map<string, Set<Target>> {
   const byName = new Map(model.files.map((f) => [f.name, f]));
@@ -122,11 +124,11 @@ function modulesToEmit(model: SchemaModel, targets: readonly Target[]): Map<stri
     } else if (target === "host") {
       services(file, (s) => s.role === "host").forEach(methodTypes);
     } else {
-      for (const service of services(file, isGuestService)) {
+      for (const service of services(file, target === "guest" ? isGuestService : isViewService)) {
         methodTypes(service);
         for (const dep of service.dependencies) {
           const depended = model.services.get(dep.service)!;
-          add(depended.file, isGuestService(depended) ? "guest" : "host");
+          add(depended.file, isViewService(depended) ? "view" : isGuestService(depended) ? "guest" : "host");
         }
       }
     }

@@ -6,96 +6,30 @@
  * Host services' descriptors and clients come from their `_host.ts`, which
  * only type-imports runtime/host, so the worker bundle stays browser-only.
  */
-import type { StatementStructures } from "ts-morph";
-import { StructureKind } from "ts-morph";
 import type { ProtoFile, SchemaModel, Service } from "../schema/model.js";
 import { HOST_SUFFIX } from "./host.js";
-import { MESSAGES_SUFFIX } from "./messages.js";
-import { docs, type EmittedModule } from "./module.js";
-import { ImportSet, declaringFile, importSpecifier, localName, outputPath } from "./names.js";
-import { clientText, descriptorText, handlerSignature, methodName, signatureLine } from "./services.js";
+import type { EmittedModule } from "./module.js";
+import { type RealmTarget, emitRealmFile } from "./realm.js";
 
 export const GUEST_SUFFIX = "_guest";
-const GUEST_RUNTIME = "streampath/runtime/guest";
-const CORE_RUNTIME = "streampath/runtime/core";
-const GUEST_NAMES = new Set(["GuestContext", "WorkerService", "defineWorkerService"]);
 
 /** The services the guest target serves in a worker. */
 export function isGuestService(service: Service): boolean {
   return service.role === "read" || service.role === "write";
 }
 
-export function emitGuestFile(model: SchemaModel, file: ProtoFile): EmittedModule | undefined {
-  const services = file.services.map((n) => model.services.get(n)!).filter(isGuestService);
-  if (services.length === 0) return undefined;
-  const path = outputPath(file.name, GUEST_SUFFIX);
-  const own = services.flatMap((s) => [
-    ...[s.name, `${s.name}Implementation`, `${s.name}Client`, `create${s.name}Client`],
-    ...[`${s.name}Dependencies`, `define${s.name}`],
-  ]);
-  const imports = new ImportSet(own);
-  const rt = (name: string) => imports.use(GUEST_NAMES.has(name) ? GUEST_RUNTIME : CORE_RUNTIME, name);
-  const ref = (fullName: string) =>
-    imports.use(importSpecifier(path, outputPath(declaringFile(model, fullName), MESSAGES_SUFFIX)), localName(model, fullName));
-  // A dependency's descriptor and client type: local, or from the module of its role.
-  const dependency = (dep: Service): { descriptor: string; client: string } => {
-    const suffix = isGuestService(dep) ? GUEST_SUFFIX : HOST_SUFFIX;
-    if (dep.file === file.name && suffix === GUEST_SUFFIX) return { descriptor: dep.name, client: `${dep.name}Client` };
-    const from = importSpecifier(path, outputPath(dep.file, suffix));
-    return { descriptor: imports.use(from, dep.name), client: imports.use(from, `${dep.name}Client`, true) };
-  };
-  const statements: (StatementStructures | string)[] = [];
-  for (const service of services) {
-    const deps = dependencyNames(model, service).map(([name, dep]) => ({ name, dep, ...dependency(dep) }));
-    statements.push(descriptorText(service, ref));
-    statements.push({
-      kind: StructureKind.Interface,
-      name: `${service.name}Implementation`,
-      isExported: true,
-      docs: docs(`What a worker implements to serve ${service.fullName}: what the factory given to \`define${service.name}\` returns.`),
-      methods: service.methods.map((m) => handlerSignature(m, ref, rt("GuestContext"))),
-    });
-    statements.push(clientText(service, rt, "over any transport (in the worker: `serveWorker(...).transport`)"));
-    const dependenciesDoc = `The clients ${service.fullName}'s implementation is given: one per \`depends_on\`.`;
-    statements.push(
-      deps.length === 0
-        ? // prettier prints an empty interface on one line; the structure printer does not.
-          `/** ${dependenciesDoc} */\nexport interface ${service.name}Dependencies {}`
-        : {
-            kind: StructureKind.Interface,
-            name: `${service.name}Dependencies`,
-            isExported: true,
-            docs: docs(dependenciesDoc),
-            properties: deps.map((d) => ({ name: d.name, type: d.client })),
-          },
-    );
-    const entries = deps.map((d) => `    ${d.name}: { service: ${d.descriptor}, role: "${d.dep.role}" },\n`).join("");
-    statements.push(
-      [
-        `/** ${service.fullName} for \`serveWorker\`: \`create\` gets the clients of its dependencies and returns its implementation. */`,
-        signatureLine(
-          `export function define${service.name}(`,
-          `create: (deps: ${service.name}Dependencies) => ${service.name}Implementation`,
-          `): ${rt("WorkerService")} {`,
-        ),
-        `  return ${rt("defineWorkerService")}(${service.name}, create, {${entries ? `\n${entries}  ` : ""}});`,
-        "}",
-      ].join("\n"),
-    );
-  }
-  return { path, source: file.name, imports, statements };
-}
+const GUEST: RealmTarget = {
+  suffix: GUEST_SUFFIX,
+  runtime: "streampath/runtime/guest",
+  context: "GuestContext",
+  service: "WorkerService",
+  define: "defineWorkerService",
+  registry: "serveWorker",
+  place: "worker",
+  serves: isGuestService,
+  dependencyModule: (dep) => (isGuestService(dep) ? GUEST_SUFFIX : HOST_SUFFIX),
+};
 
-/**
- * Each dependency's property in `XDependencies`: its lower-camel name
- * (`boardHost`), or where two share a simple name, its full name's
- * (`boardV1BoardHost`).
- */
-function dependencyNames(model: SchemaModel, service: Service): [string, Service][] {
-  const deps = service.dependencies.map((d) => model.services.get(d.service)!);
-  const camel = (fullName: string) => methodName(fullName.split(".").map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join(""));
-  return deps.map((dep) => [
-    deps.filter((other) => other.name === dep.name).length > 1 ? camel(dep.fullName) : methodName(dep.name),
-    dep,
-  ]);
+export function emitGuestFile(model: SchemaModel, file: ProtoFile): EmittedModule | undefined {
+  return emitRealmFile(model, file, GUEST);
 }

@@ -6,28 +6,15 @@
  * emits what it imports too (a dependency's _host.ts, the messages), so its
  * output compiles on its own.
  */
-import { readdirSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import test from "ava";
-import ts from "typescript";
 import { runCli } from "./helpers/cli.js";
 import { ROOT, generateFixture } from "./helpers/generated.js";
+import { typeCheck, walkTs } from "./helpers/typecheck.js";
 
 const SCHEMA = path.join(ROOT, "generated-sample/schema");
 const SAMPLE = ["board.proto", "hosts.proto", "worker.proto", "views.proto"].map((f) => path.join(SCHEMA, "board/v1", f));
-
-const OPTIONS: ts.CompilerOptions = {
-  strict: true,
-  noUnusedLocals: true,
-  noUnusedParameters: true,
-  module: ts.ModuleKind.NodeNext,
-  moduleResolution: ts.ModuleResolutionKind.NodeNext,
-  target: ts.ScriptTarget.ES2022,
-  customConditions: ["source"],
-  skipLibCheck: true,
-  noEmit: true,
-  verbatimModuleSyntax: true,
-};
 
 /** How a worker uses the generated code; each `@ts-expect-error` marks a misuse that must not compile. */
 const USAGE = `
@@ -62,30 +49,6 @@ defineBoardReader(() => ({
 }));
 `;
 
-function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : [],
-  );
-}
-
-/** Type-checks every file below `dir`, plus `extra` files given as text; the diagnostics, formatted. */
-function typeCheck(dir: string, extra: Record<string, string> = {}): { text: string; program: ts.Program } {
-  const host = ts.createCompilerHost(OPTIONS, true);
-  const read = host.getSourceFile.bind(host);
-  const virtual = new Map(Object.entries(extra).map(([name, text]) => [path.join(dir, name), text]));
-  host.getSourceFile = (fileName, language, ...rest) => {
-    const text = virtual.get(path.resolve(fileName));
-    return text !== undefined ? ts.createSourceFile(fileName, text, language, true) : read(fileName, language, ...rest);
-  };
-  const program = ts.createProgram([...walk(dir), ...virtual.keys()], OPTIONS, host);
-  const text = ts.formatDiagnostics(ts.getPreEmitDiagnostics(program), {
-    getCanonicalFileName: (f) => f,
-    getCurrentDirectory: () => ROOT,
-    getNewLine: () => "\n",
-  });
-  return { text, program };
-}
-
 test("worker_guest.ts exports, per service, its descriptor, implementation, client, dependencies and define", async (t) => {
   const out = await generateFixture(`guest-target-${process.pid}`, { files: SAMPLE, includePaths: [SCHEMA], strictRoles: true });
   t.teardown(() => rmSync(out, { recursive: true, force: true }));
@@ -115,7 +78,7 @@ test("--target guest alone also emits the _host.ts and messages it imports, and 
   t.teardown(() => rmSync(out, { recursive: true, force: true }));
   const run = await runCli(["generate", path.join(SCHEMA, "board/v1/worker.proto"), "--out", out, "-I", SCHEMA, "--target", "guest"]);
   t.is(run.code, 0, run.stderr);
-  const files = walk(out).map((f) => path.relative(out, f)).sort();
+  const files = walkTs(out).map((f) => path.relative(out, f)).sort();
   t.true(files.includes("board/v1/worker_guest.ts"));
   t.true(files.includes("board/v1/hosts_host.ts"), "the host module of the dependency BoardHost");
   t.true(files.includes("board/v1/board_pb.ts"));
