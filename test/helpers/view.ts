@@ -1,0 +1,203 @@
+/**
+ * The view tests' window: test/fixtures/view/{panel,shell}.proto generated
+ * once per process into test/.gen/view-<pid>, served by `serveView` whose
+ * worker transport is a real `serveWorker` registry (the guest tests'
+ * worker, with its echo host), with implementations that record what they saw.
+ *
+ * Panel.get and Panel.mirror go to the worker (Reader.get → the host;
+ * Writer.submitAll → Reader.mirror); Panel.list and Panel.count answer in
+ * the window and honour `fail_with` and `delay_ms` there. Shell calls Panel
+ * in-realm and the worker's Writer; Shell and Outline depend on each other.
+ */
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import type { ExecutionContext } from "ava";
+import { type CallOptions, Code, StreampathError, type Transport } from "../../runtime/core/index.js";
+import { type ViewContext, type ViewRegistry, type ViewService, serveView } from "../../runtime/view/index.js";
+import { FIXTURES, ROOT, generateFixture, importGenerated } from "./generated.js";
+import { type EchoReply, type EchoRequest, fromArray, sleep, waitFor } from "./host.js";
+import { type ReaderClient, type TestWorker, type WriterClient, startWorker } from "./worker.js";
+
+export interface PanelClient extends ReaderClient {}
+export interface ShellClient {
+  open(request: EchoRequest, options?: CallOptions): Promise<EchoReply>;
+  relay(requests: AsyncIterable<EchoRequest>, options?: CallOptions): AsyncIterable<EchoReply>;
+  outlined(request: EchoRequest, options?: CallOptions): Promise<EchoReply>;
+}
+export interface OutlineClient {
+  check(request: EchoRequest, options?: CallOptions): Promise<EchoReply>;
+}
+
+/** panel_view.ts's and shell_view.ts's exports, as far as the tests use them. */
+export interface ViewModules {
+  Panel: { methods: Record<string, { path: string }> };
+  definePanel(create: (deps: { reader: ReaderClient; writer: WriterClient }) => object): ViewService;
+  createPanelClient(transport: Transport): PanelClient;
+  defineShell(create: (deps: { panel: PanelClient; outline: OutlineClient; writer: WriterClient }) => object): ViewService;
+  defineOutline(create: (deps: { shell: ShellClient }) => object): ViewService;
+  createShellClient(transport: Transport): ShellClient;
+  createOutlineClient(transport: Transport): OutlineClient;
+}
+
+let generated: Promise<ViewModules> | undefined;
+
+/** Generates the view fixtures once per process (test files run in parallel processes), removed at exit. */
+export function loadViews(): Promise<ViewModules> {
+  generated ??= (async () => {
+    const gen = path.join(ROOT, "test/.gen");
+    for (const name of existsSync(gen) ? readdirSync(gen) : []) {
+      const pid = /^view-(\d+)$/.exec(name)?.[1];
+      if (pid && Number(pid) !== process.pid && !alive(Number(pid))) rmSync(path.join(gen, name), { recursive: true, force: true });
+    }
+    const files = ["panel.proto", "shell.proto"].map((f) => path.join(FIXTURES, "view", f));
+    const dir = await generateFixture(`view-${process.pid}`, { files, includePaths: [FIXTURES], strictRoles: true });
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    const panel = await importGenerated<ViewModules>(dir, "view/panel_view.ts");
+    const shell = await importGenerated<ViewModules>(dir, "view/shell_view.ts");
+    return { ...panel, ...shell };
+  })();
+  return generated;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** One handler call as a view's implementation saw it. */
+export interface ViewSeen {
+  method: string;
+  requests: EchoRequest[];
+  replies: EchoReply[];
+  context: ViewContext;
+  /** Requests pulled from the caller, or replies handed out (for back-pressure). */
+  pulled: number;
+  aborted: boolean;
+  abortReason: unknown;
+  /** The handler returned or threw (its finally ran). */
+  finished: boolean;
+}
+
+export interface TestWindow {
+  worker: TestWorker;
+  views: ViewRegistry;
+  panel: PanelClient;
+  shell: ShellClient;
+  outline: OutlineClient;
+  seen: ViewSeen[];
+  /** The first call of `method` a view saw, waiting for it. */
+  call(method: string, ms?: number): Promise<ViewSeen>;
+  module: ViewModules;
+  /** The three views, as given to serveView. */
+  services: { panel: ViewService; shell: ViewService; outline: ViewService };
+}
+
+/** Knobs the window's own handlers honour: wait for `delayMs` (until canceled), then fail if asked. */
+async function knobs(request: EchoRequest, context: ViewContext): Promise<void> {
+  if (request.delayMs > 0) await sleep(request.delayMs, context.signal);
+  if (request.failWith === -1) throw new Error(request.text);
+  if (request.failWith > 0) throw new StreampathError(request.failWith as Code, request.text);
+}
+
+/** The guest tests' worker (echo host, gateway, serveWorker) and a window serving Panel, Shell and Outline over its registry. */
+export async function startWindow(t: ExecutionContext): Promise<TestWindow> {
+  const worker = await startWorker(t);
+  const module = await loadViews();
+  const seen: ViewSeen[] = [];
+  const begin = (method: string, context: ViewContext): ViewSeen => {
+    const record: ViewSeen = { method, requests: [], replies: [], context, pulled: 0, aborted: false, abortReason: undefined, finished: false };
+    seen.push(record);
+    context.signal.addEventListener("abort", () => ((record.aborted = true), (record.abortReason = context.signal.reason)), { once: true });
+    return record;
+  };
+  const reply = (record: ViewSeen, request: EchoRequest, index: number): EchoReply => {
+    const r: EchoReply = { text: request.text, index, principal: "window", header: "" };
+    record.replies.push(r);
+    return r;
+  };
+  const services = {
+    panel: module.definePanel(({ reader, writer }) => ({
+      get: (request: EchoRequest, context: ViewContext) => {
+        begin("get", context).requests.push(request);
+        return reader.get(request, { signal: context.signal });
+      },
+      async *list(request: EchoRequest, context: ViewContext) {
+        const record = begin("list", context);
+        try {
+          for (let i = 0; i < request.repeat; i++, record.pulled++) yield reply(record, request, i);
+          await knobs(request, context);
+        } finally {
+          record.finished = true;
+        }
+      },
+      async count(requests: AsyncIterable<EchoRequest>, context: ViewContext) {
+        const record = begin("count", context);
+        try {
+          for await (const request of requests) {
+            record.requests.push(request);
+            await knobs(request, context);
+          }
+          return reply(record, { ...record.requests[0]!, text: record.requests.map((r) => r.text).join("") }, record.requests.length);
+        } finally {
+          record.finished = true;
+        }
+      },
+      mirror: (requests: AsyncIterable<EchoRequest>, context: ViewContext) => {
+        const record = begin("mirror", context);
+        // What the view passes on to the worker, as it pulls it: the caller's own objects.
+        async function* seenOnTheWay() {
+          try {
+            for await (const request of requests) {
+              record.requests.push(request);
+              record.pulled++;
+              yield request;
+            }
+          } finally {
+            record.finished = true;
+          }
+        }
+        return writer.submitAll(seenOnTheWay(), { signal: context.signal });
+      },
+    })),
+    shell: module.defineShell(({ panel, outline, writer }) => ({
+      // Panel's reply comes back as it is: the caller can check nothing was copied.
+      async open(request: EchoRequest, context: ViewContext) {
+        begin("open", context).requests.push(request);
+        const counted = await panel.count(fromArray([request]), { signal: context.signal });
+        await writer.submit(request, { signal: context.signal });
+        return counted;
+      },
+      relay: (requests: AsyncIterable<EchoRequest>, context: ViewContext) => {
+        begin("relay", context);
+        return panel.mirror(requests, { signal: context.signal });
+      },
+      outlined: (request: EchoRequest, context: ViewContext) => {
+        begin("outlined", context);
+        return outline.check(request, { signal: context.signal });
+      },
+    })),
+    outline: module.defineOutline(({ shell }) => ({
+      check: (request: EchoRequest, context: ViewContext) => {
+        begin("check", context);
+        return shell.open(request, { signal: context.signal });
+      },
+    })),
+  };
+  const views = serveView({ worker: worker.registry.transport, services: [services.panel, services.shell, services.outline] });
+  t.teardown(() => views.close());
+  return {
+    worker,
+    views,
+    panel: module.createPanelClient(views.transport),
+    shell: module.createShellClient(views.transport),
+    outline: module.createOutlineClient(views.transport),
+    seen,
+    module,
+    services,
+    call: (method, ms = 5000) => waitFor(() => seen.find((s) => s.method === method), ms, `a ${method} call in the window`),
+  };
+}
