@@ -111,12 +111,28 @@ export const FLUSH_BYTES = 64 * 1024;
 export type Schedule = (run: () => void) => void;
 
 /**
- * A macrotask where the platform has one to spare: Node's setImmediate, else
- * setTimeout(0) (browsers). Later than a microtask, so a producer that awaits
- * between messages (an async generator, a channel) still fills one chunk.
+ * A macrotask: Node's setImmediate, else a message on a MessageChannel
+ * (browsers and workers), else setTimeout(0). Later than a microtask, so a
+ * producer that awaits between messages (an async generator, a channel)
+ * still fills one chunk. Not setTimeout where avoidable: browsers clamp
+ * nested timers to 4 ms, which would put 4 ms into every round trip.
  */
 export const nextTask: Schedule =
-  typeof setImmediate === "function" ? (run) => void setImmediate(run) : (run) => void setTimeout(run, 0);
+  typeof setImmediate === "function"
+    ? (run) => void setImmediate(run)
+    : typeof MessageChannel === "function"
+      ? messageChannelTask()
+      : (run) => void setTimeout(run, 0);
+
+function messageChannelTask(): Schedule {
+  const channel = new MessageChannel();
+  const queue: (() => void)[] = [];
+  channel.port1.onmessage = () => queue.shift()?.();
+  return (run) => {
+    queue.push(run);
+    channel.port2.postMessage(null);
+  };
+}
 
 export interface FlusherOptions {
   /** Flush at once when `pending()` reaches this many bytes. */
