@@ -16,6 +16,8 @@ import type { PairInput } from "./browser/pair.worker.js";
 
 const WORKER = fileURLToPath(new URL("./browser/pair.worker.ts", import.meta.url));
 const WINDOW = 1024;
+// Large enough that the window in messages is what binds (1024 × 8 KiB is 8 MiB); bytes: test/pair-credit-bytes.
+const WINDOW_BYTES = 64 * 1024 * 1024;
 const READ_FIRST = 100;
 // What the handler may be ahead of the window: the event it is yielding and the one the host pulled to send.
 const SLACK = 2;
@@ -51,7 +53,7 @@ for (const upload of ["stream", "batch"] as const) {
     echo = await startEchoHost(t, { tls: selfSigned(), fallback: page.fallback });
     const pairs = watchPairs(echo.host);
     const tab = await openPage(browser);
-    const input: PairInput = { kind: "stall", upload, window: WINDOW, readFirst: READ_FIRST, payloadBytes: 8192, floods: FLOODS };
+    const input: PairInput = { kind: "stall", upload, window: WINDOW, windowBytes: WINDOW_BYTES, readFirst: READ_FIRST, payloadBytes: 8192, floods: FLOODS };
     const result = await runInWorker<StallResult>(tab, echo.url, input, 60_000);
     t.log(JSON.stringify(result));
 

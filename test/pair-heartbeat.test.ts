@@ -35,7 +35,8 @@ test("an idle down stream carries an empty control every heartbeat, and says how
 test("a down stream that goes silent without an error is given up and the call resumes", async (t) => {
   const echo = await startEchoHost(t, { tls: selfSigned(), pair: { heartbeatMs: 100 } });
   let downs = 0;
-  // The first down stream delivers three chunks, then nothing ever again, and never fails.
+  // The first down stream delivers three chunks (a few thousand echoes at most: the call has
+  // 20,000), then nothing ever again, and never fails.
   const freezeFirstDown = (inner: Fetch): Fetch => async (input, init) => {
     const response = await inner(input, init);
     if ((init.headers as Record<string, string>)[PairHeader.half] !== "down" || ++downs > 1) return response;
@@ -49,17 +50,17 @@ test("a down stream that goes silent without an error is given up and the call r
   };
   const client = (await loadEcho()).createEchoClient(nodeGateway(t, echo.url, { wrapFetch: freezeFirstDown }));
   async function* events(): AsyncGenerator<Event> {
-    for (let seq = 1; seq <= 2000; seq++) yield { seq: BigInt(seq), payload: new Uint8Array([seq & 0xff]) };
+    for (let seq = 1; seq <= 20_000; seq++) yield { seq: BigInt(seq), payload: new Uint8Array([seq & 0xff]) };
   }
   const started = Date.now();
   let expected = 1;
   for await (const event of client.events(events())) {
     if (Number(event.seq) !== expected++) return t.fail(`echo ${expected - 1}: got ${event.seq}`);
   }
-  t.is(expected - 1, 2000);
+  t.is(expected - 1, 20_000);
   t.is(downs, 2, "one resume");
   const ms = Date.now() - started;
   // Silence is declared after 2 × 100 ms + 1 s.
   t.true(ms >= 1200 && ms < 10_000, `took ${ms} ms`);
-  t.is((await echo.call("events")).received, 2000);
+  t.is((await echo.call("events")).received, 20_000);
 });

@@ -15,7 +15,7 @@ import { seeded } from "./helpers/pair-watch.js";
 const COUNT = 20_000;
 const FAULTS = 24;
 
-/** A fetch that breaks pair requests: downs after a few chunks, ups after a few ms. */
+/** A fetch that breaks pair requests: downs after 1–4 chunks (chunks are big: fewer would let the call end first), ups after a few ms. */
 function faulty(random: () => number) {
   const state = { downs: 0, ups: 0, injected: 0 };
   const wrap = (inner: Fetch): Fetch => async (input, init) => {
@@ -35,7 +35,7 @@ function faulty(random: () => number) {
     }
     const response = await inner(input, { ...init, signal });
     state.downs++;
-    let chunks = 1 + Math.floor(random() * 10);
+    let chunks = 1 + Math.floor(random() * 4);
     const body = response.body!.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, controller) {

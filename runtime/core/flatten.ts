@@ -15,11 +15,14 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  * thrown once the items before it have been read. `failure`, when given, is
  * asked before each item: once it returns an error, the items still buffered
  * are dropped and every read rejects with it (a canceled call must not go on
- * yielding what it had already received).
+ * yielding what it had already received). `onTake` runs as each item is
+ * handed out, before the read settles: what credit-granting callers count,
+ * without wrapping every read in another promise.
  */
 export function flatten<T>(
   batches: AsyncIterator<readonly T[]>,
   failure?: () => Error | undefined,
+  onTake?: () => void,
 ): AsyncIterableIterator<T> {
   let batch: readonly T[] = [];
   let index = 0;
@@ -39,6 +42,7 @@ export function flatten<T>(
         if (result.value.length > 0) {
           batch = result.value;
           index = 1;
+          onTake?.();
           return { done: false, value: batch[0]! };
         }
       }
@@ -68,7 +72,10 @@ export function flatten<T>(
         void stop().catch(() => undefined);
         return Promise.reject(error);
       }
-      if (index < batch.length) return Promise.resolve({ done: false, value: batch[index++]! });
+      if (index < batch.length) {
+        onTake?.();
+        return Promise.resolve({ done: false, value: batch[index++]! });
+      }
       if (finished) return Promise.resolve(DONE);
       batch = [];
       index = 0;

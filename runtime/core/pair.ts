@@ -17,6 +17,8 @@ export const PairHeader = {
   id: "streampath-pair-id",
   /** The sender of this header's receive window, in data envelopes. */
   window: "streampath-window",
+  /** The same in bytes of numbered envelopes (headers included); absent: no byte limit. */
+  windowBytes: "streampath-window-bytes",
   /** Data envelopes received so far from the other side (resume). */
   received: "streampath-received",
   /** A fallback batch: sequence number of its first numbered envelope. */
@@ -33,10 +35,15 @@ export const PairFlag = {
   Control: 0x04,
 } as const;
 
-/** What a control envelope says: `ack` envelopes received, send up to sequence number `limit`. */
+/**
+ * What a control envelope says: `ack` envelopes received; send up to
+ * sequence number `limit`, and start no envelope once the bytes of numbered
+ * envelopes sent reach `limitBytes`.
+ */
 export interface Control {
   ack?: number;
   limit?: number;
+  limitBytes?: number;
 }
 
 const text = new TextEncoder();
@@ -55,14 +62,14 @@ export function encodeControl(control: Control): Uint8Array {
 }
 
 export function parseControl(payload: Uint8Array): Control {
-  let json: { ack?: unknown; limit?: unknown };
+  let json: { ack?: unknown; limit?: unknown; limitBytes?: unknown };
   try {
     json = JSON.parse(untext.decode(payload));
   } catch {
     throw new StreampathError(Code.InvalidArgument, "pair control: payload is not JSON");
   }
   if (typeof json !== "object" || json === null) throw new StreampathError(Code.InvalidArgument, "pair control: not an object");
-  return { ack: count(json.ack, "ack"), limit: count(json.limit, "limit") };
+  return { ack: count(json.ack, "ack"), limit: count(json.limit, "limit"), limitBytes: count(json.limitBytes, "limitBytes") };
 }
 
 /** The end of a direction: Connect's end-stream JSON, `{}` for success. */
@@ -102,35 +109,66 @@ interface Segment extends Sealed {
   readonly offsets: readonly number[];
 }
 
+/** A direction's credit limits, in envelopes and in bytes (Infinity: none). */
+export interface PairWindow {
+  readonly messages: number;
+  readonly bytes: number;
+}
+
+/** The headers announcing a window (the byte limit only when there is one). */
+export function windowHeaders(window: PairWindow): Record<string, string> {
+  const headers: Record<string, string> = { [PairHeader.window]: String(window.messages) };
+  if (Number.isFinite(window.bytes)) headers[PairHeader.windowBytes] = String(window.bytes);
+  return headers;
+}
+
+/** The window announced in headers; undefined if malformed. No byte header: no byte limit. */
+export function windowOf(header: (name: string) => string | undefined): PairWindow | undefined {
+  const messages = Number(header(PairHeader.window));
+  const bytesHeader = header(PairHeader.windowBytes);
+  const bytes = bytesHeader === undefined ? Infinity : Number(bytesHeader);
+  if (!Number.isSafeInteger(messages) || messages < 1) return undefined;
+  if (bytes !== Infinity && (!Number.isSafeInteger(bytes) || bytes < 1)) return undefined;
+  return { messages, bytes };
+}
+
 /**
  * The sending end of one direction. Envelopes are numbered 1, 2, … as they
  * are added; `take()` seals them into one chunk to write and keeps it until
  * the receiver acknowledges it, so `replayFrom()` can send what a broken
  * stream lost. Adding is allowed only within the credit (`hasCredit`), so
- * what is kept never exceeds the receiver's window.
+ * what is kept never exceeds the receiver's window, nor `keep` however
+ * much the receiver grants.
  */
 export class Outbox {
   /** Sequence number of the last envelope added. */
   sent = 0;
+  /** Bytes of the numbered envelopes added (headers included). */
+  sentBytes = 0;
   /** Envelopes the receiver has acknowledged. */
   acked = 0;
   /** Highest sequence number the receiver lets us send. */
   limit: number;
-  private readonly maxWindow: number;
+  /** No envelope is started once `sentBytes` reaches this. */
+  limitBytes: number;
+  private readonly keep: PairWindow;
+  /** Bytes of the chunks kept for replay, and of those not yet taken. */
+  private keptBytes = 0;
   private batch = new MessageBatch();
   private offsets: number[] = [];
   private readonly segments: Segment[] = [];
   private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private failure: StreampathError | undefined;
 
-  /** `maxWindow` caps what a receiver may grant beyond its acknowledgement (and so what is kept). */
-  constructor(initialLimit: number, maxWindow: number) {
-    this.maxWindow = maxWindow;
-    this.limit = Math.min(initialLimit, maxWindow);
+  /** `initial`: the receiver's window; `keep`: most kept unacknowledged, whatever the receiver grants. */
+  constructor(initial: PairWindow, keep: PairWindow) {
+    this.keep = keep;
+    this.limit = Math.min(initial.messages, keep.messages);
+    this.limitBytes = initial.bytes;
   }
 
   get hasCredit(): boolean {
-    return this.sent < this.limit;
+    return this.sent < this.limit && this.sentBytes < this.limitBytes && this.keptBytes < this.keep.bytes;
   }
 
   /** Data envelopes waiting to be taken. */
@@ -139,17 +177,25 @@ export class Outbox {
   }
 
   add<T>(codec: { write(message: T, w: import("./writer.js").BinaryWriter): void }, message: T): void {
-    this.offsets.push(this.batch.bytes);
+    const before = this.batch.bytes;
+    this.offsets.push(before);
     this.batch.add(codec, message);
-    this.sent++;
+    this.counted(this.batch.bytes - before);
   }
 
   /** Adds the end envelope; it needs no credit (it carries no message to buffer). */
   addEnd(payload: Uint8Array): void {
-    this.offsets.push(this.batch.bytes);
+    const before = this.batch.bytes;
+    this.offsets.push(before);
     this.batch.addEnvelope(PairFlag.End, payload);
-    this.sent++;
+    this.counted(this.batch.bytes - before);
     this.limit = Math.max(this.limit, this.sent);
+  }
+
+  private counted(bytes: number): void {
+    this.sent++;
+    this.sentBytes += bytes;
+    this.keptBytes += bytes;
   }
 
   /** Seals what was added since the last take into one chunk to write (kept for replay). */
@@ -187,8 +233,9 @@ export class Outbox {
       }
       this.trim(control.ack);
     }
-    if (control.limit !== undefined) this.limit = Math.max(this.limit, Math.min(control.limit, this.acked + this.maxWindow));
-    if (this.hasCredit) for (const w of this.waiters.splice(0)) w.resolve();
+    if (control.limit !== undefined) this.limit = Math.max(this.limit, Math.min(control.limit, this.acked + this.keep.messages));
+    if (control.limitBytes !== undefined) this.limitBytes = Math.max(this.limitBytes, control.limitBytes);
+    this.wake();
   }
 
   /** Resolves once there is credit to add an envelope. */
@@ -203,53 +250,104 @@ export class Outbox {
     for (const w of this.waiters.splice(0)) w.reject(reason);
   }
 
+  private wake(): void {
+    if (this.hasCredit) for (const w of this.waiters.splice(0)) w.resolve();
+  }
+
   private trim(ack: number): void {
     this.acked = Math.max(this.acked, ack);
     while (this.segments.length > 0) {
       const s = this.segments[0]!;
       if (s.first + s.offsets.length - 1 > this.acked) break;
       this.segments.shift();
+      this.keptBytes -= s.chunk.length;
     }
+    this.wake();
   }
 }
 
 /**
- * The receiving end of one direction: counts envelopes received and
- * consumed, refuses any beyond the credit granted, and says when a control
- * envelope is worth sending (a quarter of the window consumed or received
- * since the last one).
+ * Acknowledge at least every this many bytes received, consumed or not: the
+ * sender keeps what is unacknowledged (up to its own cap, unknown here).
+ */
+const ACK_BYTES = 256 * 1024;
+
+/**
+ * The receiving end of one direction: counts envelopes (and their bytes)
+ * received and consumed, refuses any beyond the credit granted, and says
+ * when a control envelope is worth sending (a quarter of the window
+ * consumed or received since the last one). Messages are consumed one at a
+ * time but their bytes a batch at a time (`arrived`): a batch's memory is
+ * held until its last message is taken.
  */
 export class Inbox {
   received = 0;
+  receivedBytes = 0;
   consumed = 0;
-  readonly window: number;
+  consumedBytes = 0;
+  readonly window: PairWindow;
   private granted: number;
+  private grantedBytes: number;
   private ackSent = 0;
+  private ackSentBytes = 0;
+  /** Batches handed on and not yet wholly consumed: [messages left, bytes]. */
+  private readonly batches: [number, number][] = [];
 
-  constructor(window: number) {
+  constructor(window: PairWindow) {
     this.window = window;
-    this.granted = window;
+    this.granted = window.messages;
+    this.grantedBytes = window.bytes;
   }
 
-  /** Counts one arriving numbered envelope; throws if the sender overran its credit. */
-  receive(): number {
-    if (this.received >= this.granted) {
-      throw new StreampathError(Code.ResourceExhausted, `pair: envelope ${this.received + 1} beyond the credit of ${this.granted}`);
+  /** Counts one arriving numbered envelope of `bytes` (header included); throws if the sender overran its credit. */
+  receive(bytes: number): number {
+    if (this.received >= this.granted || this.receivedBytes >= this.grantedBytes) {
+      throw new StreampathError(
+        Code.ResourceExhausted,
+        `pair: envelope ${this.received + 1} beyond the credit of ${this.granted} envelopes, ${this.grantedBytes} bytes`,
+      );
     }
+    this.receivedBytes += bytes;
     return ++this.received;
   }
 
-  consume(n = 1): void {
-    this.consumed += n;
+  /** `messages` decoded from envelopes of `bytes` were handed on together. */
+  arrived(messages: number, bytes: number): void {
+    if (messages > 0) this.batches.push([messages, bytes]);
+    else this.consumedBytes += bytes;
+  }
+
+  /** The application took one message. */
+  consume(): void {
+    this.consumed++;
+    const batch = this.batches[0];
+    if (batch !== undefined && --batch[0] === 0) {
+      this.consumedBytes += batch[1];
+      this.batches.shift();
+    }
   }
 
   /** A control envelope to send now (always, when forced: a new stream), or undefined if the last one suffices. */
   control(force = false): Control | undefined {
-    const limit = this.consumed + this.window;
-    const step = Math.max(1, this.window >> 2);
-    if (!force && limit - this.granted < step && this.received - this.ackSent < step) return undefined;
+    const limit = this.consumed + this.window.messages;
+    const limitBytes = this.consumedBytes + this.window.bytes;
+    const step = Math.max(1, this.window.messages >> 2);
+    const stepBytes = Math.min(this.window.bytes / 4, ACK_BYTES);
+    if (
+      !force &&
+      limit - this.granted < step &&
+      !(limitBytes - this.grantedBytes >= stepBytes) &&
+      this.received - this.ackSent < step &&
+      this.receivedBytes - this.ackSentBytes < stepBytes
+    ) {
+      return undefined;
+    }
     this.granted = Math.max(this.granted, limit);
+    this.grantedBytes = Math.max(this.grantedBytes, limitBytes);
     this.ackSent = this.received;
-    return { ack: this.received, limit: this.granted };
+    this.ackSentBytes = this.receivedBytes;
+    return Number.isFinite(this.grantedBytes)
+      ? { ack: this.received, limit: this.granted, limitBytes: this.grantedBytes }
+      : { ack: this.received, limit: this.granted };
   }
 }

@@ -13,10 +13,14 @@ import { GuestPair, type PairEnvironment, type RetryPolicy } from "./pair.js";
 export interface GatewayOptions {
   /** The fetch to use; default globalThis.fetch. */
   fetch?: Fetch;
-  /** Down-direction messages we accept ahead of the application (the credit we grant). Default 1024. */
+  /** Down-direction messages we accept ahead of the application (the credit we grant). Default 16,384. */
   window?: number;
-  /** Most of our requests kept for replay beyond what the host acknowledged. Default 4096. */
+  /** The same in bytes of envelopes, which bounds the buffer's memory whatever the message size. Default 4 MiB. */
+  windowBytes?: number;
+  /** Most of our requests kept for replay beyond what the host acknowledged, in messages. Default 16,384. */
   maxWindow?: number;
+  /** The same in bytes. Default 4 MiB. */
+  maxWindowBytes?: number;
   /** Largest response message accepted, in bytes. Default 4 MiB. */
   maxMessageBytes?: number;
   /** "auto" (default) streams request bodies where fetch can and falls back to batches of POSTs; or force one. */
@@ -40,8 +44,8 @@ export function connectGateway(origin: string, options: GatewayOptions = {}): Ga
   const env: PairEnvironment = {
     fetch: fetchImpl,
     baseUrl: origin.replace(/\/+$/, ""),
-    window: options.window ?? 1024,
-    maxWindow: options.maxWindow ?? 4096,
+    window: { messages: options.window ?? 16_384, bytes: options.windowBytes ?? 4 * 1024 * 1024 },
+    keep: { messages: options.maxWindow ?? 16_384, bytes: options.maxWindowBytes ?? 4 * 1024 * 1024 },
     maxMessageBytes: options.maxMessageBytes ?? 4 * 1024 * 1024,
     retry: { ...DEFAULT_RETRY, ...options.retry },
     upload: upload === "batch" || (upload === "auto" && !requestStreamsSupported()) ? "batch" : "stream",

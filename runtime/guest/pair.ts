@@ -10,14 +10,16 @@ import { FLUSH_BYTES, Flusher, nextTask } from "../core/batch.js";
 import { concatBytes as concat } from "../core/bytes.js";
 import { Channel } from "../core/channel.js";
 import type { CallOptions } from "../core/client.js";
-import { EnvelopeDecoder } from "../core/envelope.js";
+import { ENVELOPE_HEADER_BYTES, EnvelopeDecoder } from "../core/envelope.js";
 import { Code, StreampathError } from "../core/error.js";
 import { flatten } from "../core/flatten.js";
 import type { MethodDescriptor } from "../core/service.js";
 import {
-  Inbox, Outbox, PAIR_CONTENT_TYPE, PairFlag, PairHeader, type Sealed, encodeControl, endPayload, parseControl, parseEnd,
+  Inbox, Outbox, PAIR_CONTENT_TYPE, PairFlag, PairHeader, type PairWindow, type Sealed, encodeControl, endPayload, parseControl,
+  parseEnd, windowHeaders, windowOf,
 } from "../core/pair.js";
 import { type Fetch, responseError } from "./http.js";
+import { Watchdog } from "./watchdog.js";
 
 export interface RetryPolicy {
   /** Reopen attempts in a row without progress before the call fails. */
@@ -30,8 +32,10 @@ export interface RetryPolicy {
 export interface PairEnvironment {
   readonly fetch: Fetch;
   readonly baseUrl: string;
-  readonly window: number;
-  readonly maxWindow: number;
+  /** The credit we grant the host. */
+  readonly window: PairWindow;
+  /** Most of our requests kept for replay, unacknowledged, whatever the host grants. */
+  readonly keep: PairWindow;
   readonly maxMessageBytes: number;
   readonly retry: RetryPolicy;
   /** How the up direction travels; the gateway switches "stream" to "batch" for good if streaming fails. */
@@ -72,7 +76,7 @@ export class GuestPair<I, O> {
     private readonly options: CallOptions,
   ) {
     this.inbox = new Inbox(env.window);
-    this.responses = new Channel<O[]>(env.window);
+    this.responses = new Channel<O[]>(env.window.messages);
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
   }
 
@@ -86,23 +90,17 @@ export class GuestPair<I, O> {
     }
     void this.connect();
     void this.send(requests);
-    const items = flatten(this.responses[Symbol.asyncIterator](), () => this.failure);
-    const consuming: AsyncIterableIterator<O> = {
-      next: async () => {
-        const result = await items.next();
-        if (!result.done) {
-          this.inbox.consume();
-          this.control(false);
-        }
-        return result;
-      },
-      return: async () => {
-        if (!this.ended) this.cancel(new StreampathError(Code.Canceled, "the caller stopped reading"));
-        return items.return!();
-      },
-      [Symbol.asyncIterator]: () => consuming,
+    // Each message the caller takes frees credit for one more.
+    const items = flatten(this.responses[Symbol.asyncIterator](), () => this.failure, () => {
+      this.inbox.consume();
+      this.control(false);
+    });
+    const stop = items.return!;
+    items.return = () => {
+      if (!this.ended) this.cancel(new StreampathError(Code.Canceled, "the caller stopped reading"));
+      return stop();
     };
-    return consuming;
+    return items;
   }
 
   private onEnd: () => void = () => undefined;
@@ -117,7 +115,7 @@ export class GuestPair<I, O> {
     const headers: Record<string, string> = {
       "content-type": PAIR_CONTENT_TYPE,
       [PairHeader.half]: "down",
-      [PairHeader.window]: String(this.env.window),
+      ...windowHeaders(this.env.window),
       ...this.options.headers,
     };
     if (this.id) {
@@ -135,9 +133,9 @@ export class GuestPair<I, O> {
       return error.code === Code.Unavailable ? this.broken(error) : this.finish(error);
     }
     this.id = response.headers.get(PairHeader.id) ?? undefined;
-    const hostWindow = Number(response.headers.get(PairHeader.window));
+    const hostWindow = windowOf((name) => response.headers.get(name) ?? undefined);
     const hostReceived = Number(response.headers.get(PairHeader.received));
-    if (!this.id || !Number.isSafeInteger(hostWindow) || !Number.isSafeInteger(hostReceived)) {
+    if (!this.id || !hostWindow || !Number.isSafeInteger(hostReceived)) {
       return this.finish(new StreampathError(Code.Internal, `${this.url()}: the pair response lacks its headers`));
     }
     if (this.options.onHeaders) {
@@ -145,7 +143,7 @@ export class GuestPair<I, O> {
       response.headers.forEach((value, name) => (seen[name] = value));
       this.options.onHeaders(seen);
     }
-    this.outbox ??= new Outbox(hostWindow, this.env.maxWindow);
+    this.outbox ??= new Outbox(hostWindow, this.env.keep);
     let replay: Sealed[];
     try {
       replay = this.outbox.replayFrom(hostReceived);
@@ -186,23 +184,16 @@ export class GuestPair<I, O> {
     const reader = body.getReader();
     // The host is never silent longer than its heartbeat: past twice that (and a second for
     // a busy machine), the connection is dead though nothing said so, and we resume.
-    const silenceMs = heartbeatMs === undefined ? undefined : 2 * heartbeatMs + 1000;
-    let watchdog: ReturnType<typeof setTimeout> | undefined;
-    const watch = () => {
-      if (silenceMs === undefined) return;
-      clearTimeout(watchdog);
-      watchdog = setTimeout(() => {
-        if (attempt === this.attempt && !this.ended) {
-          this.broken(new StreampathError(Code.Unavailable, `the down stream was silent for ${silenceMs} ms`));
-        }
-      }, silenceMs);
-    };
+    const watchdog = new Watchdog(heartbeatMs === undefined ? undefined : 2 * heartbeatMs + 1000, (ms) => {
+      if (attempt === this.attempt && !this.ended) this.broken(new StreampathError(Code.Unavailable, `the down stream was silent for ${ms} ms`));
+    });
     try {
       for (;;) {
-        watch();
+        watchdog.kick();
         const { done, value } = await reader.read();
         if (done) break;
         const batch: O[] = [];
+        let bytes = 0;
         for (const { flags, data } of decoder.decode(value)) {
           if (flags & PairFlag.Control) {
             const control = parseControl(data);
@@ -211,17 +202,21 @@ export class GuestPair<I, O> {
             this.outbox!.control(control);
             continue;
           }
-          this.inbox.receive();
+          const size = data.length + ENVELOPE_HEADER_BYTES;
+          this.inbox.receive(size);
           this.failures = 0; // progress down: the retry budget starts over
           if (flags & PairFlag.End) {
-            if (batch.length) this.push(batch.splice(0));
+            if (batch.length) this.push(batch.splice(0), bytes);
+            this.inbox.arrived(0, size);
             const { error, metadata } = parseEnd(data);
             this.options.onTrailers?.(metadata);
             return this.finish(error);
           }
           batch.push(this.method.output.decode(data));
+          bytes += size;
         }
-        if (batch.length) this.push(batch);
+        if (batch.length) this.push(batch, bytes);
+        this.control(false); // acknowledges what arrived, read or not: the host keeps it until then
       }
       throw new StreampathError(Code.Unavailable, "the down stream ended before the call did");
     } catch (error) {
@@ -231,7 +226,7 @@ export class GuestPair<I, O> {
       if (failure.code === Code.Unavailable || !(error instanceof StreampathError)) this.broken(error);
       else this.finish(failure);
     } finally {
-      clearTimeout(watchdog);
+      watchdog.stop();
     }
   }
 
@@ -254,7 +249,8 @@ export class GuestPair<I, O> {
     }
   }
 
-  private push(batch: O[]): void {
+  private push(batch: O[], bytes: number): void {
+    this.inbox.arrived(batch.length, bytes);
     if (!this.responses.offer(batch)) throw new StreampathError(Code.ResourceExhausted, "pair: the host sent beyond its credit");
   }
 

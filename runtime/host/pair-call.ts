@@ -8,19 +8,25 @@
  */
 import type { ServerHttp2Stream } from "node:http2";
 import { FLUSH_BYTES, Flusher, nextTask } from "../core/batch.js";
+import { concatBytes } from "../core/bytes.js";
 import { Channel } from "../core/channel.js";
 import { EnvelopeDecoder, type Envelope } from "../core/envelope.js";
 import { Code, StreampathError } from "../core/error.js";
 import { flatten } from "../core/flatten.js";
-import { Inbox, Outbox, PairFlag, encodeControl, endPayload, parseControl, parseEnd } from "../core/pair.js";
+import { ENVELOPE_HEADER_BYTES } from "../core/envelope.js";
+import { Inbox, Outbox, PairFlag, type PairWindow, encodeControl, endPayload, parseControl, parseEnd } from "../core/pair.js";
 import { invoke } from "./call.js";
 import type { HandlerContext, MethodDescriptor } from "./service.js";
 
 export interface PairSettings {
   /** Requests the host accepts ahead of the handler (the credit it grants), in messages. */
   window: number;
-  /** Most the guest may grant the host beyond its acknowledgement, so most kept for replay. */
+  /** The same in bytes of envelopes: what bounds the memory of requests waiting for the handler. */
+  windowBytes: number;
+  /** Most responses kept for replay, unacknowledged, however much the guest grants: in messages… */
   maxWindow: number;
+  /** …and in bytes. */
+  maxWindowBytes: number;
   /** A pair without an up stream (first one, or after a break) this long ends. */
   upTimeoutMs: number;
   /** A pair whose halves broke waits this long for the guest to resume, then ends. */
@@ -49,6 +55,9 @@ export class PairCall {
     schedule: nextTask,
   });
   private heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** A control is due with the next flush (forced: even if the grant did not move). */
+  private controlWanted = false;
+  private controlForced = false;
   /** Something went down since the last heartbeat tick. */
   private wrote = false;
   /** Set when the pair is over for good; `onEnd` has run. */
@@ -60,11 +69,11 @@ export class PairCall {
     readonly principalKey: string,
     readonly method: MethodDescriptor,
     private readonly settings: PairSettings,
-    guestWindow: number,
+    guestWindow: PairWindow,
     private readonly onEnd: (call: PairCall) => void,
   ) {
-    this.inbox = new Inbox(settings.window);
-    this.outbox = new Outbox(guestWindow, settings.maxWindow);
+    this.inbox = new Inbox({ messages: settings.window, bytes: settings.windowBytes });
+    this.outbox = new Outbox(guestWindow, { messages: settings.maxWindow, bytes: settings.maxWindowBytes });
     this.requests = new Channel<unknown[]>(settings.window);
   }
 
@@ -75,22 +84,11 @@ export class PairCall {
 
   /** Runs the handler; its responses go into the Outbox as credit allows. */
   run(handler: (...args: any[]) => unknown, context: HandlerContext): void {
-    const inbox = this.inbox;
-    const requests = flatten(this.requests[Symbol.asyncIterator]());
     // Each message the handler takes frees credit for one more.
-    const consuming: AsyncIterable<unknown> = {
-      [Symbol.asyncIterator]: () => ({
-        next: async () => {
-          const result = await requests.next();
-          if (!result.done) {
-            inbox.consume();
-            this.sendControl(false);
-          }
-          return result;
-        },
-        return: () => requests.return!(),
-      }),
-    };
+    const consuming = flatten(this.requests[Symbol.asyncIterator](), undefined, () => {
+      this.inbox.consume();
+      this.control(false);
+    });
     void (async () => {
       let error: StreampathError | undefined;
       try {
@@ -124,7 +122,7 @@ export class PairCall {
       // Ending it was our doing once the end went out; anything else is a break.
       if (!this.endWritten || stream.rstCode !== 0) this.broken();
     });
-    this.sendControl(true);
+    this.control(true);
     this.flusher.flushNow();
     if (!this.up) {
       this.arm(this.settings.upTimeoutMs, Code.DeadlineExceeded, `no up stream within ${this.settings.upTimeoutMs} ms`);
@@ -174,6 +172,7 @@ export class PairCall {
   accept(envelopes: Envelope[], first = this.inbox.received + 1): void {
     let seq = first;
     const batch: unknown[] = [];
+    let bytes = 0;
     for (const { flags, data } of envelopes) {
       if (flags & PairFlag.Control) {
         this.outbox.control(parseControl(data));
@@ -185,21 +184,25 @@ export class PairCall {
       if (number > this.inbox.received + 1) {
         throw new StreampathError(Code.FailedPrecondition, `pair: expected envelope ${this.inbox.received + 1}, got ${number}`);
       }
-      this.inbox.receive();
+      const size = data.length + ENVELOPE_HEADER_BYTES;
+      this.inbox.receive(size);
       if (flags & PairFlag.End) {
         const { error } = parseEnd(data);
-        if (batch.length) this.push(batch.splice(0));
+        if (batch.length) this.push(batch.splice(0), bytes);
+        this.inbox.arrived(0, size);
         if (error) this.finish(error);
         else this.requests.close();
         continue;
       }
       try {
         batch.push(this.method.input.decode(data));
+        bytes += size;
       } catch (error) {
         throw new StreampathError(Code.InvalidArgument, `cannot decode ${this.method.input.typeName}: ${(error as Error).message}`);
       }
     }
-    if (batch.length) this.push(batch);
+    if (batch.length) this.push(batch, bytes);
+    this.control(false); // acknowledges what arrived, consumed or not: the guest keeps it until then
   }
 
   /** Ends the pair for good: the handler is canceled, the guest told why if a down stream is open. */
@@ -223,7 +226,8 @@ export class PairCall {
     this.onEnd(this);
   }
 
-  private push(batch: unknown[]): void {
+  private push(batch: unknown[], bytes: number): void {
+    this.inbox.arrived(batch.length, bytes);
     // Credit bounds what arrives to the window, so the channel (capacity: window) always has room.
     if (!this.requests.offer(batch)) throw new StreampathError(Code.ResourceExhausted, "pair: requests beyond the window");
   }
@@ -241,14 +245,22 @@ export class PairCall {
     up?.destroy();
   }
 
-  private sendControl(force: boolean): void {
-    const control = this.inbox.control(force);
-    if (control) this.write(encodeControl(control));
+  /** Acks and grants up credit with the next flush, in the chunk of what is pending rather than one of its own. */
+  private control(force: boolean): void {
+    this.controlForced ||= force;
+    this.controlWanted = true;
+    this.flusher.notify();
   }
 
   private flush(): void {
     const sealed = this.outbox.take();
-    if (sealed) this.write(sealed.chunk);
+    // Asked now rather than when wanted: the grant counts everything consumed meanwhile.
+    const control = this.controlWanted ? this.inbox.control(this.controlForced) : undefined;
+    this.controlWanted = this.controlForced = false;
+    // Controls are not numbered, so on the down stream their place does not matter.
+    if (sealed && control) this.write(concatBytes([sealed.chunk, encodeControl(control)]));
+    else if (sealed) this.write(sealed.chunk);
+    else if (control) this.write(encodeControl(control));
   }
 
   private write(chunk: Uint8Array): void {

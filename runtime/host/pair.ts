@@ -10,7 +10,7 @@ import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { deadlineSignal } from "../core/deadline.js";
 import { EnvelopeDecoder } from "../core/envelope.js";
 import { Code, StreampathError } from "../core/error.js";
-import { PAIR_CONTENT_TYPE, PairHeader } from "../core/pair.js";
+import { PAIR_CONTENT_TYPE, PairHeader, windowHeaders, windowOf } from "../core/pair.js";
 import { connectTimeout, readBody, respondConnectError } from "./connect.js";
 import { PairCall, type PairSettings } from "./pair-call.js";
 import type { HandlerContext, MethodDescriptor } from "./service.js";
@@ -25,8 +25,10 @@ export interface PairOptions extends Omit<PairSettings, "maxMessageBytes"> {
 }
 
 export const DEFAULT_PAIR_OPTIONS: Omit<PairOptions, "instanceId"> = {
-  window: 1024,
-  maxWindow: 4096,
+  window: 16_384,
+  windowBytes: 1024 * 1024,
+  maxWindow: 16_384,
+  maxWindowBytes: 2 * 1024 * 1024,
   upTimeoutMs: 10_000,
   resumeTimeoutMs: 15_000,
   heartbeatMs: 15_000,
@@ -138,7 +140,10 @@ export class PairGateway {
       throw new StreampathError(Code.ResourceExhausted, `too many open pairs (${open}) for this principal`);
     }
     const timeoutMs = connectTimeout(headers["connect-timeout-ms"]);
-    const guestWindow = Math.max(1, count(headers, PairHeader.window, 64));
+    const guestWindow = windowOf((name) => header(headers, name) ?? (name === PairHeader.window ? "64" : undefined));
+    if (!guestWindow) {
+      throw new StreampathError(Code.InvalidArgument, `${PairHeader.window} and ${PairHeader.windowBytes} must be positive integers`);
+    }
     const id = `${this.options.instanceId}.${randomBytes(16).toString("base64url")}`;
     let deadline: { signal: AbortSignal; dispose(): void } | undefined;
     const pair = new PairCall(id, key, method, { ...this.options, maxMessageBytes: this.maxMessageBytes }, guestWindow, () => {
@@ -190,7 +195,7 @@ export class PairGateway {
       ":status": 200,
       "content-type": PAIR_CONTENT_TYPE,
       [PairHeader.id]: pair.id,
-      [PairHeader.window]: String(pair.inbox.window),
+      ...windowHeaders(pair.inbox.window),
       [PairHeader.received]: String(pair.inbox.received),
       ...(this.options.heartbeatMs > 0 ? { [PairHeader.heartbeat]: String(this.options.heartbeatMs) } : {}),
     });

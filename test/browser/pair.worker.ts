@@ -9,7 +9,7 @@ export type PairInput =
   | { kind: "bidi"; upload: Upload; count: number; window?: number; retry?: { attempts: number; baseMs: number; capMs: number } }
   | { kind: "client"; upload: Upload; count: number }
   | { kind: "server"; upload: Upload; count: number }
-  | { kind: "stall"; upload: Upload; window: number; readFirst: number; payloadBytes: number; floods: number };
+  | { kind: "stall"; upload: Upload; window: number; windowBytes: number; readFirst: number; payloadBytes: number; floods: number };
 
 const request = (text: string, repeat = 0) => ({ text, repeat, failWith: 0, delayMs: 0 });
 
@@ -37,7 +37,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 serveTest(async (input: PairInput) => {
   const window = "window" in input ? input.window : undefined;
   const retry = "retry" in input ? input.retry : undefined;
-  const gateway = connectGateway(location.origin, { upload: input.upload, window, retry });
+  const windowBytes = "windowBytes" in input ? input.windowBytes : undefined;
+  const gateway = connectGateway(location.origin, { upload: input.upload, window, windowBytes, retry });
   const client = createEchoClient(gateway);
   const started = performance.now();
 
