@@ -165,7 +165,8 @@ export function connectHost(url: string, options: HostLinkOptions = {}): HostLin
     async close() {
       await Promise.all(
         // close() on a destroyed session never calls back.
-        [...all].map((s) => new Promise<void>((resolve) => (s.closed || s.destroyed ? resolve() : s.close(() => resolve())))),
+        // ref(): an idle session is unref'd, and a close nobody waits on would let the process exit mid-await.
+        [...all].map((s) => new Promise<void>((resolve) => (s.closed || s.destroyed ? resolve() : (s.ref(), s.close(() => resolve()))))),
       );
     },
   };
