@@ -22,6 +22,13 @@ export const HEARTBEAT_MS = 15_000;
 const CATCH_UP_MS = 2000;
 /** Each forwarded change must be answered by the leader within this. */
 const APPLY_TIMEOUT_MS = 10_000;
+/**
+ * How long a broken pair waits for its guest to resume. Shorter than the
+ * runtime's 15 s: a closed tab leaves presence sooner, and a worker that
+ * comes back too late loses nothing, as it watches again after its revision
+ * and resends its unacknowledged changes.
+ */
+const PAIR_RESUME_MS = 5000;
 
 export interface BoardHostOptions {
   /** The leader's URL (h2c between hosts). */
@@ -60,6 +67,7 @@ export async function startBoardHost(options: BoardHostOptions): Promise<BoardHo
     port: options.port ?? 0,
     hostname: options.hostname,
     fallback: options.fallback,
+    pair: { resumeTimeoutMs: PAIR_RESUME_MS },
     services: [
       implement(BoardHost, {
         getBoard(request) {

@@ -1,0 +1,161 @@
+/**
+ * The BoardView: renders the board's lanes and cards, and who is here, live
+ * from the worker's BoardReader, and turns the card buttons (move left or
+ * right, remove) into changes for the worker's BoardWriter. Plain DOM: the
+ * whole board is re-rendered at most once per task, which is plenty for a
+ * board of hundreds of cards.
+ */
+import { StreampathError } from "streampath/runtime/core";
+import type { ViewService } from "streampath/runtime/view";
+import { type Author, type Board, type Change, Lane } from "../gen/board/v1/board_pb.js";
+import { defineBoardView } from "../gen/board/v1/views_view.js";
+import type { BoardWriterClient } from "../gen/board/v1/worker_guest.js";
+import { LANES, applyEvent, cardsOf } from "./board-state.js";
+import type { CardFilter } from "./card-filter.js";
+import { el } from "./dom.js";
+
+export const LANE_NAMES: Record<number, string> = { [Lane.LANE_TODO]: "To do", [Lane.LANE_DOING]: "Doing", [Lane.LANE_DONE]: "Done" };
+
+export interface BoardViewElements {
+  board: HTMLElement;
+  status: HTMLElement;
+  present: HTMLElement;
+  message: HTMLElement;
+}
+
+/** Shows a short message (an error, a refusal) under the toolbar. */
+export function say(message: HTMLElement, text: string, kind: "info" | "error" = "info"): void {
+  message.textContent = text;
+  message.dataset.kind = kind;
+}
+
+export function boardView(ui: BoardViewElements, me: Author, filter: CardFilter): ViewService {
+  return defineBoardView(({ boardReader, boardWriter }) => {
+    let board: Board | undefined;
+    let showing: Promise<void> | undefined;
+    let focusId: string | undefined;
+    let scheduled = false;
+
+    const render = () => {
+      scheduled = false;
+      if (!board) return;
+      renderPresence(ui.present, board, me, filter);
+      ui.board.replaceChildren(...LANES.map((lane) => renderLane(board!, lane, filter, focusId)));
+      ui.board.dataset.revision = String(board.revision);
+      const focused = focusId && ui.board.querySelector(`[data-card-id="${CSS.escape(focusId)}"]`);
+      if (focused) {
+        focused.scrollIntoView({ block: "nearest" });
+        focusId = undefined;
+      }
+    };
+    const schedule = () => {
+      if (!scheduled) setTimeout(render, 0);
+      scheduled = true;
+    };
+    filter.onChange(schedule);
+    ui.board.addEventListener("click", (event) => void onClick(event, boardWriter, me, ui.message));
+
+    /** Follows the reader for as long as the page lives, resuming after the revision it has. */
+    const follow = async (boardId: string, first: () => void) => {
+      for (let failures = 0; ; failures++) {
+        try {
+          for await (const { update } of boardReader.updates({ boardId, afterRevision: board?.revision ?? 0n })) {
+            if (update.case === "snapshot") board = update.value;
+            else if (update.case === "event" && board) applyEvent(board, update.value);
+            else continue;
+            ui.status.textContent = `live · revision ${board!.revision}`;
+            ui.status.dataset.state = "live";
+            failures = 0;
+            schedule();
+            first();
+          }
+        } catch (error) {
+          ui.status.textContent = `reconnecting: ${StreampathError.from(error).message}`;
+          ui.status.dataset.state = "reconnecting";
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * 2 ** failures)));
+      }
+    };
+
+    return {
+      show(request) {
+        // Shown once per page; the board stays live after Show returns.
+        showing ??= new Promise<void>((resolve) => void follow(request.boardId, resolve));
+        return showing.then(() => ({}));
+      },
+      focus(request) {
+        focusId = request.cardId;
+        schedule();
+        return {};
+      },
+    };
+  });
+}
+
+function renderPresence(list: HTMLElement, board: Board, me: Author, filter: CardFilter): void {
+  const authors = Object.values(board.present).sort((a, b) => Number(b.id === me.id) - Number(a.id === me.id) || a.displayName.localeCompare(b.displayName));
+  list.replaceChildren(
+    ...authors.map((author) => {
+      const chip = el("button", { className: "person", title: `Show only ${author.displayName}'s cards` }, author.id === me.id ? `${author.displayName} (you)` : author.displayName);
+      chip.style.setProperty("--color", author.color);
+      chip.dataset.authorId = author.id;
+      if (filter.author?.id === author.id) chip.classList.add("selected");
+      chip.addEventListener("click", () => filter.set({ author: filter.author?.id === author.id ? null : author }));
+      return chip;
+    }),
+  );
+}
+
+function renderLane(board: Board, lane: Lane, filter: CardFilter, focusId: string | undefined): HTMLElement {
+  const all = cardsOf(board, lane);
+  const shown = all.filter((card) => filter.matches(card));
+  const count = shown.length === all.length ? String(all.length) : `${shown.length} of ${all.length}`;
+  const cards = shown.map((card) => {
+    const item = el(
+      "li",
+      { className: card.id === focusId ? "card focused" : "card" },
+      el("div", { className: "title" }, card.title),
+      el("div", { className: "meta" }, `${card.createdBy?.displayName ?? "someone"} · r${card.revision}`),
+      el(
+        "div",
+        { className: "actions" },
+        el("button", { title: "Move left", disabled: lane === LANES[0] }, "←"),
+        el("button", { title: "Move right", disabled: lane === LANES[LANES.length - 1] }, "→"),
+        el("button", { title: "Remove", className: "remove" }, "✕"),
+      ),
+    );
+    item.dataset.cardId = card.id;
+    item.dataset.revision = String(card.revision);
+    item.style.setProperty("--color", card.createdBy?.color ?? "#888");
+    return item;
+  });
+  const section = el(
+    "section",
+    { className: "lane" },
+    el("h2", {}, LANE_NAMES[lane] ?? String(lane), " ", el("span", { className: "count" }, count)),
+    el("ol", { className: "cards" }, ...cards),
+  );
+  section.dataset.lane = Lane[lane];
+  return section;
+}
+
+async function onClick(event: Event, writer: BoardWriterClient, me: Author, message: HTMLElement): Promise<void> {
+  const button = (event.target as HTMLElement).closest("button");
+  const card = button?.closest<HTMLElement>(".card");
+  if (!button || !card?.dataset.cardId) return;
+  const cardId = card.dataset.cardId;
+  const lane = Lane[card.closest<HTMLElement>(".lane")!.dataset.lane as keyof typeof Lane];
+  const index = LANES.indexOf(lane as (typeof LANES)[number]);
+  let kind: Change["kind"];
+  if (button.title === "Remove") kind = { case: "removedCardId", value: cardId };
+  else kind = { case: "moved", value: { cardId, toLane: LANES[index + (button.title === "Move left" ? -1 : 1)]!, rank: 0 } };
+  card.classList.add("busy");
+  try {
+    const ack = await writer.submit({ changeId: crypto.randomUUID(), author: me, kind });
+    if (ack.rejectedReason) say(message, `Refused: ${ack.rejectedReason.value}`, "error");
+  } catch (error) {
+    say(message, `Could not send the change: ${StreampathError.from(error).message}`, "error");
+  } finally {
+    card.classList.remove("busy");
+  }
+}

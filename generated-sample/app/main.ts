@@ -1,0 +1,42 @@
+/**
+ * The app's window (bundled to /main.js): starts the worker, connects to it
+ * over the bridge, serves the BoardView and the Toolbar, and shows the board.
+ * The path of a change: this window → the worker (bridge) → the board host
+ * (the pair, over HTTP/2) → the leader (host link), and back out to every tab.
+ */
+import { connectWorker, serveView } from "streampath/runtime/view";
+import { createBoardViewClient } from "../gen/board/v1/views_view.js";
+import { BOARD_ID } from "./board-state.js";
+import { boardView, say } from "./board-view.js";
+import { CardFilter } from "./card-filter.js";
+import { byId } from "./dom.js";
+import { tabAuthor } from "./identity.js";
+import { toolbar } from "./toolbar.js";
+
+const me = tabAuthor();
+const worker = new Worker(`/worker.js?${new URLSearchParams({ id: me.id, name: me.displayName, color: me.color })}`, { type: "module" });
+const connection = connectWorker(worker);
+const filter = new CardFilter();
+const message = byId("message");
+worker.addEventListener("error", (event) => say(message, `The worker failed: ${event.message || "did /worker.js load?"}`, "error"));
+
+const views = serveView({
+  worker: connection,
+  services: [
+    boardView({ board: byId("board"), status: byId("status"), present: byId("present"), message }, me, filter),
+    toolbar({ addForm: byId<HTMLFormElement>("add-card"), filterInput: byId<HTMLInputElement>("filter"), filterAuthor: byId("filter-author"), message }, me, filter),
+  ],
+});
+
+addEventListener("pagehide", () => {
+  views.close();
+  connection.close();
+  worker.terminate();
+});
+
+try {
+  await createBoardViewClient(views.transport).show({ boardId: BOARD_ID });
+  document.body.dataset.ready = "true";
+} catch (error) {
+  say(message, `Could not show the board: ${(error as Error).message}`, "error");
+}

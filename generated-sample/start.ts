@@ -1,0 +1,43 @@
+/**
+ * `npm start`: the sample board app. Bundles the window and worker code,
+ * makes a development certificate if there is none, starts the leader and
+ * the board host, and prints the URL. Ctrl-C (SIGINT) or SIGTERM closes
+ * both hosts and exits 0. PORT (default 8443; 0: any free port) and HOST
+ * (default 127.0.0.1) choose where the board host listens.
+ */
+import { fileURLToPath } from "node:url";
+import { startApp } from "./app/app.js";
+
+const port = Number(process.env.PORT ?? 8443);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`PORT must be a port number (0 for any free port), not ${JSON.stringify(process.env.PORT)}`);
+  process.exit(2);
+}
+
+const app = await startApp({
+  port,
+  hostname: process.env.HOST ?? "127.0.0.1",
+  certDir: fileURLToPath(new URL("./.cert", import.meta.url)),
+  log: (line) => console.log(line),
+});
+console.log(`\nstreampath board: ${app.url}\n(a self-signed certificate: let the browser proceed; open it in several tabs; Ctrl-C stops)\n`);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) {
+    console.log(`${signal} again: exiting now`);
+    process.exit(1);
+  }
+  stopping = true;
+  console.log(`${signal}: closing the hosts`);
+  // Nothing else should keep the process alive once the hosts are closed; say so if something does.
+  const stuck = setTimeout(() => {
+    console.error("still running 5 s after the signal: something holds the process; exiting anyway");
+    process.exit(1);
+  }, 5000);
+  await app.close();
+  stuck.unref();
+  console.log("stopped");
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
