@@ -1,0 +1,93 @@
+/**
+ * The sample app as `npm start` runs it (tsx with the "source" condition,
+ * generated-sample/start.ts), on PORT=0, in its own process group so a
+ * signal reaches it as Ctrl-C in a terminal would. Its output is kept line
+ * by line for the test to wait on.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+import type { ExecutionContext } from "ava";
+import { ROOT } from "./generated.js";
+
+export interface RunningApp {
+  readonly url: string;
+  readonly port: number;
+  readonly child: ChildProcess;
+  /** Every line the app printed so far (stdout and stderr). */
+  readonly lines: string[];
+  /** The first line matching `pattern`, waiting up to `ms` for it. */
+  waitForLine(pattern: RegExp, ms?: number): Promise<RegExpMatchArray>;
+  /** Sends `signal` to the app's process group and resolves with its exit code (null: killed by a signal). */
+  stop(signal: NodeJS.Signals, ms?: number): Promise<number | null>;
+}
+
+export async function startSampleApp(t: ExecutionContext, env: Record<string, string> = {}): Promise<RunningApp> {
+  const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["--conditions=source", "generated-sample/start.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: "0", ...env },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  const waiters = new Set<() => void>();
+  const exit: Promise<number | null> = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+  let exited = false;
+  void exit.then(() => {
+    exited = true;
+    for (const wake of waiters) wake();
+  });
+  for (const stream of [child.stdout!, child.stderr!]) {
+    let partial = "";
+    stream.setEncoding("utf8");
+    stream.on("data", (chunk: string) => {
+      const parts = (partial + chunk).split("\n");
+      partial = parts.pop()!;
+      lines.push(...parts);
+      for (const wake of waiters) wake();
+    });
+  }
+  t.teardown(() => {
+    if (!exited) process.kill(-child.pid!, "SIGKILL");
+  });
+
+  const waitForLine = async (pattern: RegExp, ms = 30_000): Promise<RegExpMatchArray> => {
+    const until = Date.now() + ms;
+    for (;;) {
+      for (const line of lines) {
+        const match = line.match(pattern);
+        if (match) return match;
+      }
+      if (exited) throw new Error(`the app exited before printing ${pattern}:\n${lines.join("\n")}`);
+      const left = until - Date.now();
+      if (left <= 0) throw new Error(`the app printed no line matching ${pattern} within ${ms} ms:\n${lines.join("\n")}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, left);
+        waiters.add(done);
+        function done() {
+          clearTimeout(timer);
+          waiters.delete(done);
+          resolve();
+        }
+      });
+    }
+  };
+
+  const [, url, port] = await waitForLine(/streampath board: (https:\/\/localhost:(\d+)\/)/, 60_000);
+  return {
+    url: url!,
+    port: Number(port),
+    child,
+    lines,
+    waitForLine,
+    async stop(signal, ms = 10_000) {
+      process.kill(-child.pid!, signal);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`the app still runs ${ms} ms after ${signal}:\n${lines.join("\n")}`)), ms)));
+      try {
+        return await Promise.race([exit, late]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
