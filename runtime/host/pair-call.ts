@@ -241,8 +241,13 @@ export class PairCall {
   private dropHalves(): void {
     const { down, up } = this;
     this.down = this.up = undefined;
-    down?.destroy();
-    up?.destroy();
+    if (!down && !up) return;
+    // Not in this tick: it may be a close event's, run inside nghttp2's receive callback, where
+    // Node 20's RST_STREAM of another stream loops forever at 100 % CPU (a tab closed mid-call).
+    setImmediate(() => {
+      down?.destroy();
+      up?.destroy();
+    });
   }
 
   /** Acks and grants up credit with the next flush, in the chunk of what is pending rather than one of its own. */
