@@ -8,7 +8,7 @@ import { PAIR_CONTENT_TYPE, PairFlag, PairHeader } from "../runtime/core/pair.js
 import type { Fetch } from "../runtime/guest/index.js";
 import { selfSigned } from "./helpers/browser.js";
 import { nodeGateway } from "./helpers/guest.js";
-import { type Event, loadEcho, parseEnvelopes, rawRequest, rawSession, sleep, startEchoHost } from "./helpers/host.js";
+import { type Event, loadEcho, parseEnvelopes, rawRequest, rawSession, startEchoHost } from "./helpers/host.js";
 
 test("an idle down stream carries an empty control every heartbeat, and says how often", async (t) => {
   const echo = await startEchoHost(t, { pair: { heartbeatMs: 100 } });
@@ -22,13 +22,25 @@ test("an idle down stream carries an empty control every heartbeat, and says how
   });
   const headers = await new Promise<Record<string, unknown>>((resolve) => stream.once("response", resolve));
   t.is(headers[PairHeader.heartbeat], "100");
+  // The first control is the grant every new down stream starts with; then one per 100 ms of silence
+  // (the first at the second tick: the grant went out in the first). Waited for rather than slept on,
+  // so a loaded machine is slower but not wrong; too many too soon fails.
+  const started = Date.now();
   const chunks: Buffer[] = [];
-  stream.on("data", (c: Buffer) => chunks.push(c));
-  await sleep(550);
-  const controls = parseEnvelopes(Buffer.concat(chunks)).filter((e) => e.flags === PairFlag.Control);
-  // The first is the grant every new down stream starts with; then about one per 100 ms of silence.
-  t.true(controls.length >= 4 && controls.length <= 7, `${controls.length} controls in 550 ms`);
-  t.deepEqual(controls.slice(1).map((c) => Buffer.from(c.data).toString()), Array(controls.length - 1).fill("{}"));
+  const controls = () => parseEnvelopes(Buffer.concat(chunks)).filter((e) => e.flags === PairFlag.Control);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${controls().length} controls in 5 s`)), 5000);
+    stream.on("data", (c: Buffer) => {
+      chunks.push(c);
+      if (controls().length >= 5) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  const ms = Date.now() - started;
+  t.true(ms >= 400, `4 heartbeats after ${ms} ms: more often than every 100 ms`);
+  t.deepEqual(controls().slice(1, 5).map((c) => Buffer.from(c.data).toString()), Array(4).fill("{}"));
   stream.close();
 });
 
