@@ -6,8 +6,9 @@
  * The bound, with W = window and B = maxBatch (messages):
  * - port: the worker sends only within credit, and the window grants credit
  *   only for messages its reader took, so at most W are past the reader;
- * - streams: the worker's response stream queues at most W, and the
- *   transfer between realms holds at most one more chunk in each realm (≤ 2B);
+ * - streams: the worker's response stream queues at most W, the transfer
+ *   between realms holds at most one more chunk in each realm, and the
+ *   window reads one packet ahead of its reader (≤ 3B);
  * plus what the handler is ahead of the bridge: the event it is yielding and
  * the one the bridge has pulled (SLACK).
  */
@@ -20,7 +21,7 @@ const WINDOW = 64;
 const MAX_BATCH = 16;
 const READ_FIRST = 100;
 const SLACK = 2;
-const BOUND = { port: READ_FIRST + WINDOW + SLACK, streams: READ_FIRST + WINDOW + 2 * MAX_BATCH + SLACK };
+const BOUND = { port: READ_FIRST + WINDOW + SLACK, streams: READ_FIRST + WINDOW + 3 * MAX_BATCH + SLACK };
 
 let browser: Browser;
 let bundles: BridgeBundles;

@@ -2,8 +2,9 @@
  * The window ↔ worker bridge in Debian's Chromium: a page calls a worker's
  * in-worker Echo service through the generated client over connectWorker —
  * a bidi echo of 100,000 events, and unary, server-, client-streaming and
- * bidi calls — once over transferred ReadableStreams and once over the
- * MessagePort fallback with credits (forced).
+ * bidi calls — over transferred ReadableStreams and over the MessagePort
+ * fallback with credits (forced), each with binary batches (the worker
+ * announced Echo's codecs) and with the plain objects (encoding "clone").
  */
 import test from "ava";
 import type { Browser } from "playwright-core";
@@ -18,29 +19,46 @@ test.before(async () => {
 });
 test.after.always(() => browser?.close());
 
-for (const mode of ["streams", "port"] as const) {
-  test.serial(`${mode}: a bidi echo carries 100,000 events window → worker → window, in order, payloads intact`, async (t) => {
+const CASES = [
+  { mode: "streams", encoding: "auto" },
+  { mode: "port", encoding: "auto" },
+  { mode: "streams", encoding: "clone" },
+  { mode: "port", encoding: "clone" },
+] as const;
+
+for (const { mode, encoding } of CASES) {
+  const binary = encoding === "auto";
+  const name = `${mode}, ${binary ? "binary" : "cloned"}`;
+  test.serial(`${name}: a bidi echo carries 100,000 events window → worker → window, in order, payloads intact`, async (t) => {
     const page = await openBridgePage(t, browser, bundles);
-    const result = await page.run<{ mode: string; received: number; ms: number; record: { received: number; produced: number; finished: boolean } }>({
-      kind: "bidi",
-      mode,
-      count: 100_000,
-    });
+    const result = await page.run<{
+      mode: string;
+      received: number;
+      ms: number;
+      binary: boolean;
+      record: { received: number; produced: number; finished: boolean };
+    }>({ kind: "bidi", mode, encoding, count: 100_000 });
     t.is(result.mode, mode);
+    t.is(result.binary, binary, "the call crossed as asked");
     t.is(result.received, 100_000);
     t.like(result.record, { received: 100_000, produced: 100_000, finished: true }, "the worker's handler saw every event once");
-    t.log(`${mode}: 100,000 events each way in ${Math.round(result.ms)} ms (${Math.round(100_000 / (result.ms / 1000))} msg/s)`);
+    t.log(`${name}: 100,000 events each way in ${Math.round(result.ms)} ms (${Math.round(100_000 / (result.ms / 1000))} msg/s)`);
   });
 
-  test.serial(`${mode}: unary, server-streaming, client-streaming and bidi calls`, async (t) => {
+  test.serial(`${name}: unary, server-streaming, client-streaming and bidi calls`, async (t) => {
     const page = await openBridgePage(t, browser, bundles);
-    const result = await page.run({ kind: "calls", mode });
+    const result = await page.run({ kind: "calls", mode, encoding });
     t.deepEqual(result, {
       mode,
       say: { text: "hi", header: "custom-header" },
       repeat: { count: 10_000, inOrder: true },
       collect: { index: 5000, length: 5000, head: "012345678901" },
       chat: { count: 1000, inOrder: true },
+      binary,
+      twoConnections: [
+        { count: 3000, texts: ["two"], error: undefined },
+        { count: 3000, texts: ["one"], error: undefined },
+      ],
     });
   });
 }

@@ -5,6 +5,7 @@
  * room (a stream's queue, a port's credit) is what bounds memory.
  */
 import { type Packet, type WireError, fromWire, toWire, transportError } from "./bridge.js";
+import type { BatchCodec } from "./bridge-codec.js";
 import { Code, StreampathError } from "./error.js";
 
 /** Where an Inbox's packets come from: a transferred ReadableStream, or a port. */
@@ -36,9 +37,11 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
   /** Called once when the direction ends: by the sender's end (no error) or error, or a local fail(). */
   onFinish: ((error?: StreampathError) => void) | undefined;
 
+  /** `codec`: the call's messages may come as binary batches. */
   constructor(
     private readonly source: PacketSource<T>,
     private readonly maxBatch: number,
+    private readonly codec?: BatchCodec<T>,
   ) {}
 
   next(): Promise<IteratorResult<T>> {
@@ -111,16 +114,11 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
         continue;
       }
       if (this.done) continue;
-      const messages = packet.messages;
-      if (messages !== undefined && (!Array.isArray(messages) || messages.length > this.maxBatch)) {
-        this.fail(
-          new StreampathError(
-            Code.Internal,
-            Array.isArray(messages)
-              ? `the bridge peer sent ${messages.length} messages in one packet, more than its batch limit of ${this.maxBatch}`
-              : "the bridge peer sent a malformed packet",
-          ),
-        );
+      let messages: T[] | undefined;
+      try {
+        messages = this.messagesOf(packet);
+      } catch (error) {
+        this.fail(StreampathError.from(error, Code.Internal));
         continue;
       }
       this.batch = messages ?? NONE;
@@ -128,5 +126,26 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
       if (packet.end || packet.error !== undefined) this.final = packet;
       if (this.batch.length > 0) return { done: false, value: this.batch[this.index++] };
     }
+  }
+
+  /** The packet's messages, checked against the batch limit (and decoded, for a binary batch). */
+  private messagesOf(packet: Packet<T>): T[] | undefined {
+    const { messages, bytes, count } = packet;
+    if (bytes !== undefined) {
+      if (!this.codec) throw new StreampathError(Code.Internal, "the bridge peer sent a binary batch on a call that is not binary");
+      if (!(bytes instanceof Uint8Array) || !Number.isInteger(count) || count! < 0) {
+        throw new StreampathError(Code.Internal, "the bridge peer sent a malformed binary batch");
+      }
+      if (count! > this.maxBatch) throw this.tooMany(count!);
+      return this.codec.decode(bytes, count!);
+    }
+    if (messages === undefined) return undefined;
+    if (!Array.isArray(messages)) throw new StreampathError(Code.Internal, "the bridge peer sent a malformed packet");
+    if (messages.length > this.maxBatch) throw this.tooMany(messages.length);
+    return messages;
+  }
+
+  private tooMany(count: number): StreampathError {
+    return new StreampathError(Code.Internal, `the bridge peer sent ${count} messages in one packet, more than its batch limit of ${this.maxBatch}`);
   }
 }

@@ -7,14 +7,15 @@
  * back-pressure a stream's queue gives in streams mode. A grant rides in the
  * next data packet when there is one.
  */
-import { type BridgeLimits, type Packet, type WireError, fromWire, toWire, transportError } from "./bridge.js";
+import { type BridgeLimits, type Packet, type WireError, fromWire, packetCount, toWire, transportError } from "./bridge.js";
+import { type BatchCodec, packetOf } from "./bridge-codec.js";
 import { Inbox, type PacketSource } from "./bridge-inbox.js";
 import { Pump, type PumpSink } from "./bridge-pump.js";
 import { Code, StreampathError } from "./error.js";
 
 /** What a port link needs of a MessagePort. */
 export interface BridgePort {
-  postMessage(message: unknown): void;
+  postMessage(message: unknown, transfer?: Transferable[]): void;
   addEventListener(type: "message", listener: (event: MessageEvent) => void): void;
   removeEventListener(type: "message", listener: (event: MessageEvent) => void): void;
   start(): void;
@@ -38,21 +39,23 @@ export class PortLink<In, Out> implements PacketSource<In> {
   private closed = false;
 
   /** `onPeerCancel`: the peer stopped reading what this end sends (the sending is already stopped). */
+  /** `codecs`: the call crosses as binary batches, written with `send` and read with `receive`. */
   constructor(
     private readonly port: BridgePort,
     private readonly limits: BridgeLimits,
     private readonly onPeerCancel: (reason: StreampathError) => void,
+    private readonly codecs?: { send: BatchCodec<Out>; receive: BatchCodec<In> },
   ) {
     this.credit = limits.window;
-    this.inbox = new Inbox(this, limits.maxBatch);
+    this.inbox = new Inbox(this, limits.maxBatch, codecs?.receive);
     port.addEventListener("message", this.receive);
     port.start();
   }
 
-  /** Starts sending `source` to the peer, within credit. */
-  send(source: AsyncIterable<Out>): void {
+  /** Starts sending `source` to the peer, within credit; `onDone` is called once the source is finished with. */
+  send(source: AsyncIterable<Out>, onDone?: () => void): void {
     const sink: PumpSink<Out> = { room: () => this.credit, emit: this.emit };
-    this.pump = new Pump(source, sink, this.limits.maxBatch);
+    this.pump = new Pump(source, sink, this.limits.maxBatch, onDone);
   }
 
   /** Ends the sending direction with `error`, after what is pending. */
@@ -101,7 +104,15 @@ export class PortLink<In, Out> implements PacketSource<In> {
   private readonly emit = (messages: Out[], final?: { end: true } | { error: WireError }): void => {
     if (!this.sending) return;
     this.credit -= messages.length;
-    const packet: Packet<Out> = messages.length > 0 ? { messages } : {};
+    let packet: Packet<Out>;
+    try {
+      packet = packetOf(messages, this.codecs?.send);
+    } catch (error) {
+      // A message the codec cannot write: the peer gets the error instead, and the source is stopped.
+      packet = {};
+      final = { error: toWire(StreampathError.from(error, Code.InvalidArgument)) };
+      this.pump?.stop();
+    }
     if (final && "error" in final) packet.error = final.error;
     else if (final) packet.end = true;
     if (final) this.sending = false;
@@ -121,7 +132,8 @@ export class PortLink<In, Out> implements PacketSource<In> {
       this.ungranted = 0;
     }
     try {
-      this.port.postMessage(packet);
+      // A binary batch's buffer is the packet's own: transferred, not copied.
+      this.port.postMessage(packet, packet.bytes ? [packet.bytes.buffer as ArrayBuffer] : []);
       return true;
     } catch (error) {
       const wire = toWire(transportError(error));
@@ -144,10 +156,11 @@ export class PortLink<In, Out> implements PacketSource<In> {
       this.onPeerCancel(fromWire(packet.cancel));
       this.closeIfDone();
     }
-    if (packet.messages === undefined && !packet.end && packet.error === undefined) return;
+    if (packet.messages === undefined && packet.bytes === undefined && !packet.end && packet.error === undefined) return;
     // Data sent before the peer saw this end's cancel is dropped.
     if (!this.receiving) return;
-    const count = Array.isArray(packet.messages) ? packet.messages.length : 0;
+    const count = packetCount(packet);
+    if (!Number.isInteger(count) || count < 0) return this.protocolError(`a packet of ${String(count)} messages`);
     this.buffered += count;
     if (this.buffered + this.ungranted > this.limits.window) {
       return this.protocolError(`${this.buffered + this.ungranted} messages in flight, past the window of ${this.limits.window}`, Code.ResourceExhausted);

@@ -23,10 +23,12 @@ export class Pump<T> {
   private stopped = false;
   private waker: (() => void) | undefined;
 
+  /** `onDone`: called once when the source is finished with — ended, failed, or told to stop. */
   constructor(
     source: AsyncIterable<T>,
     private readonly sink: PumpSink<T>,
     maxBatch: number,
+    private readonly onDone?: () => void,
   ) {
     this.flusher = new Flusher(this.flush, { maxBytes: maxBatch, pending: () => this.pending.length, schedule: nextTask });
     this.iterator = source[Symbol.asyncIterator]();
@@ -59,6 +61,7 @@ export class Pump<T> {
     this.flusher.cancel();
     this.pending = [];
     this.wake();
+    this.onDone?.();
     // Not awaited: a source stuck in its own await must not hold the bridge up.
     void Promise.resolve()
       .then(() => this.iterator.return?.())
@@ -96,6 +99,7 @@ export class Pump<T> {
     const messages = this.pending;
     this.pending = [];
     this.sink.emit(messages, final);
+    this.onDone?.();
   }
 
   private readonly flush = (): void => {

@@ -5,10 +5,11 @@
  * there is room, so a receiver that stops reading stops the source; the
  * receiver's cancel() reaches the sender's cancel callback, with its reason.
  */
-import { type BridgeLimits, type Packet, type WireError, fromWire, transportError } from "./bridge.js";
+import { type BridgeLimits, type Packet, type WireError, fromWire, packetCount, toWire, transportError } from "./bridge.js";
+import { type BatchCodec, packetOf } from "./bridge-codec.js";
 import { type PacketSource } from "./bridge-inbox.js";
 import { Pump, type PumpSink } from "./bridge-pump.js";
-import type { StreampathError } from "./error.js";
+import { Code, StreampathError } from "./error.js";
 
 export interface OutgoingStream<T> {
   /** To transfer to the peer. */
@@ -19,11 +20,17 @@ export interface OutgoingStream<T> {
   stop(reason?: WireError): void;
 }
 
-/** The packets of `source` as a ReadableStream; `onCancel` gets the receiver's reason when it stops reading. */
+/**
+ * The packets of `source` as a ReadableStream (binary batches with `codec`);
+ * `onCancel` gets the receiver's reason when it stops reading; `onDone` is
+ * called once the source is finished with.
+ */
 export function outgoingStream<T>(
   source: AsyncIterable<T>,
   limits: BridgeLimits,
   onCancel: (reason: StreampathError) => void,
+  codec?: BatchCodec<T>,
+  onDone?: () => void,
 ): OutgoingStream<T> {
   let controller!: ReadableStreamDefaultController<Packet<T>>;
   let open = true;
@@ -31,9 +38,18 @@ export function outgoingStream<T>(
     room: () => (open ? (controller.desiredSize ?? 0) : 0),
     emit: (messages, final) => {
       if (!open) return;
+      let packet: Packet<T>;
       try {
-        if (final && "error" in final) controller.enqueue({ messages, error: final.error });
-        else if (messages.length > 0) controller.enqueue({ messages });
+        packet = packetOf(messages, codec);
+        if (final && "error" in final) packet.error = final.error;
+      } catch (error) {
+        // A message the codec cannot write: the receiver gets the error instead, and the source is stopped.
+        packet = { error: toWire(StreampathError.from(error, Code.InvalidArgument)) };
+        final = { error: packet.error! };
+        pump.stop();
+      }
+      try {
+        if (packetCount(packet) > 0 || packet.error) controller.enqueue(packet);
         if (final) {
           open = false;
           controller.close();
@@ -56,9 +72,9 @@ export function outgoingStream<T>(
         pump.stop();
       },
     },
-    { highWaterMark: limits.window, size: (packet) => packet.messages?.length ?? 0 },
+    { highWaterMark: limits.window, size: packetCount },
   );
-  const pump = new Pump(source, sink, limits.maxBatch);
+  const pump = new Pump(source, sink, limits.maxBatch, onDone);
   return {
     stream,
     fail: (error) => pump.fail(error),
@@ -82,18 +98,32 @@ function isWire(value: unknown): value is WireError {
 
 const END: Packet<never> = Object.freeze({ end: true });
 
-/** Reads packets from the stream the peer transferred (which may still be on its way). */
+/**
+ * Reads packets from the stream the peer transferred (which may still be on
+ * its way), one packet ahead: a transferred stream sends a chunk only when
+ * asked, so without a read in flight while the reader works through the
+ * current packet, every packet would wait a round trip between the threads.
+ */
 export function streamSource<T>(stream: Promise<ReadableStream<Packet<T>>>): PacketSource<T> {
   const reader = stream.then((s) => s.getReader());
   reader.catch(() => undefined);
+  const readOne = async (): Promise<Packet<T>> => {
+    try {
+      const result = await (await reader).read();
+      return result.done ? END : result.value;
+    } catch (error) {
+      throw isWire(error) ? fromWire(error) : transportError(error);
+    }
+  };
+  let ahead: Promise<Packet<T>> | undefined;
   return {
-    read: async () => {
-      try {
-        const result = await (await reader).read();
-        return result.done ? END : result.value;
-      } catch (error) {
-        throw isWire(error) ? fromWire(error) : transportError(error);
-      }
+    read: () => {
+      const packet = ahead ?? readOne();
+      ahead = undefined;
+      return packet.then((p) => {
+        if (p !== END) (ahead = readOne()).catch(() => undefined);
+        return p;
+      });
     },
     cancel: (reason) => {
       reader.then((r) => r.cancel(reason)).catch(() => undefined);

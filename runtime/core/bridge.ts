@@ -39,6 +39,9 @@ export interface WireError {
 export interface Packet<T = unknown> {
   /** Messages, in order. */
   messages?: T[];
+  /** Binary calls: `count` messages, length-delimited protobuf (see bridge-codec.ts), instead of `messages`. */
+  bytes?: Uint8Array;
+  count?: number;
   /** Port mode: the sender's stream ends after `messages` (streams mode closes the stream instead). */
   end?: true;
   /** The sender's stream fails after `messages`. */
@@ -60,6 +63,8 @@ export interface OpenMessage {
   window: number;
   /** The most messages one packet carries. */
   maxBatch: number;
+  /** Both directions cross as binary batches: the worker announced it has this method's codecs. */
+  binary?: boolean;
   /** Streams mode: the request packets. */
   requests?: ReadableStream<Packet>;
   /** Port mode: the call's own port. */
@@ -76,6 +81,8 @@ export interface ReplyMessage {
 /** Window → worker "are you there", worker → window "serving": no call is posted before the worker serves. */
 export interface HelloMessage {
   [BRIDGE_TAG]: "hello" | "ready";
+  /** With "ready": the paths whose codecs the worker has, so their calls may cross as binary batches. */
+  binary?: string[];
 }
 
 export type BridgeMessage = OpenMessage | ReplyMessage | HelloMessage;
@@ -88,6 +95,11 @@ export interface BridgeLimits {
 export const DEFAULT_LIMITS: BridgeLimits = { window: 4096, maxBatch: 512 };
 /** Bounds on what a window may ask a worker to buffer per call. */
 export const MAX_WINDOW = 1 << 20;
+
+/** Messages in a packet, whichever way they are carried. */
+export function packetCount(packet: Packet<unknown>): number {
+  return packet.count ?? packet.messages?.length ?? 0;
+}
 
 /** The bridge message in `data`, or undefined for other traffic on the endpoint. */
 export function bridgeMessage(data: unknown): BridgeMessage | undefined {

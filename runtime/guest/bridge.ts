@@ -4,7 +4,9 @@
  * registry (serveWorker's, or anything with the same `call`). A handler's
  * error crosses as its status code and message; a window that stops reading
  * stalls the handler's producer (the response stream's queue, or credit);
- * a window that cancels aborts the handler's context.signal. See docs/bridge.md.
+ * a window that cancels aborts the handler's context.signal. Calls of the
+ * `services` given cross as binary batches of their generated codecs, the
+ * others as plain objects (structured clone). See docs/bridge.md.
  */
 import {
   BRIDGE_TAG,
@@ -14,17 +16,28 @@ import {
   bridgeMessage,
   checkLimits,
 } from "../core/bridge.js";
+import { type BatchCodec, batchCodec } from "../core/bridge-codec.js";
 import { Inbox } from "../core/bridge-inbox.js";
 import { type BridgePort, PortLink } from "../core/bridge-port.js";
 import { outgoingStream, streamSource } from "../core/bridge-streams.js";
 import type { CallOptions } from "../core/client.js";
 import { Code, StreampathError } from "../core/error.js";
+import type { MethodDescriptor, ServiceDescriptor } from "../core/service.js";
 
 export type { BridgeEndpoint } from "../core/bridge.js";
 
 /** What serveBridge calls: a WorkerRegistry, or anything that calls a method by path. */
 export interface BridgeRegistry {
   call(path: string, requests: AsyncIterable<unknown>, options?: CallOptions): AsyncIterable<unknown>;
+}
+
+export interface BridgeServeOptions {
+  /**
+   * The services (descriptors, or serveWorker's WorkerServices) whose calls
+   * may cross as binary batches of their generated codecs: much cheaper than
+   * structured clone of many small objects. Others cross as plain objects.
+   */
+  services?: readonly (ServiceDescriptor | { readonly service: ServiceDescriptor })[];
 }
 
 export interface BridgeServer {
@@ -37,9 +50,19 @@ interface Served {
   fail(error: StreampathError): void;
 }
 
-export function serveBridge(registry: BridgeRegistry, endpoint: BridgeEndpoint = globalThis as unknown as BridgeEndpoint): BridgeServer {
+export function serveBridge(
+  registry: BridgeRegistry,
+  endpoint: BridgeEndpoint = globalThis as unknown as BridgeEndpoint,
+  serveOptions: BridgeServeOptions = {},
+): BridgeServer {
   const calls = new Set<Served>();
   let closed = false;
+  const methods = new Map<string, MethodDescriptor>();
+  for (const entry of serveOptions.services ?? []) {
+    const service = "service" in entry ? entry.service : entry;
+    for (const method of Object.values(service.methods)) methods.set(method.path, method);
+  }
+  const ready = { [BRIDGE_TAG]: "ready", binary: [...methods.keys()] };
 
   const open = (message: OpenMessage): void => {
     let limits: BridgeLimits;
@@ -53,6 +76,12 @@ export function serveBridge(registry: BridgeRegistry, endpoint: BridgeEndpoint =
     } catch (error) {
       limits = { window: 1, maxBatch: 1 };
       problem = StreampathError.from(error);
+    }
+    let codecs: { send: BatchCodec<unknown>; receive: BatchCodec<unknown> } | undefined;
+    if (message.binary === true && !problem) {
+      const method = methods.get(message.path);
+      if (method) codecs = { send: batchCodec(method.output), receive: batchCodec(method.input) };
+      else problem = new StreampathError(Code.Internal, `a binary bridge call of ${message.path}, whose codecs this worker does not have`);
     }
     const abort = new AbortController();
     const options: CallOptions = { signal: abort.signal, timeoutMs: message.timeoutMs, headers: stringRecord(message.headers) };
@@ -68,27 +97,22 @@ export function serveBridge(registry: BridgeRegistry, endpoint: BridgeEndpoint =
     const onCancel = (reason: StreampathError) => abort.abort(reason);
 
     if (message.requests instanceof ReadableStream) {
-      const requests = new Inbox(streamSource(Promise.resolve(message.requests)), limits.maxBatch);
+      const requests = new Inbox(streamSource(Promise.resolve(message.requests)), limits.maxBatch, codecs?.receive);
       const served: Served = { fail: (error) => (abort.abort(error), out.fail(error)) };
-      const out = outgoingStream(
-        track(call(requests), () => {
-          calls.delete(served);
-          void requests.return();
-        }),
-        limits,
-        onCancel,
-      );
+      // When the responses are finished with, the call is over: its requests are no longer read.
+      const out = outgoingStream(call(requests), limits, onCancel, codecs?.send, () => {
+        calls.delete(served);
+        void requests.return();
+      });
       calls.add(served);
       endpoint.postMessage({ [BRIDGE_TAG]: "reply", id: message.id, responses: out.stream }, [out.stream as unknown as Transferable]);
     } else if (message.port) {
-      const link = new PortLink<unknown, unknown>(message.port as unknown as BridgePort, limits, onCancel);
+      const link = new PortLink<unknown, unknown>(message.port as unknown as BridgePort, limits, onCancel, codecs);
       const served: Served = { fail: (error) => (abort.abort(error), link.fail(error)) };
-      link.send(
-        track(call(link.inbox), () => {
-          calls.delete(served);
-          void link.inbox.return();
-        }),
-      );
+      link.send(call(link.inbox), () => {
+        calls.delete(served);
+        void link.inbox.return();
+      });
       calls.add(served);
     }
     // An open message with neither has nowhere to answer.
@@ -97,12 +121,12 @@ export function serveBridge(registry: BridgeRegistry, endpoint: BridgeEndpoint =
   const listener = (event: MessageEvent): void => {
     const message = bridgeMessage(event.data);
     if (!message || closed) return;
-    if (message[BRIDGE_TAG] === "hello") endpoint.postMessage({ [BRIDGE_TAG]: "ready" }, []);
+    if (message[BRIDGE_TAG] === "hello") endpoint.postMessage(ready, []);
     else if (message[BRIDGE_TAG] === "open") open(message);
   };
   endpoint.addEventListener("message", listener);
   endpoint.start?.();
-  endpoint.postMessage({ [BRIDGE_TAG]: "ready" }, []);
+  endpoint.postMessage(ready, []);
 
   return {
     close(reason?: unknown) {
@@ -112,40 +136,6 @@ export function serveBridge(registry: BridgeRegistry, endpoint: BridgeEndpoint =
       const error = reason === undefined ? new StreampathError(Code.Unavailable, "the worker's bridge is closed") : StreampathError.from(reason, Code.Unavailable);
       for (const call of [...calls]) call.fail(error);
       calls.clear();
-    },
-  };
-}
-
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
-
-/** `source`, calling `onDone` once when it ends, fails or is returned: the call is over, so its requests are no longer read. */
-function track<T>(source: AsyncIterable<T>, onDone: () => void): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator]: () => {
-      const iterator = source[Symbol.asyncIterator]();
-      let ended = false;
-      const end = () => {
-        if (ended) return;
-        ended = true;
-        onDone();
-      };
-      return {
-        next: () =>
-          iterator.next().then(
-            (result) => {
-              if (result.done) end();
-              return result;
-            },
-            (error: unknown) => {
-              end();
-              throw error;
-            },
-          ),
-        return: () => {
-          end();
-          return iterator.return ? iterator.return() : Promise.resolve(DONE);
-        },
-      };
     },
   };
 }

@@ -14,4 +14,4 @@ export {
   type WorkerRegistry,
   type WorkerService,
 } from "./worker.js";
-export { type BridgeEndpoint, type BridgeRegistry, type BridgeServer, serveBridge } from "./bridge.js";
+export { type BridgeEndpoint, type BridgeRegistry, type BridgeServeOptions, type BridgeServer, serveBridge } from "./bridge.js";

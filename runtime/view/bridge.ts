@@ -3,7 +3,9 @@
  * the registry a worker serves with `serveBridge`. Each call crosses as one
  * open message; its requests and responses then flow in batches, over
  * transferred ReadableStreams or, where a browser cannot transfer them, over
- * a MessagePort of the call's own with credits. See docs/bridge.md.
+ * a MessagePort of the call's own with credits; as binary batches of the
+ * generated codecs where the worker has them, else as the plain objects
+ * (structured clone). See docs/bridge.md.
  */
 import {
   BRIDGE_TAG,
@@ -16,6 +18,7 @@ import {
   checkLimits,
   toWire,
 } from "../core/bridge.js";
+import { batchCodec } from "../core/bridge-codec.js";
 import { Inbox } from "../core/bridge-inbox.js";
 import { PortLink } from "../core/bridge-port.js";
 import { outgoingStream, streamSource } from "../core/bridge-streams.js";
@@ -27,6 +30,8 @@ import type { MethodDescriptor } from "../core/service.js";
 export interface BridgeOptions {
   /** auto: transferable streams if this browser can transfer a ReadableStream, else a MessagePort with credits. */
   mode?: "auto" | "streams" | "port";
+  /** auto: binary batches for the methods whose codecs the worker announced (serveBridge's `services`); clone: always structured clone. */
+  encoding?: "auto" | "clone";
   /** Messages in flight per direction of a call: the streams' queues, the ports' credit (default 4096). */
   window?: number;
   /** The most messages one chunk carries (default 512, at most `window`). */
@@ -45,10 +50,12 @@ interface Connection {
   readonly mode: "streams" | "port";
   readonly limits: BridgeLimits;
   readonly closing: AbortSignal;
-  /** Runs `post` once the worker serves (at once if it already does). */
-  whenReady(post: () => void): void;
-  /** Resolves with the responses of call `id` when the worker's reply arrives. */
-  reply(id: number): Promise<ReadableStream<Packet>>;
+  /** Resolves when the worker serves; then `binary` holds the paths it has codecs for. */
+  readonly ready: Promise<void>;
+  readonly binary: ReadonlySet<string>;
+  /** Call `id` was posted: `resolve` gets its responses when the worker's reply arrives. */
+  expect(id: number, resolve: (responses: ReadableStream<Packet>) => void): void;
+  /** Call `id` is over: a reply still to come is canceled. */
   forget(id: number): void;
 }
 
@@ -65,24 +72,31 @@ export function connectWorker(worker: Worker | MessagePort, options: BridgeOptio
     throw new StreampathError(Code.FailedPrecondition, 'connectWorker: this browser cannot transfer a ReadableStream; use mode "port" or "auto"');
   }
   const mode = requested === "auto" ? (canTransferStreams() ? "streams" : "port") : requested;
+  const encoding = options.encoding ?? "auto";
+  if (encoding !== "auto" && encoding !== "clone") {
+    throw new StreampathError(Code.InvalidArgument, `connectWorker: unknown encoding ${JSON.stringify(encoding)}`);
+  }
 
   const closing = new AbortController();
-  let ready = false;
-  const waiting: (() => void)[] = [];
+  let served!: () => void;
+  const ready = new Promise<void>((resolve) => (served = resolve));
+  const binary = new Set<string>();
   const replies = new Map<number, (stream: ReadableStream<Packet>) => void>();
+  /** Calls that ended before their reply came (bounded by the calls that were open at once). */
+  const abandoned = new Set<number>();
 
   const listener = (event: MessageEvent): void => {
     const message = bridgeMessage(event.data);
     if (!message) return;
-    if (message[BRIDGE_TAG] === "ready" && !ready) {
-      ready = true;
-      for (const post of waiting.splice(0)) post();
+    if (message[BRIDGE_TAG] === "ready") {
+      if (encoding === "auto" && Array.isArray(message.binary)) for (const path of message.binary) binary.add(String(path));
+      served();
     } else if (message[BRIDGE_TAG] === "reply") {
       const resolve = replies.get(message.id);
       replies.delete(message.id);
-      // A reply to a call that is gone: stop its handler.
       if (resolve) resolve(message.responses);
-      else void message.responses.cancel({ code: Code.Canceled, message: "the call is gone" }).catch(() => undefined);
+      // A reply to a call of this connection that is gone: stop its handler. Other ids are another connection's.
+      else if (abandoned.delete(message.id)) void message.responses.cancel({ code: Code.Canceled, message: "the call is gone" }).catch(() => undefined);
     }
   };
   endpoint.addEventListener("message", listener);
@@ -95,40 +109,48 @@ export function connectWorker(worker: Worker | MessagePort, options: BridgeOptio
     mode,
     limits,
     closing: closing.signal,
-    whenReady: (post) => (ready ? post() : void waiting.push(post)),
-    reply: (id) => new Promise((resolve) => replies.set(id, resolve)),
-    forget: (id) => void replies.delete(id),
+    ready,
+    binary,
+    expect: (id, resolve) => void replies.set(id, resolve),
+    forget: (id) => {
+      if (replies.delete(id)) abandoned.add(id);
+    },
   };
   return {
     mode,
     call: <I, O>(method: MethodDescriptor<I, O>, requests: AsyncIterable<I>, callOptions?: CallOptions) =>
-      new BridgeCall<I, O>(connection, method.path, requests, callOptions ?? {}),
+      new BridgeCall<I, O>(connection, method, requests, callOptions ?? {}),
     close(reason?: unknown) {
       if (closing.signal.aborted) return;
       closing.abort(reason === undefined ? new StreampathError(Code.Unavailable, "the worker connection is closed") : StreampathError.from(reason, Code.Unavailable));
       endpoint.removeEventListener("message", listener);
-      waiting.length = 0;
       replies.clear();
+      abandoned.clear();
     },
   };
 }
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
-/** One call from the window: lazy (opens on the first read), ended by the caller, its deadline or the connection. */
+/** One call from the window: lazy (opens on the first read, once the worker serves), ended by the caller, its deadline or the connection. */
 class BridgeCall<I, O> implements AsyncIterableIterator<O> {
   private readonly id = nextId++;
   private readonly started = Date.now();
   private readonly signal: AbortSignal;
   private readonly dispose: () => void;
   private inbox: Inbox<O> | undefined;
+  private opening: Promise<void> | undefined;
   /** Stops the requests, telling the worker why when the call was aborted. */
   private stopSending: ((reason?: StreampathError) => void) | undefined;
   private finished = false;
+  /** Why the call ended before it opened: the next read throws it. */
+  private failure: StreampathError | undefined;
+  private stop!: () => void;
+  private readonly stopped = new Promise<void>((resolve) => (this.stop = resolve));
 
   constructor(
     private readonly connection: Connection,
-    private readonly path: string,
+    private readonly method: MethodDescriptor<I, O>,
     private readonly requests: AsyncIterable<I>,
     private readonly options: CallOptions,
   ) {
@@ -136,23 +158,28 @@ class BridgeCall<I, O> implements AsyncIterableIterator<O> {
     const deadline = deadlineSignal(options.timeoutMs, AbortSignal.any(parents));
     this.signal = deadline.signal;
     this.dispose = deadline.dispose;
-    this.signal.addEventListener("abort", () => this.abort(StreampathError.from(this.signal.reason, Code.Canceled)), { once: true });
+    const onAbort = () => this.abort(StreampathError.from(this.signal.reason, Code.Canceled));
+    if (this.signal.aborted) onAbort();
+    else this.signal.addEventListener("abort", onAbort, { once: true });
   }
 
   next(): Promise<IteratorResult<O>> {
     if (this.inbox) return this.inbox.next();
-    if (this.finished) return Promise.resolve(DONE);
-    if (this.signal.aborted) {
-      this.finished = true;
-      return Promise.reject(StreampathError.from(this.signal.reason, Code.Canceled));
+    if (this.finished) {
+      const failure = this.failure;
+      this.failure = undefined;
+      return failure ? Promise.reject(failure) : Promise.resolve(DONE);
     }
-    this.inbox = this.open();
-    return this.inbox.next();
+    this.opening ??= Promise.race([this.connection.ready, this.stopped]).then(() => {
+      if (!this.finished) this.inbox = this.open();
+    });
+    return this.opening.then(() => this.next());
   }
 
   /** The caller stopped reading (break out of for-await): the worker's handler is canceled. */
   return(): Promise<IteratorResult<O>> {
     this.abort(new StreampathError(Code.Canceled, "the caller stopped reading"));
+    this.failure = undefined;
     return Promise.resolve(DONE);
   }
 
@@ -160,32 +187,32 @@ class BridgeCall<I, O> implements AsyncIterableIterator<O> {
     return this;
   }
 
+  /** Posts the call, once the worker serves. */
   private open(): Inbox<O> {
-    const { connection, id } = this;
-    const base = { [BRIDGE_TAG]: "open", id, path: this.path, headers: this.options.headers, ...connection.limits } as const;
-    const message = (): OpenMessage => {
-      const timeoutMs = this.options.timeoutMs === undefined ? undefined : Math.max(0, this.options.timeoutMs - (Date.now() - this.started));
-      return timeoutMs === undefined ? { ...base } : { ...base, timeoutMs };
-    };
+    const { connection, id, method } = this;
+    const binary = connection.binary.has(method.path);
+    const codecs = binary ? { send: batchCodec(method.input), receive: batchCodec(method.output) } : undefined;
+    const timeoutMs = this.options.timeoutMs === undefined ? undefined : Math.max(0, this.options.timeoutMs - (Date.now() - this.started));
+    const open: OpenMessage = { [BRIDGE_TAG]: "open", id, path: method.path, headers: this.options.headers, ...connection.limits, binary };
+    if (timeoutMs !== undefined) open.timeoutMs = timeoutMs;
     let inbox: Inbox<O>;
     if (connection.mode === "streams") {
-      const out = outgoingStream(this.requests, connection.limits, () => undefined);
+      const out = outgoingStream(this.requests, connection.limits, () => undefined, codecs?.send);
       this.stopSending = (reason) => out.stop(reason && toWire(reason));
-      inbox = new Inbox(streamSource(connection.reply(id) as Promise<ReadableStream<Packet<O>>>), connection.limits.maxBatch);
-      connection.whenReady(() => {
-        if (!this.finished) connection.endpoint.postMessage({ ...message(), requests: out.stream }, [out.stream as unknown as Transferable]);
-      });
+      let replied!: (responses: ReadableStream<Packet>) => void;
+      const responses = new Promise<ReadableStream<Packet>>((resolve) => (replied = resolve));
+      inbox = new Inbox(streamSource(responses as Promise<ReadableStream<Packet<O>>>), connection.limits.maxBatch, codecs?.receive);
+      connection.expect(id, replied);
+      connection.endpoint.postMessage({ ...open, requests: out.stream }, [out.stream as unknown as Transferable]);
     } else {
       const channel = new MessageChannel();
-      const link = new PortLink<O, I>(channel.port1, connection.limits, () => undefined);
+      const link = new PortLink<O, I>(channel.port1, connection.limits, () => undefined, codecs);
       link.send(this.requests);
       this.stopSending = (reason) => (reason ? link.close() : undefined);
       inbox = link.inbox;
-      connection.whenReady(() => {
-        if (!this.finished) connection.endpoint.postMessage({ ...message(), port: channel.port2 }, [channel.port2]);
-      });
+      connection.endpoint.postMessage({ ...open, port: channel.port2 }, [channel.port2]);
     }
-    inbox.onFinish = () => this.complete();
+    inbox.onFinish = (error) => this.complete(error);
     return inbox;
   }
 
@@ -193,12 +220,14 @@ class BridgeCall<I, O> implements AsyncIterableIterator<O> {
   private abort(reason: StreampathError): void {
     if (this.finished) return;
     if (this.inbox) this.inbox.fail(reason);
+    else this.failure = reason;
     this.complete(reason);
   }
 
   private complete(reason?: StreampathError): void {
     if (this.finished) return;
     this.finished = true;
+    this.stop();
     this.dispose();
     this.connection.forget(this.id);
     this.stopSending?.(reason);

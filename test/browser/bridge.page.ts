@@ -9,10 +9,11 @@ import { createEchoClient, type EchoClient } from "echo-generated/echo_host.js";
 import type { WorkerRecord } from "./bridge.worker.js";
 
 export type Mode = "streams" | "port";
+export type Encoding = "auto" | "clone";
 
 export type BridgeInput =
-  | { kind: "bidi"; mode: Mode; count: number }
-  | { kind: "calls"; mode: Mode }
+  | { kind: "bidi"; mode: Mode; encoding: Encoding; count: number }
+  | { kind: "calls"; mode: Mode; encoding: Encoding }
   | { kind: "errors"; mode: Mode }
   | { kind: "cancel"; mode: Mode }
   | { kind: "host-cancel"; mode: Mode }
@@ -81,6 +82,12 @@ async function probeUntil(client: EchoClient, check: (records: WorkerRecord[]) =
   return records;
 }
 
+/** Whether the worker saw the (first) call of `path` open as binary. */
+async function crossedBinary(client: EchoClient, path: string): Promise<boolean | undefined> {
+  const opened = JSON.parse((await client.say(request("opened"))).text) as { path: string; binary: boolean }[];
+  return opened.find((o) => o.path === path)?.binary;
+}
+
 const find = (records: WorkerRecord[], method: string, text: string) => records.find((r) => r.method === method && r.text === text);
 const over = (method: string, text: string) => (records: WorkerRecord[]) => {
   const r = find(records, method, text);
@@ -88,7 +95,11 @@ const over = (method: string, text: string) => (records: WorkerRecord[]) => {
 };
 
 async function run(input: BridgeInput, worker: Worker): Promise<unknown> {
-  const options: BridgeOptions = { mode: input.mode, ...(input.kind === "stall" ? { window: input.window, maxBatch: input.maxBatch } : {}) };
+  const options: BridgeOptions = {
+    mode: input.mode,
+    ...("encoding" in input ? { encoding: input.encoding } : {}),
+    ...(input.kind === "stall" ? { window: input.window, maxBatch: input.maxBatch } : {}),
+  };
   const connection = connectWorker(worker, options);
   const client = createEchoClient(connection);
   const started = performance.now();
@@ -96,7 +107,7 @@ async function run(input: BridgeInput, worker: Worker): Promise<unknown> {
     case "bidi":
       return bidi(connection, client, input.count, started);
     case "calls":
-      return calls(connection, client);
+      return calls(connection, client, worker);
     case "errors":
       return errors(connection, client);
     case "cancel":
@@ -126,17 +137,22 @@ async function bidi(connection: WorkerConnection, client: EchoClient, count: num
   }
   const ms = performance.now() - started;
   const record = find(await probe(client), "events", "");
-  return { mode: connection.mode, received: expected - 1, ms, record };
+  return { mode: connection.mode, received: expected - 1, ms, record, binary: await crossedBinary(client, "/test.echo.Echo/Events") };
 }
 
-async function calls(connection: WorkerConnection, client: EchoClient) {
+async function calls(connection: WorkerConnection, client: EchoClient, worker: Worker) {
   const say = await client.say(request("hi"), { headers: { "x-custom": "custom-header" } });
   const indexes: number[] = [];
   for await (const r of client.repeat(request("r", { repeat: 10_000 }))) indexes.push(r.index);
   const texts = Array.from({ length: 5000 }, (_, i) => request(String(i % 10)));
   const collected = await client.collect(fromArray(texts));
   const chat = (await drain(client.chat(fromArray(Array.from({ length: 1000 }, (_, i) => request(`c${i}`)))))).items.map((r) => r.text);
+  // A second connection to the same worker, used alongside the first: each takes only its own replies.
+  const second = createEchoClient(connectWorker(worker, { mode: connection.mode }));
+  const both = await Promise.all([drain(second.repeat(request("two", { repeat: 3000 }))), drain(client.repeat(request("one", { repeat: 3000 })))]);
   return {
+    binary: await crossedBinary(client, "/test.echo.Echo/Repeat"),
+    twoConnections: both.map((d) => ({ count: d.items.length, texts: [...new Set(d.items.map((r) => r.text))], error: d.error })),
     mode: connection.mode,
     say: { text: say.text, header: say.header },
     repeat: { count: indexes.length, inOrder: indexes.every((index, i) => index === i) },

@@ -25,6 +25,12 @@ export interface WorkerRecord {
 }
 
 const records: WorkerRecord[] = [];
+/** How each call crossed: seen beside serveBridge, on the same messages. */
+const opened: { path: string; binary: boolean }[] = [];
+self.addEventListener("message", (event: MessageEvent) => {
+  const data = event.data as { "streampath-bridge"?: string; path?: string; binary?: boolean } | null;
+  if (data?.["streampath-bridge"] === "open") opened.push({ path: String(data.path), binary: data.binary === true });
+});
 
 function begin(method: string, context: GuestContext, text = ""): WorkerRecord {
   const record: WorkerRecord = { method, text, received: 0, produced: 0, aborted: false, finished: false, deadline: context.deadline };
@@ -62,6 +68,7 @@ const service = defineWorkerService(
   ({ echoHost }: { echoHost: EchoClient }) => ({
     async say(request: EchoRequest, context: GuestContext) {
       if (request.text === "probe") return reply(JSON.stringify(records));
+      if (request.text === "opened") return reply(JSON.stringify(opened));
       const record = begin("say", context, request.text);
       try {
         await knobs(request, context);
@@ -144,7 +151,8 @@ const service = defineWorkerService(
 );
 
 const registry = serveWorker({ gateway: connectGateway(location.origin), services: [service] });
-const bridge = serveBridge(registry);
+// With `services`, Echo's calls may cross as binary batches (the window's encoding "auto").
+const bridge = serveBridge(registry, undefined, { services: [service] });
 
 // The window can ask the worker to close its bridge, to see running calls fail with the reason.
 self.addEventListener("message", (event: MessageEvent) => {
