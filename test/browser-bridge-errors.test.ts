@@ -4,7 +4,8 @@
  * unknown with its message, a failure after some responses ends the
  * window's iteration after them, an unknown method is unimplemented, and
  * the window's own failing request stream reaches the handler and comes
- * back; the connection serves the next call unaffected.
+ * back, a message structured clone cannot carry fails its call with
+ * invalid_argument; the connection serves the next call unaffected.
  */
 import test from "ava";
 import type { Browser } from "playwright-core";
@@ -30,6 +31,10 @@ for (const mode of ["streams", "port"] as const) {
     t.regex((result.unknown as { message: string }).message, /no method \/test\.echo\.Echo\/Nope/);
     t.deepEqual(result.brokenRequests, { name: "StreampathError", code: 2, message: "the requests broke" });
     t.true(result.requestsFinished);
+    t.like(result.uncloneable, { name: "StreampathError", code: 3 }, "a message that cannot be cloned fails its call");
+    t.like(result.uncloneableStream, { name: "StreampathError", code: 3 });
+    t.log(JSON.stringify([result.uncloneable, result.uncloneableStream]));
     t.is(result.after, "still fine");
+    t.is(result.afterCloning, "cloning still fine", "the connection serves the next call");
   });
 }

@@ -92,8 +92,15 @@ export function outgoingStream<T>(
   };
 }
 
+/** A peer's `{ code, message }`, not an error of the platform's (a DOMException has a numeric code too). */
 function isWire(value: unknown): value is WireError {
-  return typeof value === "object" && value !== null && typeof (value as WireError).code === "number" && typeof (value as WireError).message === "string";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !(value instanceof Error) &&
+    typeof (value as WireError).code === "number" &&
+    typeof (value as WireError).message === "string"
+  );
 }
 
 const END: Packet<never> = Object.freeze({ end: true });

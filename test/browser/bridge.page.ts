@@ -109,7 +109,7 @@ async function run(input: BridgeInput, worker: Worker): Promise<unknown> {
     case "calls":
       return calls(connection, client, worker);
     case "errors":
-      return errors(connection, client);
+      return errors(connection, client, worker);
     case "cancel":
       return cancel(connection, client, worker);
     case "host-cancel": {
@@ -161,7 +161,7 @@ async function calls(connection: WorkerConnection, client: EchoClient, worker: W
   };
 }
 
-async function errors(connection: WorkerConnection, client: EchoClient) {
+async function errors(connection: WorkerConnection, client: EchoClient, worker: Worker) {
   const unary = await caught(client.say(request("bad argument", { failWith: 3 })));
   const plain = await caught(client.say(request("a plain Error", { failWith: -1 })));
   const midStream = await drain(client.repeat(request("five then fail", { repeat: 5, failWith: 9 })));
@@ -177,7 +177,12 @@ async function errors(connection: WorkerConnection, client: EchoClient) {
     }
   }
   const brokenRequests = await caught(client.collect(broken()));
+  // A message structured clone cannot carry (a function in it), on a connection that clones.
+  const cloning = createEchoClient(connectWorker(worker, { mode: connection.mode, encoding: "clone" }));
+  const uncloneable = await caught(cloning.say({ ...request("has a function"), extra: () => 1 } as never));
+  const uncloneableStream = await caught(drain(cloning.chat(fromArray([request("fine"), { ...request("not"), extra: () => 1 } as never]))).then((r) => Promise.reject(r.error)));
   const after = await client.say(request("still fine"));
+  const afterCloning = await cloning.say(request("cloning still fine"));
   return {
     unary,
     plain,
@@ -185,7 +190,10 @@ async function errors(connection: WorkerConnection, client: EchoClient) {
     unknown,
     brokenRequests,
     requestsFinished,
+    uncloneable,
+    uncloneableStream,
     after: after.text,
+    afterCloning: afterCloning.text,
   };
 }
 
