@@ -6,7 +6,7 @@
  * finishes; the worker's records are read through another call. From the
  * worker: a handler that fails mid-call ends the window's iteration with its
  * error and stops the window's request producer; closing the worker's bridge
- * fails a running call with its reason. A cancel also reaches a host call
+ * fails a running call and later ones with its reason. A cancel also reaches a host call
  * the worker's handler made through its gateway.
  */
 import test from "ava";
@@ -45,6 +45,7 @@ for (const mode of ["streams", "port"] as const) {
       failed: { count: number; error: Caught; requestsFinished: boolean; pulled: number };
       closed: { running: Caught; later: Caught; record: Record_ };
       bridgeClosed: Caught;
+      afterBridgeClosed: Caught;
     }>({ kind: "cancel", mode });
     t.log(JSON.stringify(r));
 
@@ -68,6 +69,7 @@ for (const mode of ["streams", "port"] as const) {
     t.like(r.closed.record, { aborted: true, finished: true, abortReason: { code: 14 } });
 
     t.deepEqual(r.bridgeClosed, { name: "StreampathError", code: 14, message: "closed by the test" });
+    t.deepEqual(r.afterBridgeClosed, { name: "StreampathError", code: 14, message: "closed by the test" }, "a later call fails at once");
   });
 
   test.serial(`${mode}: a cancel from the window reaches the host call of the worker's handler`, async (t) => {

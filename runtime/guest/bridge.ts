@@ -41,7 +41,7 @@ export interface BridgeServeOptions {
 }
 
 export interface BridgeServer {
-  /** Fails every running call with `reason` (the window reads it; the handlers are aborted) and stops answering. */
+  /** Fails every running call with `reason` (the window reads it; the handlers are aborted), and every later one. */
   close(reason?: unknown): void;
 }
 
@@ -56,7 +56,8 @@ export function serveBridge(
   serveOptions: BridgeServeOptions = {},
 ): BridgeServer {
   const calls = new Set<Served>();
-  let closed = false;
+  /** Set by close(): later calls fail with it at once rather than wait for an answer that never comes. */
+  let closed: StreampathError | undefined;
   const methods = new Map<string, MethodDescriptor>();
   for (const entry of serveOptions.services ?? []) {
     const service = "service" in entry ? entry.service : entry;
@@ -77,6 +78,7 @@ export function serveBridge(
       limits = { window: 1, maxBatch: 1 };
       problem = StreampathError.from(error);
     }
+    problem ??= closed;
     let codecs: { send: BatchCodec<unknown>; receive: BatchCodec<unknown> } | undefined;
     if (message.binary === true && !problem) {
       const method = methods.get(message.path);
@@ -120,7 +122,7 @@ export function serveBridge(
 
   const listener = (event: MessageEvent): void => {
     const message = bridgeMessage(event.data);
-    if (!message || closed) return;
+    if (!message) return;
     if (message[BRIDGE_TAG] === "hello") endpoint.postMessage(ready, []);
     else if (message[BRIDGE_TAG] === "open") open(message);
   };
@@ -131,10 +133,8 @@ export function serveBridge(
   return {
     close(reason?: unknown) {
       if (closed) return;
-      closed = true;
-      endpoint.removeEventListener("message", listener);
-      const error = reason === undefined ? new StreampathError(Code.Unavailable, "the worker's bridge is closed") : StreampathError.from(reason, Code.Unavailable);
-      for (const call of [...calls]) call.fail(error);
+      closed = reason === undefined ? new StreampathError(Code.Unavailable, "the worker's bridge is closed") : StreampathError.from(reason, Code.Unavailable);
+      for (const call of [...calls]) call.fail(closed);
       calls.clear();
     },
   };
