@@ -54,6 +54,7 @@ for (const { mode, encoding } of CASES) {
       repeat: { count: 10_000, inOrder: true },
       collect: { index: 5000, length: 5000, head: "012345678901" },
       chat: { count: 1000, inOrder: true },
+      bigChat: { count: 200, intact: true },
       binary,
       twoConnections: [
         { count: 3000, texts: ["two"], error: undefined },

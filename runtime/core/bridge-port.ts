@@ -8,7 +8,7 @@
  * next data packet when there is one.
  */
 import { type BridgeLimits, type Packet, type WireError, fromWire, packetCount, toWire, transportError } from "./bridge.js";
-import { type BatchCodec, packetOf } from "./bridge-codec.js";
+import type { BatchCodec } from "./bridge-codec.js";
 import { Inbox, type PacketSource } from "./bridge-inbox.js";
 import { Pump, type PumpSink } from "./bridge-pump.js";
 import { Code, StreampathError } from "./error.js";
@@ -55,13 +55,13 @@ export class PortLink<In, Out> implements PacketSource<In> {
   /** Starts sending `source` to the peer, within credit; `onDone` is called once the source is finished with. */
   send(source: AsyncIterable<Out>, onDone?: () => void): void {
     const sink: PumpSink<Out> = { room: () => this.credit, emit: this.emit };
-    this.pump = new Pump(source, sink, this.limits.maxBatch, onDone);
+    this.pump = new Pump(source, sink, { maxBatch: this.limits.maxBatch, gather: this.codecs?.send.gather(), onDone });
   }
 
   /** Ends the sending direction with `error`, after what is pending. */
   fail(error: unknown): void {
     if (this.pump) this.pump.fail(error);
-    else this.emit([], { error: toWire(error) });
+    else this.emit({}, { error: toWire(error) });
   }
 
   /** Drops the port at once: for an aborted call, after the inbox told the peer. */
@@ -101,18 +101,9 @@ export class PortLink<In, Out> implements PacketSource<In> {
     if (this.ungranted > 0 && this.receiving) this.post({});
   };
 
-  private readonly emit = (messages: Out[], final?: { end: true } | { error: WireError }): void => {
+  private readonly emit = (packet: Packet<Out>, final?: { end: true } | { error: WireError }): void => {
     if (!this.sending) return;
-    this.credit -= messages.length;
-    let packet: Packet<Out>;
-    try {
-      packet = packetOf(messages, this.codecs?.send);
-    } catch (error) {
-      // A message the codec cannot write: the peer gets the error instead, and the source is stopped.
-      packet = {};
-      final = { error: toWire(StreampathError.from(error, Code.InvalidArgument)) };
-      this.pump?.stop();
-    }
+    this.credit -= packetCount(packet);
     if (final && "error" in final) packet.error = final.error;
     else if (final) packet.end = true;
     if (final) this.sending = false;

@@ -1,36 +1,47 @@
 /**
  * The sending half of one direction of a bridge call: pulls messages from a
  * source (the caller's requests, a handler's responses) only while the
- * receiver has room, and hands them out in batches — one per task turn, or
- * at once when a batch reaches `maxBatch` — so a burst crosses as a few
- * chunks, not one chunk per message.
+ * receiver has room, and hands them out in packets — one per task turn, or
+ * at once when a batch reaches `maxBatch` messages or MAX_BATCH_BYTES
+ * encoded bytes — so a burst crosses as a few chunks, not one per message.
  */
 import { Flusher, nextTask } from "./batch.js";
-import { type WireError, toWire } from "./bridge.js";
+import { type Packet, type WireError, toWire } from "./bridge.js";
+import { type Gather, MAX_BATCH_BYTES, cloneGather } from "./bridge-codec.js";
 
-/** Where a pump's batches go: a ReadableStream's controller or a port. */
+/** Where a pump's packets go: a ReadableStream's controller or a port. */
 export interface PumpSink<T> {
   /** Messages the receiver can take now (a stream's desiredSize, a port's credit). */
   room(): number;
-  /** Sends a batch; `final` ends the direction after it. */
-  emit(messages: T[], final?: { end: true } | { error: WireError }): void;
+  /** Sends a packet (`{}` when there is nothing but `final`); `final` ends the direction after it. */
+  emit(packet: Packet<T>, final?: { end: true } | { error: WireError }): void;
+}
+
+export interface PumpOptions<T> {
+  maxBatch: number;
+  /** How messages are gathered (default: as they are, for structured clone). */
+  gather?: Gather<T>;
+  /** Called once when the source is finished with: ended, failed, or told to stop. */
+  onDone?: () => void;
 }
 
 export class Pump<T> {
   private readonly iterator: AsyncIterator<T>;
   private readonly flusher: Flusher;
-  private pending: T[] = [];
+  private readonly gather: Gather<T>;
+  private readonly onDone: (() => void) | undefined;
   private stopped = false;
   private waker: (() => void) | undefined;
 
-  /** `onDone`: called once when the source is finished with — ended, failed, or told to stop. */
   constructor(
     source: AsyncIterable<T>,
     private readonly sink: PumpSink<T>,
-    maxBatch: number,
-    private readonly onDone?: () => void,
+    options: PumpOptions<T>,
   ) {
-    this.flusher = new Flusher(this.flush, { maxBytes: maxBatch, pending: () => this.pending.length, schedule: nextTask });
+    const gather = (this.gather = options.gather ?? cloneGather());
+    this.onDone = options.onDone;
+    const full = () => (gather.count >= options.maxBatch || gather.bytes >= MAX_BATCH_BYTES ? 1 : 0);
+    this.flusher = new Flusher(this.flush, { maxBytes: 1, pending: full, schedule: nextTask });
     this.iterator = source[Symbol.asyncIterator]();
     void this.run();
   }
@@ -45,21 +56,21 @@ export class Pump<T> {
   /** The receiver stopped reading: drop what is pending and tell the source to finish. */
   stop(): void {
     if (this.stopped) return;
+    this.gather.take();
     this.finishSource();
   }
 
   /** Ends the direction with `error` (after what is pending), and tells the source to finish. */
   fail(error: unknown): void {
     if (this.stopped) return;
-    const messages = this.pending;
+    const packet = this.gather.take();
     this.finishSource();
-    this.sink.emit(messages, { error: toWire(error) });
+    this.sink.emit(packet, { error: toWire(error) });
   }
 
   private finishSource(): void {
     this.stopped = true;
     this.flusher.cancel();
-    this.pending = [];
     this.wake();
     this.onDone?.();
     // Not awaited: a source stuck in its own await must not hold the bridge up.
@@ -72,9 +83,9 @@ export class Pump<T> {
     try {
       for (;;) {
         if (this.stopped) return;
-        if (this.sink.room() - this.pending.length <= 0) {
+        if (this.sink.room() - this.gather.count <= 0) {
           // Out of room: what is gathered goes now, then wait for the receiver.
-          if (this.pending.length > 0) this.flusher.flushNow();
+          if (this.gather.count > 0) this.flusher.flushNow();
           if (this.sink.room() > 0) continue;
           await new Promise<void>((resolve) => (this.waker = resolve));
           continue;
@@ -85,27 +96,24 @@ export class Pump<T> {
           this.end({ end: true });
           return;
         }
-        this.pending.push(result.value);
+        this.gather.add(result.value);
         this.flusher.notify();
       }
     } catch (error) {
-      if (!this.stopped) this.end({ error: toWire(error) });
+      // The source failed, or a message could not be encoded (the source is then told to stop).
+      if (!this.stopped) this.fail(error);
     }
   }
 
   private end(final: { end: true } | { error: WireError }): void {
     this.stopped = true;
     this.flusher.cancel();
-    const messages = this.pending;
-    this.pending = [];
-    this.sink.emit(messages, final);
+    this.sink.emit(this.gather.take(), final);
     this.onDone?.();
   }
 
   private readonly flush = (): void => {
-    if (this.stopped || this.pending.length === 0) return;
-    const messages = this.pending;
-    this.pending = [];
-    this.sink.emit(messages);
+    if (this.stopped || this.gather.count === 0) return;
+    this.sink.emit(this.gather.take());
   };
 }

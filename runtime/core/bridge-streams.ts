@@ -5,11 +5,11 @@
  * there is room, so a receiver that stops reading stops the source; the
  * receiver's cancel() reaches the sender's cancel callback, with its reason.
  */
-import { type BridgeLimits, type Packet, type WireError, fromWire, packetCount, toWire, transportError } from "./bridge.js";
-import { type BatchCodec, packetOf } from "./bridge-codec.js";
+import { type BridgeLimits, type Packet, type WireError, fromWire, packetCount, transportError } from "./bridge.js";
+import type { BatchCodec } from "./bridge-codec.js";
 import { type PacketSource } from "./bridge-inbox.js";
 import { Pump, type PumpSink } from "./bridge-pump.js";
-import { Code, StreampathError } from "./error.js";
+import type { StreampathError } from "./error.js";
 
 export interface OutgoingStream<T> {
   /** To transfer to the peer. */
@@ -36,18 +36,9 @@ export function outgoingStream<T>(
   let open = true;
   const sink: PumpSink<T> = {
     room: () => (open ? (controller.desiredSize ?? 0) : 0),
-    emit: (messages, final) => {
+    emit: (packet, final) => {
       if (!open) return;
-      let packet: Packet<T>;
-      try {
-        packet = packetOf(messages, codec);
-        if (final && "error" in final) packet.error = final.error;
-      } catch (error) {
-        // A message the codec cannot write: the receiver gets the error instead, and the source is stopped.
-        packet = { error: toWire(StreampathError.from(error, Code.InvalidArgument)) };
-        final = { error: packet.error! };
-        pump.stop();
-      }
+      if (final && "error" in final) packet.error = final.error;
       try {
         if (packetCount(packet) > 0 || packet.error) controller.enqueue(packet);
         if (final) {
@@ -74,7 +65,7 @@ export function outgoingStream<T>(
     },
     { highWaterMark: limits.window, size: packetCount },
   );
-  const pump = new Pump(source, sink, limits.maxBatch, onDone);
+  const pump = new Pump(source, sink, { maxBatch: limits.maxBatch, gather: codec?.gather(), onDone });
   return {
     stream,
     fail: (error) => pump.fail(error),

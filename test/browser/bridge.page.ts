@@ -76,6 +76,9 @@ async function calls(connection: WorkerConnection, client: EchoClient, worker: W
   const texts = Array.from({ length: 5000 }, (_, i) => request(String(i % 10)));
   const collected = await client.collect(fromArray(texts));
   const chat = (await drain(client.chat(fromArray(Array.from({ length: 1000 }, (_, i) => request(`c${i}`)))))).items.map((r) => r.text);
+  // Big messages: batches are cut by bytes too (binary), not only by count.
+  const big = (i: number) => String(i % 10).repeat(100_000);
+  const bigChat = (await drain(client.chat(fromArray(Array.from({ length: 200 }, (_, i) => request(big(i))))))).items;
   // A second connection to the same worker, used alongside the first: each takes only its own replies.
   const second = createEchoClient(connectWorker(worker, { mode: connection.mode }));
   const both = await Promise.all([drain(second.repeat(request("two", { repeat: 3000 }))), drain(client.repeat(request("one", { repeat: 3000 })))]);
@@ -87,6 +90,7 @@ async function calls(connection: WorkerConnection, client: EchoClient, worker: W
     repeat: { count: indexes.length, inOrder: indexes.every((index, i) => index === i) },
     collect: { index: collected.index, length: collected.text.length, head: collected.text.slice(0, 12) },
     chat: { count: chat.length, inOrder: chat.every((text, i) => text === `c${i}`) },
+    bigChat: { count: bigChat.length, intact: bigChat.every((r, i) => r.text === big(i)) },
   };
 }
 
