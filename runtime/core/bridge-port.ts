@@ -38,8 +38,10 @@ export class PortLink<In, Out> implements PacketSource<In> {
   private receiving = true;
   private closed = false;
 
-  /** `onPeerCancel`: the peer stopped reading what this end sends (the sending is already stopped). */
-  /** `codecs`: the call crosses as binary batches, written with `send` and read with `receive`. */
+  /**
+   * `onPeerCancel`: the peer stopped reading what this end sends (the sending is already stopped).
+   * `codecs`: the call crosses as binary batches, written with `send` and read with `receive`.
+   */
   constructor(
     private readonly port: BridgePort,
     private readonly limits: BridgeLimits,
@@ -112,7 +114,7 @@ export class PortLink<In, Out> implements PacketSource<In> {
       this.sending = false;
       this.pump?.stop();
     }
-    if (final) this.closeIfDone();
+    if (!this.sending) this.closeIfDone();
   };
 
   /** Posts `packet` with any credit owed; false if it could not be cloned (the peer got the error instead). */
