@@ -313,10 +313,11 @@ export class GuestPair<I, O> {
         }
         if (response.status !== 200) {
           const error = await responseError(response, this.url());
-          if (error.code !== Code.FailedPrecondition) return this.finish(error);
-          // A gap: send again from what the host says it has, and our credit anew (a control
-          // queued behind the gap was dropped with it).
-          this.batches = this.outbox!.replayFrom(Number(response.headers.get(PairHeader.received)));
+          // A gap says what the host has; without that it is another failure ("the pair has ended").
+          const has = response.headers.get(PairHeader.received);
+          if (error.code !== Code.FailedPrecondition || has === null || this.ended) return this.finish(error);
+          // Send again from there, and our credit anew (a control queued behind the gap was dropped with it).
+          this.batches = this.outbox!.replayFrom(Number(has));
           this.control(true, true);
         } else {
           await response.arrayBuffer();
