@@ -6,6 +6,19 @@
 //               connectGateway(location.origin) (the pair: a down and an up
 //               request, protobuf events in envelopes, credits), served by
 //               createHost with a handler that yields every event back;
+//   floor       "typed floor": the least any typed streaming API must do,
+//               with no pair protocol; the worker's user code is streampath's
+//               (an async generator of Events up, a `for await` over the
+//               echoes), over the raw pair's two requests (paths of its own):
+//               Events written with the generated codec into a MessageBatch,
+//               one chunk per task or 64 KiB; chunks read → EnvelopeDecoder →
+//               Event.decode → an array per chunk → a bounded Channel →
+//               flatten(); the host's fallback does the same around the same
+//               user handler (`async *echo(r) { for await (const e of r)
+//               yield e }`), writes per setImmediate or 64 KiB and waits for
+//               'drain'. No credits, acks, sequence numbers, replay or
+//               controls: what streampath ÷ floor leaves is the pair's cost,
+//               and floor ÷ raw is the most a typed API can reach here;
 //   raw pair    the same two requests with nothing else: bytes written back
 //               to back, many 64-byte records per chunk, copied from the up
 //               request onto the down response by the same host's fallback
@@ -36,7 +49,7 @@
 // Environment knobs:
 //   BENCH_BROWSER_ROUNDS=5 BENCH_BROWSER_MS=1000 BENCH_BROWSER_PINGS=2000
 //   BENCH_BROWSER_WINDOW=10000
-//   BENCH_BROWSER_PEERS=streampath,raw,ws,ws-batched  (a subset)
+//   BENCH_BROWSER_PEERS=streampath,floor,raw,ws,ws-batched  (a subset)
 //   BENCH_BROWSER_PAIR_WINDOW=<n>  (streampath's pair windows, both sides,
 //     instead of the defaults of 1024: a diagnostic, not how users run it)
 //   BENCH_BROWSER_WIRE=1  (the host counts the chunks of the pair peers' up
@@ -110,6 +123,7 @@ const INSTALL_HINT = "sudo apt-get update && sudo apt-get install -y chromium";
 
 export const LABEL: Record<Peer, string> = {
   streampath: "streampath",
+  floor: "typed floor",
   raw: "raw batched pair",
   ws: "ws, 1 event/message",
   "ws-batched": "ws, batched messages",
@@ -447,6 +461,7 @@ function report(states: readonly PeerState[]): void {
     sortedPings.get(s)!.length ? percentile(sortedPings.get(s)!, q) : NaN;
   const find = (peer: Peer) => ok.find((s) => s.peer === peer);
   const raw = find("raw");
+  const floor = find("floor");
   const ws = find("ws");
   const ratio = (value: number, base: number | undefined) =>
     base === undefined || !Number.isFinite(value)
@@ -460,7 +475,8 @@ function report(states: readonly PeerState[]): void {
   console.log(
     `\nbidi echo of 64-byte events from a dedicated worker, median of ${ROUNDS} runs of ~${RUN_MS} ms,` +
       ` at most ${formatInteger(WINDOW)} in flight; ping-pong: ${formatInteger(PINGS)} round trips over the rounds;` +
-      ` ÷ raw: ratio to the raw batched pair, ÷ ws: to ws with one event per message (for latency, above 1.00× is slower)\n`,
+      ` ÷ raw: ratio to the raw batched pair, ÷ floor: to the typed floor (typed events, async iteration, no pair protocol),` +
+      ` ÷ ws: to ws with one event per message (for latency, above 1.00× is slower)\n`,
   );
   console.log(
     formatTable(
@@ -468,6 +484,7 @@ function report(states: readonly PeerState[]): void {
         "peer",
         "msgs/s",
         "÷ raw",
+        "÷ floor",
         "÷ ws",
         "spread",
         "p50",
@@ -479,6 +496,7 @@ function report(states: readonly PeerState[]): void {
         LABEL[s.peer],
         formatInteger(rate(s)),
         ratio(rate(s), raw && rate(raw)),
+        ratio(rate(s), floor && rate(floor)),
         ratio(rate(s), ws && rate(ws)),
         spread(s),
         latency(p(s, 0.5)),
@@ -607,6 +625,8 @@ function report(states: readonly PeerState[]): void {
   }
 
   const sp = find("streampath");
+  const floorLine = (f: PeerState, r: PeerState) =>
+    `floor (typed events, async iteration, no pair protocol) ÷ raw: ${formatRatio(rate(f) / rate(r))} — the most a typed API can reach here`;
   if (sp) {
     const lines: string[] = [];
     if (raw) {
@@ -614,7 +634,12 @@ function report(states: readonly PeerState[]): void {
       lines.push(
         `target: streampath msgs/s ≥ ${formatRatio(TARGET_VS_RAW)} the raw batched pair: ${formatRatio(r)} → ${r >= TARGET_VS_RAW ? "met" : "NOT MET"}`,
       );
+      if (floor) lines.push(floorLine(floor, raw));
     }
+    if (floor)
+      lines.push(
+        `streampath ÷ floor: ${formatRatio(rate(sp) / rate(floor))} (what the pair protocol and the rest of streampath cost over the typed floor)`,
+      );
     if (ws) {
       const r = rate(sp) / rate(ws);
       lines.push(
@@ -627,7 +652,7 @@ function report(states: readonly PeerState[]): void {
         `(for information: streampath ÷ ws with batched messages ${formatRatio(rate(sp) / rate(batched))})`,
       );
     console.log("\n" + lines.join("\n"));
-  }
+  } else if (floor && raw) console.log("\n" + floorLine(floor, raw));
   for (const s of states.filter((x) => x.failed)) {
     loud(`${LABEL[s.peer]} left out: ${s.failed}`);
     process.exitCode = 1; // wrong echoes are a failure, not a number

@@ -1,7 +1,13 @@
 // What the driver (bench/browser-echo.ts), the servers (servers.ts) and the
 // worker (worker.ts) agree on.
 
-export const PEERS = ["streampath", "raw", "ws", "ws-batched"] as const;
+export const PEERS = [
+  "streampath",
+  "floor",
+  "raw",
+  "ws",
+  "ws-batched",
+] as const;
 export type Peer = (typeof PEERS)[number];
 
 /** A command the driver sends the worker, through the page. */
@@ -39,3 +45,11 @@ export const RAW_CONTENT_TYPE = "application/octet-stream";
 export const RAW_ID_HEADER = "x-raw-pair-id";
 export const RAW_DOWN_PATH = "/raw/down";
 export const RAW_UP_PATH = "/raw/up";
+
+/**
+ * The typed floor: the raw pair's two requests (same content type and id
+ * header, paths of its own) carrying protobuf events in envelopes, with no
+ * pair protocol (no credits, acks, sequence numbers, replay or controls).
+ */
+export const FLOOR_DOWN_PATH = "/floor/down";
+export const FLOOR_UP_PATH = "/floor/up";

@@ -5,8 +5,9 @@
 //
 // - one streampath host (createHost, TLS, HTTP/2) on 127.0.0.1:0 serving
 //   the generated Echo service, and through its `fallback` the page, the
-//   worker script and the raw pair's two routes: one origin, so every request
-//   of the page shares one HTTP/2 session, as an app's would;
+//   worker script, the raw pair's two routes and the typed floor's two: one
+//   origin, so every request of the page shares one HTTP/2 session, as an
+//   app's would;
 // - a `ws` WebSocketServer on a node:https (HTTP/1.1) server on another
 //   127.0.0.1 port, with the same self-signed certificate.
 import https from "node:https";
@@ -14,12 +15,21 @@ import type http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import {
+  Channel,
+  EnvelopeDecoder,
+  MessageBatch,
+  type MethodDescriptor,
+  flatten,
+} from "streampath/runtime/core";
+import {
   createHost,
   implement,
   type PairOptions,
   type ServiceDescriptor,
 } from "streampath/runtime/host";
 import {
+  FLOOR_DOWN_PATH,
+  FLOOR_UP_PATH,
   RAW_CONTENT_TYPE,
   RAW_DOWN_PATH,
   RAW_ID_HEADER,
@@ -112,32 +122,36 @@ function respond(
 }
 
 /**
- * The raw pair's host side: a down request is answered at once and kept by
- * its id; the up request with the same id is piped into it, bytes as they
- * come (pipe pauses the up stream while the down one is full, so HTTP/2
- * flow control pushes back on the browser). The up request is answered when
- * it ends, and the down one ends with it.
+ * The two requests of a raw pair or of the floor: a down request is answered
+ * at once and kept by its id; when the up request with the same id comes,
+ * `connect(up, down)` joins them. Both peers share the content type and the
+ * id header; each has its own two paths.
  */
-function rawPair() {
+function pairRoute(
+  name: string,
+  downPath: string,
+  upPath: string,
+  connect: (up: http2.ServerHttp2Stream, down: http2.ServerHttp2Stream) => void,
+) {
   const downs = new Map<string, http2.ServerHttp2Stream>();
   return (
     path: string,
     stream: http2.ServerHttp2Stream,
     headers: http2.IncomingHttpHeaders,
   ): boolean => {
-    if (path !== RAW_DOWN_PATH && path !== RAW_UP_PATH) return false;
+    if (path !== downPath && path !== upPath) return false;
     const id = headers[RAW_ID_HEADER];
     if (
       headers[":method"] !== "POST" ||
       headers["content-type"] !== RAW_CONTENT_TYPE ||
       typeof id !== "string"
     ) {
-      respond(stream, 400, "text/plain", "raw pair: POST, octet-stream, id");
+      respond(stream, 400, "text/plain", `${name}: POST, octet-stream, id`);
       return true;
     }
-    if (path === RAW_DOWN_PATH) {
+    if (path === downPath) {
       if (downs.has(id)) {
-        respond(stream, 409, "text/plain", "raw pair: id in use");
+        respond(stream, 409, "text/plain", `${name}: id in use`);
         return true;
       }
       stream.respond({ ":status": 200, "content-type": RAW_CONTENT_TYPE });
@@ -150,47 +164,170 @@ function rawPair() {
     }
     const down = downs.get(id);
     if (!down) {
-      respond(stream, 404, "text/plain", "raw pair: no such down");
+      respond(stream, 404, "text/plain", `${name}: no such down`);
       return true;
     }
     downs.delete(id);
-    stream.pipe(down);
-    stream.once("end", () => {
-      stream.respond({ ":status": 200 });
-      stream.end();
-    });
-    stream.once("close", () => {
-      if (!stream.readableEnded) down.close();
-    });
-    down.once("close", () => {
-      if (!stream.closed && !stream.writableEnded) stream.close();
-    });
+    connect(stream, down);
     return true;
   };
 }
 
-/** The streampath host, with the page, the worker and the raw pair in its fallback. */
+/**
+ * The raw pair's host side: the up request piped into the down response,
+ * bytes as they come (pipe pauses the up stream while the down one is full,
+ * so HTTP/2 flow control pushes back on the browser). The up request is
+ * answered when it ends, and the down one ends with it.
+ */
+const rawPair = () =>
+  pairRoute("raw pair", RAW_DOWN_PATH, RAW_UP_PATH, (up, down) => {
+    up.pipe(down);
+    up.once("end", () => {
+      up.respond({ ":status": 200 });
+      up.end();
+    });
+    up.once("close", () => {
+      if (!up.readableEnded) down.close();
+    });
+    down.once("close", () => {
+      if (!up.closed && !up.writableEnded) up.close();
+    });
+  });
+
+/** The user's echo: one object serves streampath (`implement`) and the floor. */
+const echoImplementation = {
+  async *echo(requests: AsyncIterable<unknown>) {
+    for await (const event of requests) yield event;
+  },
+};
+
+const CHUNK_BYTES = 64 * 1024;
+/** Decoded up chunks queued ahead of the handler; a full queue pauses the up stream. */
+const FLOOR_QUEUE_CHUNKS = 16;
+const FLOOR_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The typed floor's host side: the least a typed host must do per event,
+ * and nothing of the pair protocol. Up: each 'data' chunk → EnvelopeDecoder
+ * → the method's input codec per envelope → one array per chunk → a bounded
+ * Channel (full: the up stream pauses, so HTTP/2 flow control pushes back)
+ * → flatten → the user's handler. Down: each message the handler yields
+ * written with the output codec into a MessageBatch, written as one chunk
+ * per setImmediate or at 64 KiB; a write that returns false holds the
+ * handler until 'drain'. The up request is answered when it ends; the down
+ * one ends when the handler returns.
+ */
+const floorPair = (method: MethodDescriptor) =>
+  pairRoute("floor", FLOOR_DOWN_PATH, FLOOR_UP_PATH, (up, down) => {
+    const { input, output } = method;
+    const requests = new Channel<unknown[]>(FLOOR_QUEUE_CHUNKS);
+    let failed = false;
+    const fail = (error: unknown): void => {
+      if (failed) return;
+      failed = true;
+      requests.fail(error);
+      if (!up.closed) up.close();
+      if (!down.closed) down.close();
+    };
+    up.on("error", fail);
+    down.on("error", fail);
+    up.once("close", () => {
+      if (!up.readableEnded) fail(new Error("floor: the up request was reset"));
+    });
+    down.once("close", () => {
+      if (!down.writableFinished)
+        fail(new Error("floor: the down response was reset"));
+    });
+
+    const decoder = new EnvelopeDecoder({
+      maxMessageBytes: FLOOR_MAX_MESSAGE_BYTES,
+    });
+    up.on("data", (chunk: Uint8Array) => {
+      let messages: unknown[];
+      try {
+        const envelopes = decoder.decode(chunk);
+        const n = envelopes.length;
+        if (n === 0) return;
+        messages = new Array<unknown>(n);
+        for (let i = 0; i < n; i++)
+          messages[i] = input.decode(envelopes[i]!.data);
+      } catch (error) {
+        return fail(error);
+      }
+      if (requests.offer(messages)) return;
+      up.pause();
+      requests.send(messages).then(
+        () => up.resume(),
+        () => undefined, // failed: fail() has closed both streams
+      );
+    });
+    up.once("end", () => {
+      try {
+        decoder.end();
+      } catch (error) {
+        return fail(error);
+      }
+      requests.close();
+      up.respond({ ":status": 200 });
+      up.end();
+    });
+
+    const batch = new MessageBatch();
+    let scheduled = false;
+    let drained: Promise<void> | undefined;
+    const flush = (): void => {
+      scheduled = false;
+      const chunk = batch.take();
+      if (chunk === undefined || down.destroyed) return;
+      if (!down.write(chunk) && drained === undefined) {
+        drained = new Promise((resolve) => {
+          const done = () => {
+            down.off("drain", done);
+            down.off("close", done);
+            drained = undefined;
+            resolve();
+          };
+          down.on("drain", done);
+          down.on("close", done);
+        });
+      }
+    };
+    void (async () => {
+      for await (const message of echoImplementation.echo(
+        flatten(requests[Symbol.asyncIterator]()),
+      )) {
+        batch.add(output, message);
+        if (batch.bytes >= CHUNK_BYTES) flush();
+        else if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+        if (drained !== undefined) await drained;
+      }
+      flush();
+      down.end();
+    })().catch(fail);
+  });
+
+/** The streampath host, with the page, the worker, the raw pair and the floor in its fallback. */
 export async function startHost(
   Echo: ServiceDescriptor,
   workerScript: string,
   tls: Tls,
   pair?: Partial<PairOptions>,
 ): Promise<Server> {
+  const echoMethod = Echo.methods.echo;
+  if (!echoMethod) throw new Error(`${Echo.typeName} has no method echo`);
   const raw = rawPair();
+  const floor = floorPair(echoMethod);
   const host = await createHost({
     tls,
     pair,
-    services: [
-      // The echo as a user writes it.
-      implement(Echo, {
-        async *echo(requests: AsyncIterable<unknown>) {
-          for await (const event of requests) yield event;
-        },
-      }),
-    ],
+    // The echo as a user writes it.
+    services: [implement(Echo, echoImplementation)],
     fallback: (stream, headers) => {
       const path = String(headers[":path"] ?? "/").split("?")[0]!;
-      if (raw(path, stream, headers)) return;
+      if (raw(path, stream, headers) || floor(path, stream, headers)) return;
       if (path === "/")
         return respond(stream, 200, "text/html; charset=utf-8", PAGE);
       if (path === "/worker.js")

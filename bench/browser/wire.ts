@@ -7,10 +7,23 @@
 // is read that the runtime would not read. Off by default, as it costs a
 // little per chunk.
 import http2 from "node:http2";
-import { RAW_DOWN_PATH, RAW_UP_PATH } from "./protocol.js";
+import {
+  FLOOR_DOWN_PATH,
+  FLOOR_UP_PATH,
+  RAW_DOWN_PATH,
+  RAW_UP_PATH,
+} from "./protocol.js";
+
+/** The two-request peers other than streampath, by path: `${peer} ${half}`. */
+const BY_PATH: Record<string, string> = {
+  [RAW_UP_PATH]: "raw up",
+  [RAW_DOWN_PATH]: "raw down",
+  [FLOOR_UP_PATH]: "floor up",
+  [FLOOR_DOWN_PATH]: "floor down",
+};
 
 export interface WireStats {
-  /** `${peer} ${half}`, e.g. "streampath up", "raw down". */
+  /** `${peer} ${half}`, e.g. "streampath up", "raw down", "floor up". */
   [key: string]: { streams: number; chunks: number; bytes: number };
 }
 
@@ -26,17 +39,15 @@ function observe(
   stream: http2.ServerHttp2Stream,
   headers: http2.IncomingHttpHeaders,
 ): void {
-  const path = String(headers[":path"] ?? "").split("?")[0];
-  const raw = path === RAW_UP_PATH || path === RAW_DOWN_PATH;
-  const half = raw
-    ? path === RAW_UP_PATH
-      ? "up"
-      : "down"
-    : headers["streampath-half"];
-  if (half !== "up" && half !== "down") return;
-  const key = `${raw ? "raw" : "streampath"} ${half}`;
+  const path = String(headers[":path"] ?? "").split("?")[0]!;
+  let key = BY_PATH[path];
+  if (key === undefined) {
+    const half = headers["streampath-half"];
+    if (half !== "up" && half !== "down") return;
+    key = `streampath ${half}`;
+  }
   (stats[key] ??= { streams: 0, chunks: 0, bytes: 0 }).streams++;
-  if (half === "up") {
+  if (key.endsWith(" up")) {
     const emit = stream.emit;
     stream.emit = function (
       this: unknown,

@@ -15,6 +15,14 @@
 //
 // - streampath: the generated client over connectGateway(location.origin),
 //   i.e. the pair (docs/protocol.md), protobuf-encoded events;
+// - floor ("typed floor"): the least any typed streaming API must do, with
+//   the same user code as streampath (an async generator of requests, a
+//   `for await` over the echoes) over the raw pair's two requests and nothing
+//   of the pair protocol (no credits, acks, sequence numbers, replay,
+//   controls): up, each Event written with the generated codec into a
+//   MessageBatch, one chunk per macrotask or 64 KiB; down, each chunk read →
+//   EnvelopeDecoder → Event.decode per envelope → an array per chunk → a
+//   bounded Channel → flatten() → the user's `for await`;
 // - raw: the same two requests with no encoding, no envelopes, no credits:
 //   a down POST whose response body is read with a reader, and an up POST
 //   with a ReadableStream body (duplex: "half"), paired by an id in a header;
@@ -22,8 +30,16 @@
 //   sender or per 64 KiB, as the guest batches);
 // - ws: one WebSocket (wss://, HTTP/1.1), one binary message per event;
 // - ws-batched: the same socket kind, the raw peer's chunks as messages.
+import {
+  Channel,
+  EnvelopeDecoder,
+  Flusher,
+  MessageBatch,
+  type MessageCodec,
+  flatten,
+} from "streampath/runtime/core";
 import { connectGateway } from "streampath/runtime/guest";
-import { createEchoClient, type Event } from "streampath-bench-echo";
+import { createEchoClient, Echo, type Event } from "streampath-bench-echo";
 import {
   checkRecord,
   RECORD_BYTES,
@@ -33,6 +49,8 @@ import {
 } from "./records.js";
 import {
   type Command,
+  FLOOR_DOWN_PATH,
+  FLOOR_UP_PATH,
   type Peer,
   RAW_CONTENT_TYPE,
   RAW_DOWN_PATH,
@@ -78,7 +96,11 @@ function checkEvent(event: Event, seq: number): void {
   checkRecord(event.payload, 0, seq);
 }
 
-async function streamStreampath(count: number, window: number) {
+/** A typed bidi call, as users see one: requests in, responses out. */
+type TypedCall = (requests: AsyncIterable<Event>) => AsyncIterable<Event>;
+
+/** The user's side of a typed peer (streampath, floor): the same code for both. */
+async function streamTyped(call: TypedCall, count: number, window: number) {
   let sent = 0;
   let received = 0;
   let blocked: Deferred | undefined;
@@ -94,7 +116,7 @@ async function streamStreampath(count: number, window: number) {
   }
   const started = performance.now();
   let ms = 0;
-  for await (const echo of client.echo(requests())) {
+  for await (const echo of call(requests())) {
     checkEvent(echo, ++received);
     if (blocked && sent - received <= resumeAt(window)) {
       const b = blocked;
@@ -108,7 +130,7 @@ async function streamStreampath(count: number, window: number) {
   return ms;
 }
 
-async function pingStreampath(count: number): Promise<number[]> {
+async function pingTyped(call: TypedCall, count: number): Promise<number[]> {
   const times: number[] = [];
   let echoed = deferred();
   let sentAt = 0;
@@ -121,7 +143,7 @@ async function pingStreampath(count: number): Promise<number[]> {
     }
   }
   let received = 0;
-  for await (const echo of client.echo(requests())) {
+  for await (const echo of call(requests())) {
     times.push(performance.now() - sentAt);
     checkEvent(echo, ++received);
     echoed.resolve();
@@ -130,6 +152,126 @@ async function pingStreampath(count: number): Promise<number[]> {
     throw new Error(`ping-pong ended after ${received} of ${count}`);
   return times;
 }
+
+// ---- floor: typed events over the raw pair, no pair protocol ----------------
+
+/** The generated codec of bench.echo.Event (echo_pb.ts, through the descriptor). */
+const EventCodec = Echo.methods.echo!.input as MessageCodec<Event>;
+/** Decoded chunks the down reader may get ahead of the user's loop. */
+const FLOOR_QUEUE_CHUNKS = 16;
+const FLOOR_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A macrotask, as runtime/core/batch.ts's `nextTask` runs one in a worker (a
+ * message on a MessageChannel; not exported from runtime/core): later than
+ * the microtasks of the user's generator, so one burst fills one chunk.
+ */
+const nextTask = (() => {
+  const channel = new MessageChannel();
+  const queue: (() => void)[] = [];
+  channel.port1.onmessage = () => queue.shift()?.();
+  return (run: () => void): void => {
+    queue.push(run);
+    channel.port2.postMessage(null);
+  };
+})();
+
+/**
+ * The least a typed streaming API must do per event, over the raw pair's two
+ * requests: encode each request into the up body's batch (a chunk per task
+ * or per 64 KiB), decode each envelope of the down body into an Event, and
+ * hand them to the user's `for await` a chunk at a time. Nothing else: no
+ * credits, acks, sequence numbers, replay or controls; the user's window is
+ * the only bound on what is in flight, as for the raw pair.
+ */
+const floorEcho: TypedCall = (requests) => {
+  const abort = new AbortController();
+  const responses = new Channel<Event[]>(FLOOR_QUEUE_CHUNKS, {
+    onCancel: () => abort.abort(),
+  });
+  const fail = (error: unknown): void => {
+    responses.fail(error);
+    abort.abort();
+  };
+  const headers = {
+    "content-type": RAW_CONTENT_TYPE,
+    [RAW_ID_HEADER]: crypto.randomUUID(),
+  };
+  void (async () => {
+    const down = await fetch(`${location.origin}${FLOOR_DOWN_PATH}`, {
+      method: "POST",
+      headers,
+      signal: abort.signal,
+    });
+    if (down.status !== 200) throw new Error(`floor down: HTTP ${down.status}`);
+    let up!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({
+      start: (c) => void (up = c),
+    });
+    const upDone = fetch(`${location.origin}${FLOOR_UP_PATH}`, {
+      method: "POST",
+      headers,
+      body,
+      duplex: "half",
+      signal: abort.signal,
+    } as RequestInit).then((response) => {
+      if (response.status !== 200)
+        throw new Error(`floor up: HTTP ${response.status}`);
+    });
+    // Up: the user's requests, written as they come.
+    const sent = (async () => {
+      const batch = new MessageBatch();
+      const flusher = new Flusher(
+        () => {
+          try {
+            const chunk = batch.take();
+            if (chunk) up.enqueue(chunk);
+          } catch (error) {
+            fail(error);
+          }
+        },
+        {
+          maxBytes: CHUNK_BYTES,
+          pending: () => batch.bytes,
+          schedule: nextTask,
+        },
+      );
+      for await (const event of requests) {
+        batch.add(EventCodec, event);
+        flusher.notify();
+      }
+      flusher.flushNow();
+      up.close();
+      await upDone;
+    })();
+    sent.catch(fail);
+    // Down: a chunk's envelopes decoded into one array, queued for flatten.
+    const reader = down.body!.getReader();
+    const decoder = new EnvelopeDecoder({
+      maxMessageBytes: FLOOR_MAX_MESSAGE_BYTES,
+    });
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const envelopes = decoder.decode(value);
+      const n = envelopes.length;
+      if (n === 0) continue;
+      const events = new Array<Event>(n);
+      for (let i = 0; i < n; i++)
+        events[i] = EventCodec.decode(envelopes[i]!.data);
+      if (!responses.offer(events)) await responses.send(events);
+    }
+    decoder.end();
+    await sent;
+    responses.close();
+  })().catch(fail);
+  return flatten(responses[Symbol.asyncIterator]());
+};
+
+const TYPED_PEERS: Record<"streampath" | "floor", TypedCall> = {
+  streampath: (requests) => client.echo(requests),
+  floor: floorEcho,
+};
 
 // ---- byte pipes: the raw pair and the WebSockets ----------------------------
 
@@ -257,7 +399,7 @@ const sockets = {
   batched: new Socket(() => wsUrl),
 };
 
-const BYTE_PEERS: Record<Exclude<Peer, "streampath">, BytePeer> = {
+const BYTE_PEERS: Record<Exclude<Peer, keyof typeof TYPED_PEERS>, BytePeer> = {
   raw: { open: openRawPair, batched: true },
   ws: { open: sockets.ws.open, batched: false },
   "ws-batched": { open: sockets.batched.open, batched: true },
@@ -350,7 +492,7 @@ async function pingBytes(peer: BytePeer, count: number): Promise<number[]> {
 
 /**
  * BENCH_BROWSER_WIRE: counts the enqueues on ReadableStream controllers (the
- * up bodies of streampath and the raw pair; nothing else in this worker
+ * up bodies of streampath, the floor and the raw pair; nothing else in this worker
  * makes streams) and the time spent inside them: Chromium hands a chunk to a
  * waiting fetch upload synchronously, inside enqueue.
  */
@@ -385,8 +527,8 @@ async function stream(
 ): Promise<StreamReply> {
   enqueues.calls = enqueues.bytes = enqueues.ms = enqueues.small = 0;
   const ms =
-    peer === "streampath"
-      ? await streamStreampath(count, window)
+    peer === "streampath" || peer === "floor"
+      ? await streamTyped(TYPED_PEERS[peer], count, window)
       : await streamBytes(BYTE_PEERS[peer], count, window);
   return countingEnqueues ? { ms, enqueues: { ...enqueues } } : { ms };
 }
@@ -424,8 +566,8 @@ async function run(command: Command): Promise<unknown> {
     case "stream":
       return stream(command.peer, command.count, command.window);
     case "ping":
-      return command.peer === "streampath"
-        ? pingStreampath(command.count)
+      return command.peer === "streampath" || command.peer === "floor"
+        ? pingTyped(TYPED_PEERS[command.peer], command.count)
         : pingBytes(BYTE_PEERS[command.peer], command.count);
     case "close":
       sockets.ws.close();
