@@ -211,3 +211,58 @@ test("an empty chunk changes nothing; invalid limits are refused", (t) => {
     t.is(error?.code, Code.InvalidArgument);
   }
 });
+
+/** The envelopes `each` visits, as `show` prints them, copied while the visitor runs. */
+function eachSplit(stream: Uint8Array, next: () => number): string[] {
+  const decoder = new EnvelopeDecoder({ maxMessageBytes: 1 << 20 });
+  const out: string[] = [];
+  for (let at = 0; at < stream.length;) {
+    const size = Math.min(next(), stream.length - at);
+    decoder.each(stream.subarray(at, at + size), (flags, bytes, start, end) => {
+      out.push(`${flags}:${hex(bytes.subarray(start, end))}`);
+    });
+    at += size;
+  }
+  decoder.end();
+  return out;
+}
+
+test("each visits what decode returns, however the stream is split, in place for whole envelopes", (t) => {
+  const label = "envelope each";
+  for (let i = 0; i < 4; i++) {
+    const r = new Rng(seedFor(label) + i);
+    const expected = randomEnvelopes(r, 60);
+    const stream = concat(expected.map((e) => encodeEnvelope(e.flags, e.data)));
+    const want = show(expected);
+    const where = seedInfo(label, i);
+    t.deepEqual(eachSplit(stream, () => stream.length), want, `one chunk ${where}`);
+    t.deepEqual(eachSplit(stream, () => 1), want, `1-byte chunks ${where}`);
+    t.deepEqual(eachSplit(stream, () => 2), want, `2-byte chunks ${where}`);
+    t.deepEqual(eachSplit(stream, () => 1 + r.below(20_000)), want, `random chunks ${where}`);
+  }
+  // Whole envelopes are handed over as the chunk itself, with offsets: no view is made.
+  const chunk = concat([encodeEnvelope(0, new Uint8Array([1, 2])), encodeEnvelope(0, new Uint8Array([3]))]);
+  const seen: [Uint8Array, number, number][] = [];
+  new EnvelopeDecoder({ maxMessageBytes: 10 }).each(chunk, (_f, bytes, start, end) => void seen.push([bytes, start, end]));
+  t.deepEqual(seen, [
+    [chunk, 5, 7],
+    [chunk, 12, 13],
+  ]);
+});
+
+test("each: envelopes before a fault are visited; a visitor's error ends the decoder with it", (t) => {
+  const good = encodeEnvelope(0, new Uint8Array([1]));
+  const oversized = new Uint8Array(5);
+  writeEnvelopeHeader(oversized, 0, 0, 11);
+  const decoder = new EnvelopeDecoder({ maxMessageBytes: 10 });
+  const seen: number[] = [];
+  const error = t.throws(() => decoder.each(concat([good, oversized]), (_f, bytes, start) => void seen.push(bytes[start])));
+  t.deepEqual(seen, [1]);
+  t.is((error as StreampathError).code, Code.ResourceExhausted);
+  t.is(t.throws(() => decoder.each(good, () => undefined)), error, "every later call throws the same error");
+
+  const refusing = new EnvelopeDecoder({ maxMessageBytes: 10 });
+  const mine = new StreampathError(Code.InvalidArgument, "not this one");
+  t.is(t.throws(() => refusing.each(concat([good, good]), () => { throw mine; })), mine);
+  t.is(t.throws(() => refusing.decode(good)), mine);
+});

@@ -24,6 +24,9 @@ export interface Envelope {
   data: Uint8Array;
 }
 
+/** One envelope's payload, `bytes[start, end)`, valid while the visitor runs. */
+export type EnvelopeVisitor = (flags: number, bytes: Uint8Array, start: number, end: number) => void;
+
 /**
  * Writes the 5-byte header at `offset` (room must exist). Shared with
  * EnvelopeBatch, which writes headers in place into its own buffer.
@@ -105,14 +108,31 @@ export class EnvelopeDecoder {
 
   /** The envelopes `chunk` completes, in stream order; often none, possibly many. */
   decode(chunk: Uint8Array): Envelope[] {
-    if (this.failure !== undefined) throw this.failure;
     const out: Envelope[] = [];
+    this.each(chunk, (flags, bytes, start, end) => {
+      const data = start === 0 && end === bytes.length ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start);
+      out.push({ flags, data });
+    });
+    return out;
+  }
+
+  /**
+   * Calls `visit` for each envelope `chunk` completes, in stream order, with
+   * where its payload lies: `bytes[start, end)`, which is the chunk itself
+   * for an envelope whole inside it. Read it before `visit` returns (decode
+   * it in place with `new BinaryReader(bytes, start, end)`): no view or
+   * object is made per envelope, which for small messages costs as much as
+   * decoding them. A fault, or an error `visit` throws, ends the decoder as
+   * in `decode`, but envelopes visited before it stay visited.
+   */
+  each(chunk: Uint8Array, visit: EnvelopeVisitor): void {
+    if (this.failure !== undefined) throw this.failure;
     const end = chunk.length;
     let pos = 0;
     try {
       while (pos < end) {
         if (this.body !== undefined) {
-          pos = this.continueBody(chunk, pos, out);
+          pos = this.continueBody(chunk, pos, visit);
           continue;
         }
         let flags: number;
@@ -137,8 +157,8 @@ export class EnvelopeDecoder {
           );
         }
         if (end - pos >= length) {
-          out.push({ flags, data: new Uint8Array(chunk.buffer, chunk.byteOffset + pos, length) });
           pos += length;
+          visit(flags, chunk, pos - length, pos);
         } else {
           this.body = new Uint8Array(length);
           this.bodyFilled = 0;
@@ -148,19 +168,18 @@ export class EnvelopeDecoder {
     } catch (error) {
       throw (this.failure = StreampathError.from(error, Code.Internal));
     }
-    return out;
   }
 
   /** Copies what `chunk` holds of the split envelope; returns the new position. */
-  private continueBody(chunk: Uint8Array, pos: number, out: Envelope[]): number {
+  private continueBody(chunk: Uint8Array, pos: number, visit: EnvelopeVisitor): number {
     const body = this.body!;
     const n = Math.min(body.length - this.bodyFilled, chunk.length - pos);
     body.set(chunk.subarray(pos, pos + n), this.bodyFilled);
     this.bodyFilled += n;
     if (this.bodyFilled === body.length) {
-      out.push({ flags: this.bodyFlags, data: body });
       this.body = undefined;
       this.bodyFilled = 0;
+      visit(this.bodyFlags, body, 0, body.length);
     }
     return pos + n;
   }

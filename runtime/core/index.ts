@@ -50,7 +50,7 @@ export {
   messagesToJson,
   scalarsFromJson,
 } from "./json-collections.js";
-export { ENVELOPE_HEADER_BYTES, type Envelope, EnvelopeDecoder, EnvelopeFlag, encodeEnvelope } from "./envelope.js";
+export { ENVELOPE_HEADER_BYTES, type Envelope, EnvelopeDecoder, EnvelopeFlag, type EnvelopeVisitor, encodeEnvelope } from "./envelope.js";
 export { EnvelopeBatch, Flusher, MessageBatch } from "./batch.js";
 export { Channel, type ChannelOptions } from "./channel.js";
 export { createClient, type CallOptions, type Client, type ClientMethod, type Transport } from "./client.js";
@@ -69,7 +69,7 @@ export {
 } from "./realm.js";
 export type { Metadata, MethodDescriptor, MethodKind, ServiceDescriptor } from "./service.js";
 export { type DeadlineSignal, deadlineSignal, formatGrpcTimeout, parseConnectTimeout, parseGrpcTimeout } from "./deadline.js";
-export { MAP_ENTRY, type MessageCodec } from "./message.js";
+export { MAP_ENTRY, type MessageCodec, decodeAt } from "./message.js";
 export {
   anyFromJson,
   anyToJson,

@@ -1,5 +1,5 @@
 import type { JsonOptions, JsonValue, MessageType } from "./json.js";
-import type { BinaryReader } from "./reader.js";
+import { BinaryReader } from "./reader.js";
 import type { BinaryWriter } from "./writer.js";
 
 /**
@@ -26,3 +26,13 @@ export interface MessageCodec<T> extends MessageType<T> {
 
 /** The field numbers of a map entry, for the reader's unknown-field check. */
 export const MAP_ENTRY = { typeName: "map entry", fieldNumbers: [1, 2] } as const;
+
+/**
+ * The message at `bytes[start, end)`, read in place: what `codec.decode`
+ * gives for those bytes, without a view made of them (an envelope inside a
+ * chunk; see EnvelopeDecoder.each).
+ */
+export function decodeAt<T>(codec: MessageCodec<T>, bytes: Uint8Array, start: number, end: number): T {
+  const r = new BinaryReader(bytes, start, end);
+  return codec.read(r, r.enterAll());
+}

@@ -25,17 +25,24 @@ export const MAX_DEPTH = 100;
 export class BinaryReader {
   readonly buf: Uint8Array;
   pos: number;
+  /** Reading stops here: the end of the buffer, or of the one message in it. */
   readonly len: number;
+  /** Where the message starts in `buf`: positions in errors count from here. */
+  private readonly start: number;
   private depth = 0;
 
-  constructor(buf: Uint8Array) {
+  /**
+   * Reads `buf[start, end)`: a message that lies inside a bigger buffer (one
+   * envelope of a chunk) is read in place, without a view made for it.
+   */
+  constructor(buf: Uint8Array, start = 0, end = buf.length) {
     this.buf = buf;
-    this.pos = 0;
-    this.len = buf.length;
+    this.pos = this.start = start;
+    this.len = end;
   }
 
   private fail(message: string): never {
-    throw new StreampathError(Code.InvalidArgument, `cannot decode protobuf: ${message} at byte ${this.pos}`);
+    throw new StreampathError(Code.InvalidArgument, `cannot decode protobuf: ${message} at byte ${this.pos - this.start}`);
   }
 
   uint32(): number {
@@ -253,7 +260,7 @@ export class BinaryReader {
 
   /** Leaves a message that must end exactly at `end`. */
   leave(end: number): void {
-    if (this.pos !== end) this.fail(`field ran past the end of its message (ends at ${end})`);
+    if (this.pos !== end) this.fail(`field ran past the end of its message (ends at ${end - this.start})`);
     this.depth--;
   }
 
@@ -264,7 +271,7 @@ export class BinaryReader {
 
   /** A packed run must end exactly where its length said, not inside its last element. */
   packedDone(end: number): void {
-    if (this.pos !== end) this.fail(`packed field element ran past the end of its run (ends at ${end})`);
+    if (this.pos !== end) this.fail(`packed field element ran past the end of its run (ends at ${end - this.start})`);
   }
 
   /**

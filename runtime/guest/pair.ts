@@ -13,6 +13,7 @@ import type { CallOptions } from "../core/client.js";
 import { ENVELOPE_HEADER_BYTES, EnvelopeDecoder } from "../core/envelope.js";
 import { Code, StreampathError } from "../core/error.js";
 import { flatten } from "../core/flatten.js";
+import { decodeAt } from "../core/message.js";
 import type { MethodDescriptor } from "../core/service.js";
 import {
   Inbox, Outbox, PAIR_CONTENT_TYPE, PairFlag, PairHeader, type PairWindow, type Sealed, encodeControl, endPayload, parseControl,
@@ -194,28 +195,31 @@ export class GuestPair<I, O> {
         if (done) break;
         const batch: O[] = [];
         let bytes = 0;
-        for (const { flags, data } of decoder.decode(value)) {
+        let ended: StreampathError | true | undefined;
+        decoder.each(value, (flags, buf, start, end) => {
+          if (ended) return; // nothing counts after the end
           if (flags & PairFlag.Control) {
-            const control = parseControl(data);
+            const control = parseControl(buf.subarray(start, end));
             if ((control.ack ?? 0) > 0 && this.env.upload === "stream") this.env.streamingConfirmed = true;
             if ((control.ack ?? 0) > this.outbox!.acked) this.failures = 0; // progress up
             this.outbox!.control(control);
-            continue;
+            return;
           }
-          const size = data.length + ENVELOPE_HEADER_BYTES;
+          const size = end - start + ENVELOPE_HEADER_BYTES;
           this.inbox.receive(size);
           this.failures = 0; // progress down: the retry budget starts over
           if (flags & PairFlag.End) {
-            if (batch.length) this.push(batch.splice(0), bytes);
-            this.inbox.arrived(0, size);
-            const { error, metadata } = parseEnd(data);
+            const { error, metadata } = parseEnd(buf.subarray(start, end));
             this.options.onTrailers?.(metadata);
-            return this.finish(error);
+            this.inbox.arrived(0, size);
+            ended = error ?? true;
+            return;
           }
-          batch.push(this.method.output.decode(data));
+          batch.push(decodeAt(this.method.output, buf, start, end));
           bytes += size;
-        }
+        });
         if (batch.length) this.push(batch, bytes);
+        if (ended) return this.finish(ended === true ? undefined : ended);
         this.control(false); // acknowledges what arrived, read or not: the host keeps it until then
       }
       throw new StreampathError(Code.Unavailable, "the down stream ended before the call did");

@@ -10,7 +10,7 @@ import { Channel } from "../core/channel.js";
 import { EnvelopeDecoder, EnvelopeFlag } from "../core/envelope.js";
 import { flatten } from "../core/flatten.js";
 import { Code, StreampathError } from "../core/error.js";
-import type { MessageCodec } from "../core/message.js";
+import { type MessageCodec, decodeAt } from "../core/message.js";
 import type { HandlerContext, MethodDescriptor } from "./service.js";
 
 /**
@@ -37,19 +37,18 @@ export function readRequests<I>(
   void (async () => {
     try {
       for await (const chunk of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>) {
-        const envelopes = decoder.decode(chunk);
-        if (envelopes.length === 0) continue;
         const batch: I[] = [];
-        for (const envelope of envelopes) {
-          if (envelope.flags & EnvelopeFlag.Compressed) {
+        decoder.each(chunk, (flags, bytes, start, end) => {
+          if (flags & EnvelopeFlag.Compressed) {
             throw new StreampathError(Code.Internal, "compressed messages are not supported (send grpc-encoding identity)");
           }
           try {
-            batch.push(codec.decode(envelope.data));
+            batch.push(decodeAt(codec, bytes, start, end));
           } catch (error) {
             throw new StreampathError(Code.InvalidArgument, `cannot decode ${codec.typeName}: ${(error as Error).message}`);
           }
-        }
+        });
+        if (batch.length === 0) continue;
         if (!channel.offer(batch)) await channel.send(batch);
       }
       if (stream.aborted || (stream.rstCode !== undefined && stream.rstCode !== 0)) {

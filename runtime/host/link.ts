@@ -10,6 +10,7 @@ import { formatGrpcTimeout } from "../core/deadline.js";
 import { EnvelopeDecoder } from "../core/envelope.js";
 import { Code, StreampathError } from "../core/error.js";
 import { flatten } from "../core/flatten.js";
+import { decodeAt } from "../core/message.js";
 import { writeEnvelopes } from "./call.js";
 import { CONNECTION_WINDOW, STREAM_WINDOW } from "./server.js";
 import { keepalive } from "./keepalive.js";
@@ -123,11 +124,10 @@ export function connectHost(url: string, options: HostLinkOptions = {}): HostLin
     try {
       try {
         for await (const chunk of stream as AsyncIterable<Uint8Array>) {
-          const envelopes = decoder.decode(chunk);
+          const batch: O[] = [];
+          decoder.each(chunk, (_flags, bytes, start, end) => void batch.push(decodeAt(method.output, bytes, start, end)));
           if (state.failure) throw state.failure;
-          if (envelopes.length === 0) continue;
-          const batch: O[] = new Array(envelopes.length);
-          for (let i = 0; i < envelopes.length; i++) batch[i] = method.output.decode(envelopes[i]!.data);
+          if (batch.length === 0) continue;
           yield batch;
         }
         decoder.end();

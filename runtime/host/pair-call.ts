@@ -10,9 +10,10 @@ import type { ServerHttp2Stream } from "node:http2";
 import { FLUSH_BYTES, Flusher, nextTask } from "../core/batch.js";
 import { concatBytes } from "../core/bytes.js";
 import { Channel } from "../core/channel.js";
-import { EnvelopeDecoder, type Envelope } from "../core/envelope.js";
+import { EnvelopeDecoder, type EnvelopeVisitor } from "../core/envelope.js";
 import { Code, StreampathError } from "../core/error.js";
 import { flatten } from "../core/flatten.js";
+import { decodeAt } from "../core/message.js";
 import { ENVELOPE_HEADER_BYTES } from "../core/envelope.js";
 import { Inbox, Outbox, PairFlag, type PairWindow, encodeControl, endPayload, parseControl, parseEnd } from "../core/pair.js";
 import { invoke } from "./call.js";
@@ -130,10 +131,10 @@ export class PairCall {
     }
   }
 
-  /** A fallback batch: in batch mode it is what the up timeout waits for. */
-  acceptBatch(envelopes: Envelope[], first: number | undefined): void {
+  /** A fallback batch (`feed` visits its envelopes): in batch mode it is what the up timeout waits for. */
+  acceptBatch(feed: (visit: EnvelopeVisitor) => void, first: number | undefined): void {
     this.upArrived();
-    this.accept(envelopes, first);
+    this.accept(feed, first);
   }
 
   /** Stops the up timeout (only that one: a lone up does not stop the resume timeout). */
@@ -150,7 +151,7 @@ export class PairCall {
     return new Promise<void>((resolve) => {
       stream.on("data", (chunk: Uint8Array) => {
         try {
-          this.accept(decoder.decode(chunk));
+          this.accept((visit) => decoder.each(chunk, visit));
         } catch (error) {
           this.finish(StreampathError.from(error, Code.InvalidArgument));
         }
@@ -168,42 +169,52 @@ export class PairCall {
     });
   }
 
-  /** Envelopes of an up stream or a fallback batch, numbered from `first` (default: next expected). */
-  accept(envelopes: Envelope[], first = this.inbox.received + 1): void {
-    let seq = first;
-    const batch: unknown[] = [];
-    let bytes = 0;
-    for (const { flags, data } of envelopes) {
-      if (flags & PairFlag.Control) {
-        this.outbox.control(parseControl(data));
-        if (this.endWritten && this.outbox.acked === this.outbox.sent) this.finish();
-        continue;
-      }
-      const number = seq++;
-      if (number <= this.inbox.received) continue; // a retried batch: already have it
-      if (number > this.inbox.received + 1) {
-        throw new StreampathError(Code.FailedPrecondition, `pair: expected envelope ${this.inbox.received + 1}, got ${number}`);
-      }
-      const size = data.length + ENVELOPE_HEADER_BYTES;
-      this.inbox.receive(size);
-      if (flags & PairFlag.End) {
-        const { error } = parseEnd(data);
-        if (batch.length) this.push(batch.splice(0), bytes);
-        this.inbox.arrived(0, size);
-        if (error) this.finish(error);
-        else this.requests.close();
-        continue;
-      }
-      try {
-        batch.push(this.method.input.decode(data));
-        bytes += size;
-      } catch (error) {
-        throw new StreampathError(Code.InvalidArgument, `cannot decode ${this.method.input.typeName}: ${(error as Error).message}`);
-      }
+  /** Envelopes of an up stream or a fallback batch (what `feed` visits), numbered from `first` (default: next expected). */
+  accept(feed: (visit: EnvelopeVisitor) => void, first = this.inbox.received + 1): void {
+    this.nextSeq = first;
+    try {
+      feed(this.visit);
+    } finally {
+      // What arrived before a fault is the handler's all the same (the fault ends the pair after it).
+      if (this.arriving.length) this.push(this.arriving.splice(0));
     }
-    if (batch.length) this.push(batch, bytes);
     this.control(false); // acknowledges what arrived, consumed or not: the guest keeps it until then
   }
+
+  /** Sequence number of the next numbered envelope `visit` sees. */
+  private nextSeq = 0;
+  /** Requests decoded from the envelopes being accepted, and their bytes: one batch for the handler. */
+  private arriving: unknown[] = [];
+  private arrivingBytes = 0;
+
+  private readonly visit: EnvelopeVisitor = (flags, bytes, start, end) => {
+    if (flags & PairFlag.Control) {
+      this.outbox.control(parseControl(bytes.subarray(start, end)));
+      if (this.endWritten && this.outbox.acked === this.outbox.sent) this.finish();
+      return;
+    }
+    const number = this.nextSeq++;
+    if (number <= this.inbox.received) return; // a retried batch: already have it
+    if (number > this.inbox.received + 1) {
+      throw new StreampathError(Code.FailedPrecondition, `pair: expected envelope ${this.inbox.received + 1}, got ${number}`);
+    }
+    const size = end - start + ENVELOPE_HEADER_BYTES;
+    this.inbox.receive(size);
+    if (flags & PairFlag.End) {
+      if (this.arriving.length) this.push(this.arriving.splice(0));
+      this.inbox.arrived(0, size);
+      const { error } = parseEnd(bytes.subarray(start, end));
+      if (error) this.finish(error);
+      else this.requests.close();
+      return;
+    }
+    try {
+      this.arriving.push(decodeAt(this.method.input, bytes, start, end));
+    } catch (error) {
+      throw new StreampathError(Code.InvalidArgument, `cannot decode ${this.method.input.typeName}: ${(error as Error).message}`);
+    }
+    this.arrivingBytes += size;
+  };
 
   /** Ends the pair for good: the handler is canceled, the guest told why if a down stream is open. */
   finish(error?: StreampathError): void {
@@ -226,8 +237,9 @@ export class PairCall {
     this.onEnd(this);
   }
 
-  private push(batch: unknown[], bytes: number): void {
-    this.inbox.arrived(batch.length, bytes);
+  private push(batch: unknown[]): void {
+    this.inbox.arrived(batch.length, this.arrivingBytes);
+    this.arrivingBytes = 0;
     // Credit bounds what arrives to the window, so the channel (capacity: window) always has room.
     if (!this.requests.offer(batch)) throw new StreampathError(Code.ResourceExhausted, "pair: requests beyond the window");
   }

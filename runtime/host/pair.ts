@@ -110,8 +110,10 @@ export class PairGateway {
       const body = await readBody(stream, this.maxMessageBytes * 2, Number(headers["content-length"] ?? 0));
       const decoder = new EnvelopeDecoder({ maxMessageBytes: this.maxMessageBytes });
       const envelopes = decoder.decode(body);
-      decoder.end();
-      pair.acceptBatch(envelopes, first);
+      decoder.end(); // a cut-short batch is refused whole, before any of it is taken
+      pair.acceptBatch((visit) => {
+        for (const { flags, data } of envelopes) visit(flags, data, 0, data.length);
+      }, first);
       stream.respond({ ":status": 200, [PairHeader.received]: String(pair.inbox.received) }, { endStream: true });
     } catch (caught) {
       const error = StreampathError.from(caught, Code.Internal);
