@@ -41,6 +41,8 @@ export class LocalCall<I, O> implements AsyncIterableIterator<O> {
     this.signal = deadline.signal;
     this.dispose = deadline.dispose;
     this.abortable = new Abortable(this.signal);
+    // However it aborts (caller's signal, deadline, registry closed), the call ends then, waits or not.
+    this.signal.addEventListener("abort", () => this.finished || this.end(this.abortable.reason()), { once: true });
     this.requests = new Guarded(requests, this.abortable);
     this.context = {
       realm,
@@ -54,16 +56,21 @@ export class LocalCall<I, O> implements AsyncIterableIterator<O> {
   next(): Promise<IteratorResult<O>> {
     if (this.finished) return Promise.resolve(DONE);
     if (this.signal.aborted) return this.fail(this.signal.reason);
-    this.responses ??= this.start();
-    const step = this.responses.then((responses) => responses.next());
-    return this.abortable.wrap(step).then(
-      (result) => {
-        if (result.done) this.end(new StreampathError(Code.Canceled, "the call ended"));
-        return result;
-      },
-      (error: unknown) => this.fail(error),
-    );
+    const step = this.iterator
+      ? this.iterator.next()
+      : (this.responses ??= this.start()).then((responses) => (this.iterator = responses).next());
+    return this.abortable.wait(step, this.settled, this.failed);
   }
+
+  /** The handler's iterator, once started: later reads go straight to it. */
+  private iterator: AsyncIterator<O> | undefined;
+
+  private readonly settled = (result: IteratorResult<O>): IteratorResult<O> => {
+    if (result.done) this.end(new StreampathError(Code.Canceled, "the call ended"));
+    return result;
+  };
+
+  private readonly failed = (error: unknown): Promise<never> => this.fail(error);
 
   /** The caller stopped reading: the handler is told, through its signal and its iterator's return(). */
   return(): Promise<IteratorResult<O>> {
@@ -122,11 +129,13 @@ class Guarded<T> implements AsyncIterableIterator<T> {
     if (this.done) return Promise.resolve(DONE);
     if (this.abortable.signal.aborted) return Promise.reject(this.abortable.reason());
     this.source ??= this.iterable[Symbol.asyncIterator]();
-    return this.abortable.wrap(this.source.next()).then((result) => {
-      if (result.done) this.done = true;
-      return result;
-    });
+    return this.abortable.wait(this.source.next(), this.settled);
   }
+
+  private readonly settled = (result: IteratorResult<T>): IteratorResult<T> => {
+    if (result.done) this.done = true;
+    return result;
+  };
 
   return(): Promise<IteratorResult<T>> {
     this.stop();
@@ -154,15 +163,15 @@ class Guarded<T> implements AsyncIterableIterator<T> {
  * it settles.
  */
 class Abortable {
-  private readonly waiting = new Set<(reason: unknown) => void>();
+  /** Rejecters of the waits pending: one or two at a time (a read on each side), so an array. */
+  private readonly waiting: ((reason: unknown) => void)[] = [];
 
   constructor(readonly signal: AbortSignal) {
     signal.addEventListener(
       "abort",
       () => {
         const reason = this.reason();
-        for (const reject of this.waiting) reject(reason);
-        this.waiting.clear();
+        for (const reject of this.waiting.splice(0)) reject(reason);
       },
       { once: true },
     );
@@ -172,18 +181,38 @@ class Abortable {
     return StreampathError.from(this.signal.reason, Code.Canceled);
   }
 
-  wrap<T>(promise: Promise<T>): Promise<T> {
+  /** Takes a wait off the pending list: false if the abort already ended it. */
+  private settled(reject: (reason: unknown) => void): boolean {
+    const waiting = this.waiting;
+    const at = waiting.lastIndexOf(reject);
+    if (at < 0) return false;
+    waiting[at] = waiting[waiting.length - 1]!;
+    waiting.pop();
+    return true;
+  }
+
+  /**
+   * `promise`, mapped through `onValue` (and `onError`, if given), as one
+   * promise that rejects with the abort reason if the call aborts first.
+   * The mapping runs inside it: no further promise per wait.
+   */
+  wait<T, R>(promise: Promise<T>, onValue: (value: T) => R, onError?: (error: unknown) => R | Promise<R>): Promise<R> {
     if (this.signal.aborted) return Promise.reject(this.reason());
-    return new Promise<T>((resolve, reject) => {
-      this.waiting.add(reject);
+    return new Promise<R>((resolve, reject) => {
+      this.waiting.push(reject);
       promise.then(
         (value) => {
-          this.waiting.delete(reject);
-          resolve(value);
+          if (!this.settled(reject)) return;
+          try {
+            resolve(onValue(value));
+          } catch (error) {
+            reject(error);
+          }
         },
         (error: unknown) => {
-          this.waiting.delete(reject);
-          reject(error);
+          if (!this.settled(reject)) return;
+          if (onError) resolve(onError(error));
+          else reject(error);
         },
       );
     });
