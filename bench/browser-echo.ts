@@ -11,8 +11,9 @@
 //               (an async generator of Events up, a `for await` over the
 //               echoes), over the raw pair's two requests (paths of its own):
 //               Events written with the generated codec into a MessageBatch,
-//               one chunk per task or 64 KiB; chunks read → EnvelopeDecoder →
-//               Event.decode → an array per chunk → a bounded Channel →
+//               one chunk per task or 64 KiB; chunks read →
+//               EnvelopeDecoder.each → each Event decoded in place
+//               (decodeAt) → an array per chunk → a bounded Channel →
 //               flatten(); the host's fallback does the same around the same
 //               user handler (`async *echo(r) { for await (const e of r)
 //               yield e }`), writes per setImmediate or 64 KiB and waits for

@@ -19,6 +19,7 @@ import {
   EnvelopeDecoder,
   MessageBatch,
   type MethodDescriptor,
+  decodeAt,
   flatten,
 } from "streampath/runtime/core";
 import {
@@ -208,9 +209,10 @@ const FLOOR_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 /**
  * The typed floor's host side: the least a typed host must do per event,
- * and nothing of the pair protocol. Up: each 'data' chunk → EnvelopeDecoder
- * → the method's input codec per envelope → one array per chunk → a bounded
- * Channel (full: the up stream pauses, so HTTP/2 flow control pushes back)
+ * and nothing of the pair protocol. Up: each 'data' chunk →
+ * EnvelopeDecoder.each → the method's input codec, in place (decodeAt), per
+ * envelope → one array per chunk → a bounded Channel (full: the up stream
+ * pauses, so HTTP/2 flow control pushes back)
  * → flatten → the user's handler. Down: each message the handler yields
  * written with the output codec into a MessageBatch, written as one chunk
  * per setImmediate or at 64 KiB; a write that returns false holds the
@@ -242,21 +244,26 @@ const floorPair = (method: MethodDescriptor) =>
     const decoder = new EnvelopeDecoder({
       maxMessageBytes: FLOOR_MAX_MESSAGE_BYTES,
     });
+    // Each envelope decoded in place (no view or object per envelope).
+    let messages: unknown[] = [];
+    const collect = (
+      _: number,
+      bytes: Uint8Array,
+      start: number,
+      end: number,
+    ) => void messages.push(decodeAt(input, bytes, start, end));
     up.on("data", (chunk: Uint8Array) => {
-      let messages: unknown[];
       try {
-        const envelopes = decoder.decode(chunk);
-        const n = envelopes.length;
-        if (n === 0) return;
-        messages = new Array<unknown>(n);
-        for (let i = 0; i < n; i++)
-          messages[i] = input.decode(envelopes[i]!.data);
+        decoder.each(chunk, collect);
       } catch (error) {
         return fail(error);
       }
-      if (requests.offer(messages)) return;
+      if (messages.length === 0) return;
+      const decoded = messages;
+      messages = [];
+      if (requests.offer(decoded)) return;
       up.pause();
-      requests.send(messages).then(
+      requests.send(decoded).then(
         () => up.resume(),
         () => undefined, // failed: fail() has closed both streams
       );

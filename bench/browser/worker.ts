@@ -21,8 +21,9 @@
 //   of the pair protocol (no credits, acks, sequence numbers, replay,
 //   controls): up, each Event written with the generated codec into a
 //   MessageBatch, one chunk per macrotask or 64 KiB; down, each chunk read →
-//   EnvelopeDecoder → Event.decode per envelope → an array per chunk → a
-//   bounded Channel → flatten() → the user's `for await`;
+//   EnvelopeDecoder.each → the Event decoded in place (decodeAt) per envelope
+//   → an array per chunk → a bounded Channel → flatten() → the user's
+//   `for await`;
 // - raw: the same two requests with no encoding, no envelopes, no credits:
 //   a down POST whose response body is read with a reader, and an up POST
 //   with a ReadableStream body (duplex: "half"), paired by an id in a header;
@@ -36,6 +37,7 @@ import {
   Flusher,
   MessageBatch,
   type MessageCodec,
+  decodeAt,
   flatten,
 } from "streampath/runtime/core";
 import { connectGateway } from "streampath/runtime/guest";
@@ -250,16 +252,22 @@ const floorEcho: TypedCall = (requests) => {
     const decoder = new EnvelopeDecoder({
       maxMessageBytes: FLOOR_MAX_MESSAGE_BYTES,
     });
+    // Each envelope decoded in place (no view or object per envelope).
+    let events: Event[] = [];
+    const collect = (
+      _: number,
+      bytes: Uint8Array,
+      start: number,
+      end: number,
+    ) => void events.push(decodeAt(EventCodec, bytes, start, end));
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      const envelopes = decoder.decode(value);
-      const n = envelopes.length;
-      if (n === 0) continue;
-      const events = new Array<Event>(n);
-      for (let i = 0; i < n; i++)
-        events[i] = EventCodec.decode(envelopes[i]!.data);
-      if (!responses.offer(events)) await responses.send(events);
+      decoder.each(value, collect);
+      if (events.length === 0) continue;
+      const decoded = events;
+      events = [];
+      if (!responses.offer(decoded)) await responses.send(decoded);
     }
     decoder.end();
     await sent;
