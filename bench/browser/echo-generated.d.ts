@@ -3,7 +3,10 @@
 // bundler maps this module name to the generated echo_host.ts; declaring it
 // here lets `npm run typecheck` pass before anything is generated.
 declare module "streampath-bench-echo" {
-  import type { Transport } from "streampath/runtime/core";
+  import type { ServiceDescriptor, Transport } from "streampath/runtime/core";
+
+  /** The descriptor: what the worker serves Echo with (bench:bridge) and the floor's codecs. */
+  export const Echo: ServiceDescriptor;
 
   export interface Event {
     seq: bigint;

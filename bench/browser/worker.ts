@@ -39,6 +39,7 @@ import {
   type MessageCodec,
   decodeAt,
   flatten,
+  nextTask,
 } from "streampath/runtime/core";
 import { connectGateway } from "streampath/runtime/guest";
 import { createEchoClient, Echo, type Event } from "streampath-bench-echo";
@@ -162,21 +163,6 @@ const EventCodec = Echo.methods.echo!.input as MessageCodec<Event>;
 /** Decoded chunks the down reader may get ahead of the user's loop. */
 const FLOOR_QUEUE_CHUNKS = 16;
 const FLOOR_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
-
-/**
- * A macrotask, as runtime/core/batch.ts's `nextTask` runs one in a worker (a
- * message on a MessageChannel; not exported from runtime/core): later than
- * the microtasks of the user's generator, so one burst fills one chunk.
- */
-const nextTask = (() => {
-  const channel = new MessageChannel();
-  const queue: (() => void)[] = [];
-  channel.port1.onmessage = () => queue.shift()?.();
-  return (run: () => void): void => {
-    queue.push(run);
-    channel.port2.postMessage(null);
-  };
-})();
 
 /**
  * The least a typed streaming API must do per event, over the raw pair's two

@@ -51,7 +51,7 @@ export {
   scalarsFromJson,
 } from "./json-collections.js";
 export { ENVELOPE_HEADER_BYTES, type Envelope, EnvelopeDecoder, EnvelopeFlag, type EnvelopeVisitor, encodeEnvelope } from "./envelope.js";
-export { EnvelopeBatch, Flusher, MessageBatch } from "./batch.js";
+export { EnvelopeBatch, FLUSH_BYTES, Flusher, MessageBatch, type Schedule, nextTask } from "./batch.js";
 export { Channel, type ChannelOptions } from "./channel.js";
 export { createClient, type CallOptions, type Client, type ClientMethod, type Transport } from "./client.js";
 export { flatten } from "./flatten.js";
