@@ -7,6 +7,7 @@
 import { type Packet, type WireError, fromWire, toWire, transportError } from "./bridge.js";
 import type { BatchCodec } from "./bridge-codec.js";
 import { Code, StreampathError } from "./error.js";
+import { settlesOnReturn } from "./local-call.js";
 
 /** Where an Inbox's packets come from: a transferred ReadableStream, or a port. */
 export interface PacketSource<T> {
@@ -22,6 +23,8 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
 const NONE: never[] = [];
 
 export class Inbox<T> implements AsyncIterableIterator<T> {
+  /** return() and fail() settle a read waiting on the source (see `interrupt`). */
+  readonly [settlesOnReturn] = true;
   private batch: T[] = NONE;
   private index = 0;
   /** The last packet's end or error, to report once its messages are taken. */

@@ -1,9 +1,10 @@
 /**
  * The sending half of one direction of a bridge call: pulls messages from a
  * source (the caller's requests, a handler's responses) only while the
- * receiver has room, and hands them out in packets — one per task turn, or
- * at once when a batch reaches `maxBatch` messages or MAX_BATCH_BYTES
- * encoded bytes — so a burst crosses as a few chunks, not one per message.
+ * receiver has room, and hands them out in packets — one per task turn (or,
+ * for a sink with `ready`, per demand), or at once when a batch reaches
+ * `maxBatch` messages or MAX_BATCH_BYTES encoded bytes — so a burst crosses
+ * as a few chunks, not one per message.
  */
 import { Flusher, nextTask } from "./batch.js";
 import { type Packet, type WireError, toWire } from "./bridge.js";
@@ -11,8 +12,14 @@ import { type Gather, MAX_BATCH_BYTES, cloneGather } from "./bridge-codec.js";
 
 /** Where a pump's packets go: a ReadableStream's controller or a port. */
 export interface PumpSink<T> {
-  /** Messages the receiver can take now (a stream's desiredSize, a port's credit). */
+  /** Messages that may be gathered before they are sent (a port's credit; for a stream, one batch). */
   room(): number;
+  /**
+   * Whether a packet may go now. A sink that has it (a stream) is sent one
+   * packet per demand: messages gather meanwhile, so each packet carries
+   * everything produced while the last one travelled. Without it: always.
+   */
+  ready?(): boolean;
   /** Sends a packet (`{}` when there is nothing but `final`); `final` ends the direction after it. */
   emit(packet: Packet<T>, final?: { end: true } | { error: WireError }): void;
 }
@@ -44,6 +51,12 @@ export class Pump<T> {
     this.flusher = new Flusher(this.flush, { maxBytes: 1, pending: full, schedule: nextTask });
     this.iterator = source[Symbol.asyncIterator]();
     void this.run();
+  }
+
+  /** The sink is ready for a packet: what is gathered goes at once, else the next messages go on the next turn. */
+  demand(): void {
+    if (this.gather.count > 0) this.flusher.flushNow();
+    this.wake();
   }
 
   /** The receiver has more room. */
@@ -84,9 +97,9 @@ export class Pump<T> {
       for (;;) {
         if (this.stopped) return;
         if (this.sink.room() - this.gather.count <= 0) {
-          // Out of room: what is gathered goes now, then wait for the receiver.
+          // Out of room: what is gathered goes now (if the sink is ready), then wait for the receiver.
           if (this.gather.count > 0) this.flusher.flushNow();
-          if (this.sink.room() > 0) continue;
+          if (this.sink.room() - this.gather.count > 0) continue;
           await new Promise<void>((resolve) => (this.waker = resolve));
           continue;
         }
@@ -113,7 +126,7 @@ export class Pump<T> {
   }
 
   private readonly flush = (): void => {
-    if (this.stopped || this.gather.count === 0) return;
+    if (this.stopped || this.gather.count === 0 || this.sink.ready?.() === false) return;
     this.sink.emit(this.gather.take());
   };
 }

@@ -1,8 +1,8 @@
 /**
  * Streams mode: one direction of a call is a transferable ReadableStream of
- * packets. The sender's stream counts its queue in messages (its
- * highWaterMark is the call's window) and is filled by a Pump only while
- * there is room, so a receiver that stops reading stops the source; the
+ * packets. The sender's stream keeps no queue: a Pump gathers at most one
+ * batch and hands it over when the stream is read, so a receiver that stops
+ * reading stops the source; the receiver reads one packet ahead. The
  * receiver's cancel() reaches the sender's cancel callback, with its reason.
  */
 import { type BridgeLimits, type Packet, type WireError, fromWire, packetCount, transportError } from "./bridge.js";
@@ -34,13 +34,19 @@ export function outgoingStream<T>(
 ): OutgoingStream<T> {
   let controller!: ReadableStreamDefaultController<Packet<T>>;
   let open = true;
+  /** The stream asked for a chunk (a read is waiting on it) and has not had one since. */
+  let wanted = false;
   const sink: PumpSink<T> = {
-    room: () => (open ? (controller.desiredSize ?? 0) : 0),
+    room: () => (open ? limits.maxBatch : 0),
+    ready: () => wanted,
     emit: (packet, final) => {
       if (!open) return;
       if (final && "error" in final) packet.error = final.error;
       try {
-        if (packetCount(packet) > 0 || packet.error) controller.enqueue(packet);
+        if (packetCount(packet) > 0 || packet.error) {
+          wanted = false;
+          controller.enqueue(packet);
+        }
         if (final) {
           open = false;
           controller.close();
@@ -51,19 +57,25 @@ export function outgoingStream<T>(
       }
     },
   };
+  // No queue (highWaterMark 0): pull() means the transfer wants a chunk now, and the
+  // packet it gets holds everything gathered since the last one. A queue of small
+  // packets would cross one per round trip between the threads instead.
   const stream = new ReadableStream<Packet<T>>(
     {
       start: (c) => {
         controller = c;
       },
-      pull: () => pump.wake(),
+      pull: () => {
+        wanted = true;
+        pump.demand();
+      },
       cancel: (reason) => {
         open = false;
         onCancel(fromWire(reason));
         pump.stop();
       },
     },
-    { highWaterMark: limits.window, size: packetCount },
+    { highWaterMark: 0 },
   );
   const pump = new Pump(source, sink, { maxBatch: limits.maxBatch, gather: codec?.gather(), onDone });
   return {

@@ -13,6 +13,15 @@ import type { RealmContext } from "./realm.js";
 
 export type Handlers = { readonly [name: string]: (...args: any[]) => unknown };
 
+/**
+ * Marks an async iterable whose pending `next()` settles as soon as its
+ * `return()` is called (the bridge's inbox does). A handler reading such
+ * requests needs no abortable wait per message: ending the call returns the
+ * source, which ends the read. Anything else (a caller's generator may be
+ * stuck in an await) is read through one.
+ */
+export const settlesOnReturn: unique symbol = Symbol("streampath.settlesOnReturn");
+
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 export class LocalCall<I, O> implements AsyncIterableIterator<O> {
@@ -129,6 +138,7 @@ class Guarded<T> implements AsyncIterableIterator<T> {
     if (this.done) return Promise.resolve(DONE);
     if (this.abortable.signal.aborted) return Promise.reject(this.abortable.reason());
     this.source ??= this.iterable[Symbol.asyncIterator]();
+    if ((this.source as { [settlesOnReturn]?: boolean })[settlesOnReturn] === true) return this.source.next();
     return this.abortable.wait(this.source.next(), this.settled);
   }
 

@@ -32,7 +32,7 @@ export interface BridgeOptions {
   mode?: "auto" | "streams" | "port";
   /** auto: binary batches for the methods whose codecs the worker announced (serveBridge's `services`); clone: always structured clone. */
   encoding?: "auto" | "clone";
-  /** Messages in flight per direction of a call: the streams' queues, the ports' credit (default 4096). */
+  /** Port mode: messages in flight per direction of a call, the credit (default 4096). Streams mode keeps at most 5 × maxBatch in flight. */
   window?: number;
   /** The most messages one chunk carries (default 512, at most `window`). */
   maxBatch?: number;
