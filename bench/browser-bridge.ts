@@ -20,7 +20,9 @@
 //
 // Environment knobs: BENCH_BRIDGE_ROUNDS=5 BENCH_BRIDGE_MS=1000
 //   BENCH_BRIDGE_WINDOW=1000 BENCH_BRIDGE_PEERS=<comma-separated subset>
-//   BENCH_BRIDGE_PROFILE=<peer> (one more run of it with the worker profiled)
+//   BENCH_BRIDGE_PROFILE=<peer> (one more run of it with the worker and the
+//     window profiled), BENCH_BRIDGE_VERBOSE=1 (each run's rate as it ends),
+//   BENCH_BRIDGE_LIMITS=<window>,<maxBatch> (the streampath peers' bridge limits)
 import { launchChromium, CHROMIUM } from "../test/helpers/browser.js";
 import { openBarePage } from "./browser/bare-page.js";
 import { bundle, generateEcho } from "./bridge/build.js";
@@ -34,6 +36,10 @@ const ROUNDS = Number(process.env.BENCH_BRIDGE_ROUNDS ?? 5);
 const TARGET_MS = Number(process.env.BENCH_BRIDGE_MS ?? 1000);
 const WINDOW = Number(process.env.BENCH_BRIDGE_WINDOW ?? 1000);
 const TARGET_RATIO = 50;
+/** BENCH_BRIDGE_LIMITS=<window>,<maxBatch>: the streampath peers' bridge limits instead of the defaults (a diagnostic). */
+const BRIDGE_LIMITS = process.env.BENCH_BRIDGE_LIMITS
+  ? (([window, maxBatch]) => ({ window, maxBatch }))(process.env.BENCH_BRIDGE_LIMITS.split(",").map(Number))
+  : undefined;
 const peers = (process.env.BENCH_BRIDGE_PEERS?.split(",") ?? [...PEERS]) as Peer[];
 for (const peer of peers) if (!PEERS.includes(peer)) throw new Error(`unknown peer ${peer}; peers: ${PEERS.join(", ")}`);
 
@@ -46,7 +52,8 @@ console.log(`chromium ${browser.version()} (${CHROMIUM}), page ${url}\n`);
 const page = await openBarePage(browser, url);
 
 try {
-  const run = (command: RunCommand) => page.evaluate<RunResult>(`runPeer(${JSON.stringify(command)})`);
+  const run = (command: RunCommand) =>
+    page.evaluate<RunResult>(`runPeer(${JSON.stringify(BRIDGE_LIMITS ? { ...command, bridge: BRIDGE_LIMITS } : command)})`);
   const count = new Map<Peer, number>();
   for (const peer of peers) {
     await run({ peer, count: 2000, window: WINDOW }); // correctness and warm-up: throws on a bad echo
@@ -64,6 +71,7 @@ try {
       const peer = peers[(i + round) % peers.length]!;
       const { ms, checked } = await run({ peer, count: count.get(peer)!, window: WINDOW });
       rates.get(peer)!.push(checked / (ms / 1000));
+      if (process.env.BENCH_BRIDGE_VERBOSE) console.log(peer, count.get(peer), Math.round(checked / (ms / 1000)));
     }
   }
   const rate = (peer: Peer) => median(rates.get(peer)!);

@@ -26,9 +26,13 @@ function selfTimes(profile: CpuProfile, top: number): [string, number][] {
 
 export async function profileWorker(page: BarePage, run: () => Promise<unknown>): Promise<void> {
   const worker = await page.workerSession();
+  const window = page.pageSession;
   await start(worker);
+  await start(window);
   await run();
-  const { profile } = await worker.send<{ profile: CpuProfile }>("Profiler.stop");
-  console.log("\nworker: self time");
-  console.log(formatTable(["function", "ms"], selfTimes(profile, 25).map(([name, ms]) => [name, ms.toFixed(0)])));
+  for (const [name, session] of [["worker", worker], ["window", window]] as const) {
+    const { profile } = await session.send<{ profile: CpuProfile }>("Profiler.stop");
+    console.log(`\n${name}: self time`);
+    console.log(formatTable(["function", "ms"], selfTimes(profile, 25).map(([fn, ms]) => [fn, ms.toFixed(0)])));
+  }
 }

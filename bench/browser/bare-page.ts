@@ -21,6 +21,8 @@ export interface BarePage {
   evaluate<T>(expression: string): Promise<T>;
   /** A session to the page's dedicated worker (for the profiler). */
   workerSession(timeoutMs?: number): Promise<TargetSession>;
+  /** The page's own session (for the profiler on the window's thread). */
+  readonly pageSession: Pick<TargetSession, "send">;
   close(): Promise<void>;
 }
 
@@ -179,6 +181,7 @@ export async function openBarePage(
   await page.send("Page.disable");
 
   return {
+    pageSession: page,
     async evaluate<T>(expression: string): Promise<T> {
       const reply = await page.send<{
         result: { value?: unknown };
