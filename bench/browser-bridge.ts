@@ -5,7 +5,8 @@
 //                       "streams" (batches on transferred ReadableStreams),
 //                       served in the worker by serveWorker + serveBridge;
 //   streampath-port     the same over mode "port" (batches on a MessagePort,
-//                       with credits);
+//                       with credits): connectWorker's default, so the row
+//                       the target of 50× the naive transfer applies to;
 //   naive-transfer      one event per chunk of a transferred ReadableStream,
 //                       piped back through an identity TransformStream;
 //   comlink-style       one postMessage per event on a MessagePort, echoed
@@ -66,9 +67,16 @@ try {
     count.set(peer, n);
   }
   const rates = new Map<Peer, number[]>(peers.map((peer) => [peer, []]));
+  // Each measured run starts from a collected heap in both threads: otherwise the garbage of
+  // the run before (another peer's) is collected during this one, and a run's rate depends on
+  // which peer came before it (streams mode after another peer: 200–250k, after itself: 340k).
+  const worker = await page.workerSession();
+  const collectGarbage = () =>
+    Promise.all([page.pageSession.send("HeapProfiler.collectGarbage"), worker.send("HeapProfiler.collectGarbage")]);
   for (let round = 0; round < ROUNDS; round++) {
     for (let i = 0; i < peers.length; i++) {
       const peer = peers[(i + round) % peers.length]!;
+      await collectGarbage();
       const { ms, checked } = await run({ peer, count: count.get(peer)!, window: WINDOW });
       rates.get(peer)!.push(checked / (ms / 1000));
       if (process.env.BENCH_BRIDGE_VERBOSE) console.log(peer, count.get(peer), Math.round(checked / (ms / 1000)));
@@ -86,16 +94,21 @@ try {
   console.log(`bidi echo of 64-byte events, window → worker → window; medians of ${ROUNDS} rounds\n`);
   console.log(formatTable(["peer", "events/run", "msgs/s", "vs naive", "vs comlink"], rows));
   if (has("naive-transfer")) {
-    for (const peer of ["streampath-streams", "streampath-port"] as const) {
+    // The target is the generated clients' as users get them: connectWorker's default mode (port).
+    for (const peer of ["streampath-port", "streampath-streams"] as const) {
       if (!has(peer)) continue;
       const ratio = rate(peer) / rate("naive-transfer");
+      if (peer === "streampath-streams") {
+        console.log(`\n${peer} (mode "streams", not the default): ${formatRatio(ratio)} the naive transfer`);
+        continue;
+      }
       const verdict = ratio >= TARGET_RATIO ? "meets" : "MISSES";
-      console.log(`\n${peer}: ${formatRatio(ratio)} the naive transfer — ${verdict} the target of ${TARGET_RATIO}×`);
+      console.log(`\n${peer} (the default mode): ${formatRatio(ratio)} the naive transfer — ${verdict} the target of ${TARGET_RATIO}×`);
       if (ratio < TARGET_RATIO) loud(`${peer} is below ${TARGET_RATIO}× the naive transfer`);
     }
   }
   const profiled = process.env.BENCH_BRIDGE_PROFILE as Peer | undefined;
-  if (profiled) await profileWorker(page, () => run({ peer: profiled, count: count.get(profiled) ?? 100_000, window: WINDOW }));
+  if (profiled) await profileWorker(page, worker, () => run({ peer: profiled, count: count.get(profiled) ?? 100_000, window: WINDOW }));
 } finally {
   await page.close();
   await browser.close();

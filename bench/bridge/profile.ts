@@ -24,8 +24,7 @@ function selfTimes(profile: CpuProfile, top: number): [string, number][] {
   return [...byName].sort((a, b) => b[1] - a[1]).slice(0, top);
 }
 
-export async function profileWorker(page: BarePage, run: () => Promise<unknown>): Promise<void> {
-  const worker = await page.workerSession();
+export async function profileWorker(page: BarePage, worker: TargetSession, run: () => Promise<unknown>): Promise<void> {
   const window = page.pageSession;
   await start(worker);
   await start(window);
