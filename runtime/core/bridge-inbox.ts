@@ -33,9 +33,13 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
   private failure: StreampathError | undefined;
   private done = false;
   private refilling: Promise<IteratorResult<T>> | undefined;
-  /** Settles a read waiting on the source when the inbox fails or stops. */
-  private interrupt!: (packet: Packet<T>) => void;
-  private readonly interrupted = new Promise<Packet<T>>((resolve) => (this.interrupt = resolve));
+  /**
+   * Settles the read waiting on the source (one at a time) when the inbox
+   * fails or stops. Not Promise.race against one promise settled then: each
+   * race would leave a reaction on it per packet for the call's life, which
+   * for a long live stream of small packets grows without end.
+   */
+  private interrupt: ((packet: Packet<T>) => void) | undefined;
 
   /** Called once when the direction ends: by the sender's end (no error) or error, or a local fail(). */
   onFinish: ((error?: StreampathError) => void) | undefined;
@@ -85,7 +89,8 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
     this.batch = NONE;
     this.index = 0;
     this.final = undefined;
-    this.interrupt({});
+    this.interrupt?.({});
+    this.interrupt = undefined;
     this.onFinish?.(error);
   }
 
@@ -111,7 +116,11 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
       }
       let packet: Packet<T>;
       try {
-        packet = await Promise.race([this.source.read(), this.interrupted]);
+        packet = await new Promise<Packet<T>>((resolve, reject) => {
+          this.interrupt = resolve;
+          this.source.read().then(resolve, reject);
+        });
+        this.interrupt = undefined;
       } catch (error) {
         this.fail(transportError(error));
         continue;
