@@ -165,6 +165,46 @@ const FLOOR_QUEUE_CHUNKS = 16;
 const FLOOR_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 /**
+ * The raw pair's two requests (the floor's too): a down POST, answered at
+ * once, then an up POST whose body streams what is enqueued on `up`, paired
+ * by an id header.
+ */
+async function openTwoRequests(
+  peer: string,
+  downPath: string,
+  upPath: string,
+  signal: AbortSignal,
+): Promise<{
+  down: Response;
+  up: ReadableStreamDefaultController<Uint8Array>;
+  upDone: Promise<void>;
+}> {
+  const headers = {
+    "content-type": RAW_CONTENT_TYPE,
+    [RAW_ID_HEADER]: crypto.randomUUID(),
+  };
+  const down = await fetch(`${location.origin}${downPath}`, {
+    method: "POST",
+    headers,
+    signal,
+  });
+  if (down.status !== 200) throw new Error(`${peer} down: HTTP ${down.status}`);
+  let up!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({ start: (c) => void (up = c) });
+  const upDone = fetch(`${location.origin}${upPath}`, {
+    method: "POST",
+    headers,
+    body,
+    duplex: "half",
+    signal,
+  } as RequestInit).then((response) => {
+    if (response.status !== 200)
+      throw new Error(`${peer} up: HTTP ${response.status}`);
+  });
+  return { down, up, upDone };
+}
+
+/**
  * The least a typed streaming API must do per event, over the raw pair's two
  * requests: encode each request into the up body's batch (a chunk per task
  * or per 64 KiB), decode each envelope of the down body into an Event, and
@@ -181,31 +221,13 @@ const floorEcho: TypedCall = (requests) => {
     responses.fail(error);
     abort.abort();
   };
-  const headers = {
-    "content-type": RAW_CONTENT_TYPE,
-    [RAW_ID_HEADER]: crypto.randomUUID(),
-  };
   void (async () => {
-    const down = await fetch(`${location.origin}${FLOOR_DOWN_PATH}`, {
-      method: "POST",
-      headers,
-      signal: abort.signal,
-    });
-    if (down.status !== 200) throw new Error(`floor down: HTTP ${down.status}`);
-    let up!: ReadableStreamDefaultController<Uint8Array>;
-    const body = new ReadableStream<Uint8Array>({
-      start: (c) => void (up = c),
-    });
-    const upDone = fetch(`${location.origin}${FLOOR_UP_PATH}`, {
-      method: "POST",
-      headers,
-      body,
-      duplex: "half",
-      signal: abort.signal,
-    } as RequestInit).then((response) => {
-      if (response.status !== 200)
-        throw new Error(`floor up: HTTP ${response.status}`);
-    });
+    const { down, up, upDone } = await openTwoRequests(
+      "floor",
+      FLOOR_DOWN_PATH,
+      FLOOR_UP_PATH,
+      abort.signal,
+    );
     // Up: the user's requests, written as they come.
     const sent = (async () => {
       const batch = new MessageBatch();
@@ -294,28 +316,12 @@ interface BytePeer {
 /** The raw pair: a down request read with a reader, an up request streamed. */
 const openRawPair: OpenPipe = async (events) => {
   const abort = new AbortController();
-  const headers = {
-    "content-type": RAW_CONTENT_TYPE,
-    [RAW_ID_HEADER]: crypto.randomUUID(),
-  };
-  const down = await fetch(`${location.origin}${RAW_DOWN_PATH}`, {
-    method: "POST",
-    headers,
-    signal: abort.signal,
-  });
-  if (down.status !== 200) throw new Error(`raw down: HTTP ${down.status}`);
-  let up!: ReadableStreamDefaultController<Uint8Array>;
-  const body = new ReadableStream<Uint8Array>({ start: (c) => void (up = c) });
-  const upDone = fetch(`${location.origin}${RAW_UP_PATH}`, {
-    method: "POST",
-    headers,
-    body,
-    duplex: "half",
-    signal: abort.signal,
-  } as RequestInit).then((response) => {
-    if (response.status !== 200)
-      throw new Error(`raw up: HTTP ${response.status}`);
-  });
+  const { down, up, upDone } = await openTwoRequests(
+    "raw",
+    RAW_DOWN_PATH,
+    RAW_UP_PATH,
+    abort.signal,
+  );
   const reader = down.body!.getReader();
   const downDone = (async () => {
     for (;;) {
