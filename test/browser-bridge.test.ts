@@ -26,6 +26,13 @@ const CASES = [
   { mode: "port", encoding: "clone" },
 ] as const;
 
+test.serial("auto: the default mode is port (docs/bridge.md says why)", async (t) => {
+  const page = await openBridgePage(t, browser, bundles);
+  const result = await page.run<{ mode: string; received: number }>({ kind: "bidi", mode: "auto", encoding: "auto", count: 1000 });
+  t.is(result.mode, "port");
+  t.is(result.received, 1000);
+});
+
 for (const { mode, encoding } of CASES) {
   const binary = encoding === "auto";
   const name = `${mode}, ${binary ? "binary" : "cloned"}`;

@@ -9,7 +9,8 @@ import { cancel } from "./bridge-cancel.js";
 import { caught, crossedBinary, drain, events, find, fromArray, over, payloadOf, probe, probeUntil, request, sleep } from "./bridge-common.js";
 import { protocol } from "./bridge-protocol.js";
 
-export type Mode = "streams" | "port";
+/** "auto": what connectWorker picks when asked for nothing in particular (port). */
+export type Mode = "streams" | "port" | "auto";
 export type Encoding = "auto" | "clone";
 
 export type BridgeInput =
