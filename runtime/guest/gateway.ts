@@ -8,7 +8,8 @@ import type { CallOptions, Transport } from "../core/client.js";
 import { Code, StreampathError } from "../core/error.js";
 import type { MethodDescriptor } from "../core/service.js";
 import { type Fetch, connectUnary, requestStreamsSupported } from "./http.js";
-import { GuestPair, type PairEnvironment, type RetryPolicy } from "./pair.js";
+import { GuestPair } from "./pair.js";
+import type { PairEnvironment, RetryPolicy } from "./pair-environment.js";
 
 export interface GatewayOptions {
   /** The fetch to use; default globalThis.fetch. */

@@ -16,33 +16,12 @@ import { flatten } from "../core/flatten.js";
 import { decodeAt } from "../core/message.js";
 import type { MethodDescriptor } from "../core/service.js";
 import {
-  Inbox, Outbox, PAIR_CONTENT_TYPE, PairFlag, PairHeader, type PairWindow, type Sealed, encodeControl, endPayload, parseControl,
+  Inbox, Outbox, PAIR_CONTENT_TYPE, PairFlag, PairHeader, type Sealed, encodeControl, endPayload, parseControl,
   parseEnd, windowHeaders, windowOf,
 } from "../core/pair.js";
-import { type Fetch, responseError } from "./http.js";
+import { responseError } from "./http.js";
+import type { PairEnvironment } from "./pair-environment.js";
 import { Watchdog } from "./watchdog.js";
-
-export interface RetryPolicy {
-  /** Reopen attempts in a row without progress before the call fails. */
-  attempts: number;
-  /** Backoff after the first (immediate) retry, doubling up to capMs, with jitter. */
-  baseMs: number;
-  capMs: number;
-}
-
-export interface PairEnvironment {
-  readonly fetch: Fetch;
-  readonly baseUrl: string;
-  /** The credit we grant the host. */
-  readonly window: PairWindow;
-  /** Most of our requests kept for replay, unacknowledged, whatever the host grants. */
-  readonly keep: PairWindow;
-  readonly maxMessageBytes: number;
-  readonly retry: RetryPolicy;
-  /** How the up direction travels; the gateway switches "stream" to "batch" for good if streaming fails. */
-  upload: "stream" | "batch";
-  streamingConfirmed: boolean;
-}
 
 export class GuestPair<I, O> {
   private id: string | undefined;
@@ -131,7 +110,13 @@ export class GuestPair<I, O> {
     }
     if (response.status !== 200) {
       const error = await responseError(response, this.url());
-      return error.code === Code.Unavailable ? this.broken(error) : this.finish(error);
+      if (error.code === Code.Unavailable) return this.broken(error);
+      // A resume the host does not know (it restarted) or has ended (it waited in vain): the call is lost, which
+      // the caller must be able to tell from a handler's not_found; aborted, as gRPC has it, says "start it again".
+      if (this.id && (error.code === Code.NotFound || error.code === Code.FailedPrecondition)) {
+        return this.finish(new StreampathError(Code.Aborted, `${this.url()}: the host no longer has this call, so it cannot resume: ${error.message}`, { cause: error }));
+      }
+      return this.finish(error);
     }
     this.id = response.headers.get(PairHeader.id) ?? undefined;
     const hostWindow = windowOf((name) => response.headers.get(name) ?? undefined);

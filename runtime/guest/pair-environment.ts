@@ -1,0 +1,29 @@
+/**
+ * What a pair needs from its gateway (connectGateway builds it): how to
+ * reach the host, the windows, and how to retry. Shared by all of the
+ * gateway's calls, so a switch to the fallback holds for every later call.
+ */
+import type { PairWindow } from "../core/pair.js";
+import type { Fetch } from "./http.js";
+
+export interface RetryPolicy {
+  /** Reopen attempts in a row without progress before the call fails. */
+  attempts: number;
+  /** Backoff after the first (immediate) retry, doubling up to capMs, with jitter. */
+  baseMs: number;
+  capMs: number;
+}
+
+export interface PairEnvironment {
+  readonly fetch: Fetch;
+  readonly baseUrl: string;
+  /** The credit we grant the host. */
+  readonly window: PairWindow;
+  /** Most of our requests kept for replay, unacknowledged, whatever the host grants. */
+  readonly keep: PairWindow;
+  readonly maxMessageBytes: number;
+  readonly retry: RetryPolicy;
+  /** How the up direction travels; the gateway switches "stream" to "batch" for good if streaming fails. */
+  upload: "stream" | "batch";
+  streamingConfirmed: boolean;
+}
