@@ -5,7 +5,9 @@
  * window's iteration after them, an unknown method is unimplemented, and
  * the window's own failing request stream reaches the handler and comes
  * back, a message structured clone cannot carry fails its call with
- * invalid_argument; the connection serves the next call unaffected.
+ * invalid_argument; the connection serves the next call unaffected. A
+ * worker that fails before it serves (its script missing, or throwing) fails
+ * the calls made on it with unavailable at once, not at their deadline.
  */
 import test from "ava";
 import type { Browser } from "playwright-core";
@@ -36,5 +38,19 @@ for (const mode of ["streams", "port"] as const) {
     t.log(JSON.stringify([result.uncloneable, result.uncloneableStream]));
     t.is(result.after, "still fine");
     t.is(result.afterCloning, "cloning still fine", "the connection serves the next call");
+  });
+}
+
+for (const mode of ["streams", "port"] as const) {
+  test.serial(`${mode}: a worker that fails before it serves fails its calls unavailable at once`, async (t) => {
+    const page = await openBridgePage(t, browser, bundles);
+    const result = await page.run<Record<string, { error: { code: number; message: string }; ms: number }>>({ kind: "broken-worker", mode }, 20_000);
+    t.log(JSON.stringify(result));
+    for (const name of ["missing", "throwing"]) {
+      t.is(result[name]!.error.code, 14, `${name}: unavailable`);
+      t.regex(result[name]!.error.message, /^the worker failed before it served: /, name);
+      t.true(result[name]!.ms < 5_000, `${name}: failed at once, not at a deadline`);
+    }
+    t.regex(result.throwing!.error.message, /boom before serving/);
   });
 }

@@ -79,8 +79,9 @@ export function connectWorker(worker: Worker | MessagePort, options: BridgeOptio
   }
 
   const closing = new AbortController();
+  let serving = false;
   let served!: () => void;
-  const ready = new Promise<void>((resolve) => (served = resolve));
+  const ready = new Promise<void>((resolve) => (served = () => ((serving = true), resolve())));
   const binary = new Set<string>();
   const replies = new Map<number, (stream: ReadableStream<Packet>) => void>();
   /** Calls that ended before their reply came (bounded by the calls that were open at once). */
@@ -100,7 +101,17 @@ export function connectWorker(worker: Worker | MessagePort, options: BridgeOptio
       else if (abandoned.delete(message.id)) void message.responses.cancel({ code: Code.Canceled, message: "the call is gone" }).catch(() => undefined);
     }
   };
+  // A worker whose script fails (not found, a syntax error, a throw before serveBridge) never
+  // serves: its calls would wait for their deadline, or for ever. Its error event closes the
+  // connection, saying why; once it serves, an error is an uncaught one of its own, and it goes on.
+  const failed = (event: Event): void => {
+    if (serving) return;
+    const detail = (event as ErrorEvent).message || "no message (did its script load?)";
+    close(new StreampathError(Code.Unavailable, `the worker failed before it served: ${detail}`));
+  };
+  const onError = endpoint as unknown as Pick<Worker, "addEventListener" | "removeEventListener">;
   endpoint.addEventListener("message", listener);
+  onError.addEventListener("error", failed);
   endpoint.start?.();
   // The worker says "ready" when it starts serving, and again for every hello, so a late connection hears it too.
   endpoint.postMessage({ [BRIDGE_TAG]: "hello" }, []);
@@ -121,14 +132,17 @@ export function connectWorker(worker: Worker | MessagePort, options: BridgeOptio
     mode,
     call: <I, O>(method: MethodDescriptor<I, O>, requests: AsyncIterable<I>, callOptions?: CallOptions) =>
       new BridgeCall<I, O>(connection, method, requests, callOptions ?? {}),
-    close(reason?: unknown) {
-      if (closing.signal.aborted) return;
-      closing.abort(reason === undefined ? new StreampathError(Code.Unavailable, "the worker connection is closed") : StreampathError.from(reason, Code.Unavailable));
-      endpoint.removeEventListener("message", listener);
-      replies.clear();
-      abandoned.clear();
-    },
+    close,
   };
+
+  function close(reason?: unknown): void {
+    if (closing.signal.aborted) return;
+    closing.abort(reason === undefined ? new StreampathError(Code.Unavailable, "the worker connection is closed") : StreampathError.from(reason, Code.Unavailable));
+    endpoint.removeEventListener("message", listener);
+    onError.removeEventListener("error", failed);
+    replies.clear();
+    abandoned.clear();
+  }
 }
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });

@@ -20,7 +20,8 @@ export type BridgeInput =
   | { kind: "cancel"; mode: Mode }
   | { kind: "host-cancel"; mode: Mode }
   | { kind: "protocol"; mode: Mode }
-  | { kind: "stall"; mode: Mode; window: number; maxBatch: number; readFirst: number };
+  | { kind: "stall"; mode: Mode; window: number; maxBatch: number; readFirst: number }
+  | { kind: "broken-worker"; mode: Mode };
 
 async function run(input: BridgeInput, worker: Worker): Promise<unknown> {
   const options: BridgeOptions = {
@@ -53,7 +54,23 @@ async function run(input: BridgeInput, worker: Worker): Promise<unknown> {
       return stall(client, input);
     case "protocol":
       return protocol(client, worker);
+    case "broken-worker":
+      return brokenWorkers(options, started);
   }
+}
+
+/** Workers that never serve: a script that is not there, one that throws before serveBridge. */
+async function brokenWorkers(options: BridgeOptions, started: number) {
+  const throwing = URL.createObjectURL(new Blob(['throw new Error("boom before serving");'], { type: "text/javascript" }));
+  const result: Record<string, unknown> = {};
+  for (const [name, url] of [["missing", "/no-such-worker.js"], ["throwing", throwing]] as const) {
+    const broken = new Worker(url, { type: "module" });
+    const at = performance.now();
+    const error = await caught(createEchoClient(connectWorker(broken, options)).say(request("anyone?")));
+    result[name] = { error, ms: performance.now() - at };
+    broken.terminate();
+  }
+  return { ...result, totalMs: performance.now() - started };
 }
 
 async function bidi(connection: WorkerConnection, client: EchoClient, count: number, started: number) {
