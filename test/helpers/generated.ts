@@ -3,7 +3,7 @@
  * generated code resolves `streampath/runtime/core` to this checkout) and
  * imports generated modules from there.
  */
-import { rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { generate, type GenerateOptions } from "../../generator/generate.js";
@@ -28,4 +28,28 @@ export async function generateFixture(name: string, options: GenerateOptions): P
 /** Imports a generated module (`.ts`, run through tsx like the tests). */
 export async function importGenerated<T = Record<string, any>>(dir: string, file: string): Promise<T> {
   return (await import(pathToFileURL(path.join(dir, file)).href)) as T;
+}
+
+/**
+ * Generates into test/.gen/<prefix>-<pid> (test files run in parallel
+ * processes), after removing what dead processes left; removed at exit.
+ */
+export async function generateForThisProcess(prefix: string, options: GenerateOptions): Promise<string> {
+  const gen = path.join(ROOT, "test/.gen");
+  for (const name of existsSync(gen) ? readdirSync(gen) : []) {
+    const pid = new RegExp(`^${prefix}-(\\d+)$`).exec(name)?.[1];
+    if (pid && Number(pid) !== process.pid && !alive(Number(pid))) rmSync(path.join(gen, name), { recursive: true, force: true });
+  }
+  const dir = await generateFixture(`${prefix}-${process.pid}`, options);
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

@@ -15,7 +15,6 @@
  * - request header `x-custom` comes back in `EchoReply.header`, the
  *   principal (`x-user`, default "anon"; `x-deny` refuses) in `principal`.
  */
-import { existsSync, readdirSync, rmSync } from "node:fs";
 import http2 from "node:http2";
 import path from "node:path";
 import type { ExecutionContext } from "ava";
@@ -33,7 +32,7 @@ import {
   type HostLimits,
   type ServiceDescriptor,
 } from "../../runtime/host/index.js";
-import { FIXTURES, ROOT, generateFixture, importGenerated } from "./generated.js";
+import { FIXTURES, generateForThisProcess, importGenerated } from "./generated.js";
 
 export const ECHO_PROTO = path.join(FIXTURES, "host/echo.proto");
 
@@ -62,16 +61,6 @@ export interface EchoModule {
 let generated: Promise<EchoModule> | undefined;
 let generatedDir: string | undefined;
 
-/** Whether process `pid` still runs (signal 0 only checks). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
  * Generates echo.proto into test/.gen/host-<pid> once per process (test
  * files run in parallel processes), removed at exit; leftovers of processes
@@ -79,14 +68,8 @@ function alive(pid: number): boolean {
  */
 export function loadEcho(): Promise<EchoModule> {
   generated ??= (async () => {
-    const gen = path.join(ROOT, "test/.gen");
-    for (const name of existsSync(gen) ? readdirSync(gen) : []) {
-      const pid = /^host-(\d+)$/.exec(name)?.[1];
-      if (pid && Number(pid) !== process.pid && !alive(Number(pid))) rmSync(path.join(gen, name), { recursive: true, force: true });
-    }
-    const dir = await generateFixture(`host-${process.pid}`, { files: [ECHO_PROTO] });
+    const dir = await generateForThisProcess("host", { files: [ECHO_PROTO] });
     generatedDir = dir;
-    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
     const pb = await importGenerated(dir, "echo_pb.ts");
     const host = await importGenerated(dir, "echo_host.ts");
     return { ...pb, ...host } as EchoModule;

@@ -9,13 +9,13 @@
  * the window and honour `fail_with` and `delay_ms` there. Shell calls Panel
  * in-realm and the worker's Writer; Shell and Outline depend on each other.
  */
-import { existsSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { ExecutionContext } from "ava";
-import { type CallOptions, Code, StreampathError, type Transport } from "../../runtime/core/index.js";
+import type { CallOptions, Transport } from "../../runtime/core/index.js";
 import { type ViewContext, type ViewRegistry, type ViewService, serveView } from "../../runtime/view/index.js";
-import { FIXTURES, ROOT, generateFixture, importGenerated } from "./generated.js";
-import { type EchoReply, type EchoRequest, fromArray, sleep, waitFor } from "./host.js";
+import { FIXTURES, generateForThisProcess, importGenerated } from "./generated.js";
+import { type Seen as CallSeen, knobs, recorder } from "./realm-records.js";
+import { type EchoReply, type EchoRequest, fromArray, waitFor } from "./host.js";
 import { type ReaderClient, type TestWorker, type WriterClient, startWorker } from "./worker.js";
 
 export interface PanelClient extends ReaderClient {}
@@ -44,14 +44,8 @@ let generated: Promise<ViewModules> | undefined;
 /** Generates the view fixtures once per process (test files run in parallel processes), removed at exit. */
 export function loadViews(): Promise<ViewModules> {
   generated ??= (async () => {
-    const gen = path.join(ROOT, "test/.gen");
-    for (const name of existsSync(gen) ? readdirSync(gen) : []) {
-      const pid = /^view-(\d+)$/.exec(name)?.[1];
-      if (pid && Number(pid) !== process.pid && !alive(Number(pid))) rmSync(path.join(gen, name), { recursive: true, force: true });
-    }
     const files = ["panel.proto", "shell.proto"].map((f) => path.join(FIXTURES, "view", f));
-    const dir = await generateFixture(`view-${process.pid}`, { files, includePaths: [FIXTURES], strictRoles: true });
-    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    const dir = await generateForThisProcess("view", { files, includePaths: [FIXTURES], strictRoles: true });
     const panel = await importGenerated<ViewModules>(dir, "view/panel_view.ts");
     const shell = await importGenerated<ViewModules>(dir, "view/shell_view.ts");
     return { ...panel, ...shell };
@@ -59,28 +53,8 @@ export function loadViews(): Promise<ViewModules> {
   return generated;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** One handler call as a view's implementation saw it. */
-export interface ViewSeen {
-  method: string;
-  requests: EchoRequest[];
-  replies: EchoReply[];
-  context: ViewContext;
-  /** Requests pulled from the caller, or replies handed out (for back-pressure). */
-  pulled: number;
-  aborted: boolean;
-  abortReason: unknown;
-  /** The handler returned or threw (its finally ran). */
-  finished: boolean;
-}
+export type ViewSeen = CallSeen<ViewContext>;
 
 export interface TestWindow {
   worker: TestWorker;
@@ -96,29 +70,12 @@ export interface TestWindow {
   services: { panel: ViewService; shell: ViewService; outline: ViewService };
 }
 
-/** Knobs the window's own handlers honour: wait for `delayMs` (until canceled), then fail if asked. */
-async function knobs(request: EchoRequest, context: ViewContext): Promise<void> {
-  if (request.delayMs > 0) await sleep(request.delayMs, context.signal);
-  if (request.failWith === -1) throw new Error(request.text);
-  if (request.failWith > 0) throw new StreampathError(request.failWith as Code, request.text);
-}
-
 /** The guest tests' worker (echo host, gateway, serveWorker) and a window serving Panel, Shell and Outline over its registry. */
 export async function startWindow(t: ExecutionContext): Promise<TestWindow> {
   const worker = await startWorker(t);
   const module = await loadViews();
   const seen: ViewSeen[] = [];
-  const begin = (method: string, context: ViewContext): ViewSeen => {
-    const record: ViewSeen = { method, requests: [], replies: [], context, pulled: 0, aborted: false, abortReason: undefined, finished: false };
-    seen.push(record);
-    context.signal.addEventListener("abort", () => ((record.aborted = true), (record.abortReason = context.signal.reason)), { once: true });
-    return record;
-  };
-  const reply = (record: ViewSeen, request: EchoRequest, index: number): EchoReply => {
-    const r: EchoReply = { text: request.text, index, principal: "window", header: "" };
-    record.replies.push(r);
-    return r;
-  };
+  const { begin, reply } = recorder(seen, "window");
   const services = {
     panel: module.definePanel(({ reader, writer }) => ({
       get: (request: EchoRequest, context: ViewContext) => {

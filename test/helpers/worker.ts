@@ -8,15 +8,15 @@
  * Writer calls Reader in-realm and the host through the gateway; Writer and
  * Audit depend on each other.
  */
-import { existsSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { ExecutionContext } from "ava";
-import { type CallOptions, Code, StreampathError, type Transport } from "../../runtime/core/index.js";
+import type { CallOptions, Transport } from "../../runtime/core/index.js";
 import { type GuestContext, type WorkerRegistry, type WorkerService, serveWorker } from "../../runtime/guest/index.js";
-import { FIXTURES, ROOT, generateFixture, importGenerated } from "./generated.js";
+import { FIXTURES, generateForThisProcess, importGenerated } from "./generated.js";
+import { type Seen as CallSeen, knobs, recorder } from "./realm-records.js";
 import { selfSigned } from "./tls.js";
 import { nodeGateway } from "./guest.js";
-import { type EchoClient, type EchoHost, type EchoReply, type EchoRequest, fromArray, sleep, startEchoHost, waitFor } from "./host.js";
+import { type EchoClient, type EchoHost, type EchoReply, type EchoRequest, fromArray, startEchoHost, waitFor } from "./host.js";
 
 export const WORKER_PROTO = path.join(FIXTURES, "guest/worker.proto");
 
@@ -51,40 +51,14 @@ let generated: Promise<{ dir: string; module: WorkerModule }> | undefined;
 /** Generates worker.proto once per process (test files run in parallel processes), removed at exit. */
 export function loadWorker(): Promise<{ dir: string; module: WorkerModule }> {
   generated ??= (async () => {
-    const gen = path.join(ROOT, "test/.gen");
-    for (const name of existsSync(gen) ? readdirSync(gen) : []) {
-      const pid = /^guest-(\d+)$/.exec(name)?.[1];
-      if (pid && Number(pid) !== process.pid && !alive(Number(pid))) rmSync(path.join(gen, name), { recursive: true, force: true });
-    }
-    const dir = await generateFixture(`guest-${process.pid}`, { files: [WORKER_PROTO], includePaths: [FIXTURES], strictRoles: true });
-    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    const dir = await generateForThisProcess("guest", { files: [WORKER_PROTO], includePaths: [FIXTURES], strictRoles: true });
     return { dir, module: await importGenerated<WorkerModule>(dir, "guest/worker_guest.ts") };
   })();
   return generated;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** One handler call as the worker's implementation saw it. */
-export interface Seen {
-  method: string;
-  requests: EchoRequest[];
-  replies: EchoReply[];
-  context: GuestContext;
-  /** Requests pulled from the caller, and replies handed out (for back-pressure). */
-  pulled: number;
-  aborted: boolean;
-  abortReason: unknown;
-  /** The handler returned or threw (its finally ran). */
-  finished: boolean;
-}
+export type Seen = CallSeen<GuestContext>;
 
 export interface TestWorker {
   echo: EchoHost;
@@ -100,29 +74,12 @@ export interface TestWorker {
   services: { reader: WorkerService; writer: WorkerService; audit: WorkerService };
 }
 
-/** Knobs the worker's own handlers honour: wait for `delayMs` (until canceled), then fail if asked. */
-async function knobs(request: EchoRequest, context: GuestContext): Promise<void> {
-  if (request.delayMs > 0) await sleep(request.delayMs, context.signal);
-  if (request.failWith === -1) throw new Error(request.text);
-  if (request.failWith > 0) throw new StreampathError(request.failWith as Code, request.text);
-}
-
 /** An echo host over TLS, and a worker serving Reader, Writer and Audit with a gateway to it. */
 export async function startWorker(t: ExecutionContext): Promise<TestWorker> {
   const echo = await startEchoHost(t, { tls: selfSigned() });
   const { module } = await loadWorker();
   const seen: Seen[] = [];
-  const begin = (method: string, context: GuestContext): Seen => {
-    const record: Seen = { method, requests: [], replies: [], context, pulled: 0, aborted: false, abortReason: undefined, finished: false };
-    seen.push(record);
-    context.signal.addEventListener("abort", () => ((record.aborted = true), (record.abortReason = context.signal.reason)), { once: true });
-    return record;
-  };
-  const reply = (record: Seen, request: EchoRequest, index: number): EchoReply => {
-    const r: EchoReply = { text: request.text, index, principal: "worker", header: "" };
-    record.replies.push(r);
-    return r;
-  };
+  const { begin, reply } = recorder(seen, "worker");
   const services = {
     reader: module.defineReader(({ echo: host }) => ({
       get: (request: EchoRequest, context: GuestContext) => {
