@@ -192,7 +192,7 @@ class Abortable {
   }
 
   /** Takes a wait off the pending list: false if the abort already ended it. */
-  private settled(reject: (reason: unknown) => void): boolean {
+  private release(reject: (reason: unknown) => void): boolean {
     const waiting = this.waiting;
     const at = waiting.lastIndexOf(reject);
     if (at < 0) return false;
@@ -212,7 +212,7 @@ class Abortable {
       this.waiting.push(reject);
       promise.then(
         (value) => {
-          if (!this.settled(reject)) return;
+          if (!this.release(reject)) return;
           try {
             resolve(onValue(value));
           } catch (error) {
@@ -220,7 +220,7 @@ class Abortable {
           }
         },
         (error: unknown) => {
-          if (!this.settled(reject)) return;
+          if (!this.release(reject)) return;
           if (onError) resolve(onError(error));
           else reject(error);
         },
