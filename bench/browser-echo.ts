@@ -55,7 +55,8 @@
 //     instead of the defaults of 1024: a diagnostic, not how users run it)
 //   BENCH_BROWSER_WIRE=1  (the host counts the chunks of the pair peers' up
 //     requests and the writes of their down responses: events per chunk)
-//   BENCH_BROWSER_PROFILE=<dir>  (after the rounds, one streampath run with
+//   BENCH_BROWSER_PROFILE=<dir>  (after the rounds, one streampath run — or
+//     of BENCH_BROWSER_PROFILE_PEER, e.g. floor — with
 //     the worker profiled over CDP and the host process with node:inspector;
 //     writes .cpuprofile files there and prints where the time goes)
 import { existsSync, mkdirSync } from "node:fs";
@@ -424,7 +425,8 @@ async function main(): Promise<void> {
 
     report(states);
 
-    const sp = live().find((s) => s.peer === "streampath");
+    const profiled = (process.env.BENCH_BROWSER_PROFILE_PEER ?? "streampath") as Peer;
+    const sp = live().find((s) => s.peer === profiled);
     if (PROFILE_DIR && sp) {
       mkdirSync(PROFILE_DIR, { recursive: true });
       await profileRun(
@@ -435,6 +437,7 @@ async function main(): Promise<void> {
         sp.count!,
         WINDOW,
         workerScript,
+        profiled,
       );
     }
     await port.command({ op: "close" }).catch(() => undefined);

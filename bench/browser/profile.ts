@@ -1,4 +1,5 @@
-// BENCH_BROWSER_PROFILE=<dir>: one more streampath run with V8's sampling
+// BENCH_BROWSER_PROFILE=<dir>: one more run of streampath (or of the peer in
+// BENCH_BROWSER_PROFILE_PEER, e.g. floor, to compare) with V8's sampling
 // profiler on both sides — the worker over CDP (a session to the page's
 // worker, see bare-page.ts), the host
 // process with node:inspector (bench/browser/server.ts) — and a summary of
@@ -11,6 +12,7 @@ import { repoRoot } from "../lib/paths.js";
 import type { WorkerPort } from "../browser-echo.js";
 import type { Child } from "../host/ipc.js";
 import type { BarePage } from "./bare-page.js";
+import type { Peer } from "./protocol.js";
 
 /** The parts of a .cpuprofile this summary reads. */
 export interface CpuProfile {
@@ -41,6 +43,7 @@ export async function profileRun(
   count: number,
   window: number,
   workerScript: string,
+  peer: Peer = "streampath",
 ): Promise<void> {
   const worker = await page.workerSession();
   try {
@@ -51,7 +54,7 @@ export async function profileRun(
     await worker.send("Profiler.start");
     await host.request("profileStart", { intervalUs: SAMPLING_US });
     const started = performance.now();
-    await port.command({ op: "stream", peer: "streampath", count, window });
+    await port.command({ op: "stream", peer, count, window });
     const ms = performance.now() - started;
     const hostProfile = await host.request<CpuProfile>("profileStop");
     const { profile: workerProfile } = await worker.send<{
@@ -64,7 +67,7 @@ export async function profileRun(
     writeFileSync(join(dir, "host.cpuprofile"), JSON.stringify(hostProfile));
     writeFileSync(join(dir, "worker.js"), workerScript);
     console.log(
-      `\nprofiled one streampath run of ${count} events (${ms.toFixed(0)} ms with the profilers on, ${((count * 1000) / ms).toFixed(0)} msgs/s);` +
+      `\nprofiled one ${peer} run of ${count} events (${ms.toFixed(0)} ms with the profilers on, ${((count * 1000) / ms).toFixed(0)} msgs/s);` +
         ` profiles in ${relative(repoRoot, dir) || dir}/{worker,host}.cpuprofile, the bundle as worker.js`,
     );
     const moduleOfLine = bundleModules(workerScript);

@@ -127,6 +127,9 @@ export class EnvelopeDecoder {
    */
   each(chunk: Uint8Array, visit: EnvelopeVisitor): void {
     if (this.failure !== undefined) throw this.failure;
+    // A Node Buffer is read through a plain view of it, one per chunk: copying a field out
+    // of a Buffer takes 2–3× as long (its subarray builds another Buffer), per field.
+    if (chunk.constructor !== Uint8Array) chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const end = chunk.length;
     let pos = 0;
     try {
