@@ -58,6 +58,16 @@ for (const { mode, encoding } of CASES) {
     t.deepEqual(result, {
       mode,
       say: { text: "hi", header: "custom-header" },
+      heard: [
+        'say headers {"x-echo-header":"custom-header"}',
+        'say trailers {"x-echo-trailer":"said hi"}',
+        'failed say headers {"x-echo-header":"none"}',
+        'failed say trailers {"x-echo-trailer":"said no"}',
+        'repeat headers {"x-echo-header":"repeating"}',
+        "repeat first message",
+        'repeat trailers {"x-produced":"10000"}',
+        "repeat done",
+      ],
       repeat: { count: 10_000, inOrder: true },
       collect: { index: 5000, length: 5000, head: "012345678901" },
       chat: { count: 1000, inOrder: true },

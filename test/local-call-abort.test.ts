@@ -6,63 +6,9 @@
  * no abortable wait: ending the call returns it, and that ends the read.
  */
 import test from "ava";
-import {
-  Code,
-  type MessageCodec,
-  type ServiceDescriptor,
-  type Transport,
-} from "../runtime/core/index.js";
+import { Code } from "../runtime/core/index.js";
 import { settlesOnReturn } from "../runtime/core/local-call.js";
-import { defineWorkerService, serveWorker } from "../runtime/guest/index.js";
-
-// In-realm calls neither encode nor decode: the codecs are never used.
-const unused = {} as MessageCodec<unknown>;
-const Echo: ServiceDescriptor = {
-  typeName: "test.Echo",
-  methods: {
-    echo: {
-      name: "Echo",
-      path: "/test.Echo/Echo",
-      kind: "bidi_streaming",
-      input: unused,
-      output: unused,
-    },
-  },
-};
-const noHost: Transport = {
-  call: () => {
-    throw new Error("no host");
-  },
-};
-
-interface Seen {
-  error?: unknown;
-  finished: boolean;
-}
-
-function registry(
-  seen: Seen,
-  handler: (requests: AsyncIterable<unknown>) => AsyncIterable<unknown>,
-) {
-  const echo = defineWorkerService(
-    Echo,
-    () =>
-      ({
-        async *echo(requests: AsyncIterable<unknown>) {
-          try {
-            yield* handler(requests);
-          } catch (error) {
-            seen.error = error;
-            throw error;
-          } finally {
-            seen.finished = true;
-          }
-        },
-      }) as never,
-    {},
-  );
-  return serveWorker({ gateway: noHost, services: [echo] });
-}
+import { Echo, type Seen, registry } from "./helpers/local-echo.js";
 
 const code = (error: unknown) => (error as { code?: number }).code;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

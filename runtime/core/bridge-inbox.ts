@@ -43,6 +43,8 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
 
   /** Called once when the direction ends: by the sender's end (no error) or error, or a local fail(). */
   onFinish: ((error?: StreampathError) => void) | undefined;
+  /** Called with each packet as it is read, before its messages are handed out (what rides with them: headers, trailers). */
+  onPacket: ((packet: Packet<T>) => void) | undefined;
 
   /** `codec`: the call's messages may come as binary batches. */
   constructor(
@@ -128,6 +130,7 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
       if (this.done) continue;
       let messages: T[] | undefined;
       try {
+        this.onPacket?.(packet);
         messages = this.messagesOf(packet);
       } catch (error) {
         this.fail(StreampathError.from(error, Code.Internal));

@@ -10,7 +10,7 @@
 import { type BridgeLimits, type Packet, type WireError, fromWire, packetCount, toWire, transportError } from "./bridge.js";
 import type { BatchCodec } from "./bridge-codec.js";
 import { Inbox, type PacketSource } from "./bridge-inbox.js";
-import { Pump, type PumpSink } from "./bridge-pump.js";
+import { Pump, type PumpOptions, type PumpSink } from "./bridge-pump.js";
 import { Code, StreampathError } from "./error.js";
 
 /** What a port link needs of a MessagePort. */
@@ -55,9 +55,9 @@ export class PortLink<In, Out> implements PacketSource<In> {
   }
 
   /** Starts sending `source` to the peer, within credit; `onDone` is called once the source is finished with. */
-  send(source: AsyncIterable<Out>, onDone?: () => void): void {
+  send(source: AsyncIterable<Out>, onDone?: () => void, stamp?: PumpOptions<Out>["stamp"]): void {
     const sink: PumpSink<Out> = { room: () => this.credit, emit: this.emit };
-    this.pump = new Pump(source, sink, { maxBatch: this.limits.maxBatch, gather: this.codecs?.send.gather(), onDone });
+    this.pump = new Pump(source, sink, { maxBatch: this.limits.maxBatch, gather: this.codecs?.send.gather(), onDone, stamp });
   }
 
   /** Ends the sending direction with `error`, after what is pending. */

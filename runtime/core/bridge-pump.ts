@@ -21,11 +21,16 @@ export interface PumpSink<T> {
    */
   ready?(): boolean;
   /** Sends a packet (`{}` when there is nothing but `final`); `final` ends the direction after it. */
-  emit(packet: Packet<T>, final?: { end: true } | { error: WireError }): void;
+  emit(packet: Packet<T>, final?: PumpFinal): void;
 }
+
+/** How a direction ends: after the last packet, or with an error. */
+export type PumpFinal = { end: true } | { error: WireError };
 
 export interface PumpOptions<T> {
   maxBatch: number;
+  /** Adds what rides with a packet besides messages (a handler's response headers and trailers), just before it goes. */
+  stamp?: (packet: Packet<T>, final?: PumpFinal) => void;
   /** How messages are gathered (default: as they are, for structured clone). */
   gather?: Gather<T>;
   /** Called once when the source is finished with: ended, failed, or told to stop. */
@@ -37,6 +42,7 @@ export class Pump<T> {
   private readonly flusher: Flusher;
   private readonly gather: Gather<T>;
   private readonly onDone: (() => void) | undefined;
+  private readonly stamp: PumpOptions<T>["stamp"];
   private stopped = false;
   private waker: (() => void) | undefined;
 
@@ -47,6 +53,7 @@ export class Pump<T> {
   ) {
     const gather = (this.gather = options.gather ?? cloneGather());
     this.onDone = options.onDone;
+    this.stamp = options.stamp;
     const full = () => (gather.count >= options.maxBatch || gather.bytes >= MAX_BATCH_BYTES ? 1 : 0);
     this.flusher = new Flusher(this.flush, { maxBytes: 1, pending: full, schedule: nextTask });
     this.iterator = source[Symbol.asyncIterator]();
@@ -78,7 +85,7 @@ export class Pump<T> {
     if (this.stopped) return;
     const packet = this.gather.take();
     this.finishSource();
-    this.sink.emit(packet, { error: toWire(error) });
+    this.send(packet, { error: toWire(error) });
   }
 
   private finishSource(): void {
@@ -118,15 +125,20 @@ export class Pump<T> {
     }
   }
 
-  private end(final: { end: true } | { error: WireError }): void {
+  private end(final: PumpFinal): void {
     this.stopped = true;
     this.flusher.cancel();
-    this.sink.emit(this.gather.take(), final);
+    this.send(this.gather.take(), final);
     this.onDone?.();
   }
 
   private readonly flush = (): void => {
     if (this.stopped || this.gather.count === 0 || this.sink.ready?.() === false) return;
-    this.sink.emit(this.gather.take());
+    this.send(this.gather.take());
   };
+
+  private send(packet: Packet<T>, final?: PumpFinal): void {
+    this.stamp?.(packet, final);
+    this.sink.emit(packet, final);
+  }
 }

@@ -8,7 +8,7 @@
 import { type BridgeLimits, type Packet, type WireError, fromWire, packetCount, transportError } from "./bridge.js";
 import type { BatchCodec } from "./bridge-codec.js";
 import { type PacketSource } from "./bridge-inbox.js";
-import { Pump, type PumpSink } from "./bridge-pump.js";
+import { Pump, type PumpOptions, type PumpSink } from "./bridge-pump.js";
 import type { StreampathError } from "./error.js";
 
 export interface OutgoingStream<T> {
@@ -31,6 +31,7 @@ export function outgoingStream<T>(
   onCancel: (reason: StreampathError) => void,
   codec?: BatchCodec<T>,
   onDone?: () => void,
+  stamp?: PumpOptions<T>["stamp"],
 ): OutgoingStream<T> {
   let controller!: ReadableStreamDefaultController<Packet<T>>;
   let open = true;
@@ -43,7 +44,7 @@ export function outgoingStream<T>(
       if (!open) return;
       if (final && "error" in final) packet.error = final.error;
       try {
-        if (packetCount(packet) > 0 || packet.error) {
+        if (packetCount(packet) > 0 || packet.error || packet.headers || packet.trailers) {
           wanted = false;
           controller.enqueue(packet);
         }
@@ -77,7 +78,7 @@ export function outgoingStream<T>(
     },
     { highWaterMark: 0 },
   );
-  const pump = new Pump(source, sink, { maxBatch: limits.maxBatch, gather: codec?.gather(), onDone });
+  const pump = new Pump(source, sink, { maxBatch: limits.maxBatch, gather: codec?.gather(), onDone, stamp });
   return {
     stream,
     fail: (error) => pump.fail(error),

@@ -48,6 +48,10 @@ export interface Packet<T = unknown> {
   error?: WireError;
   /** Port mode: the receiver of this packet may send this many more messages. */
   credit?: number;
+  /** Responses: the handler's response headers, with the first packet that carries messages (or the last). */
+  headers?: Record<string, string>;
+  /** Responses: the handler's response trailers, with the last packet. */
+  trailers?: Record<string, string>;
   /** Port mode: the sender of this packet stops reading what its peer sends. */
   cancel?: WireError;
 }
@@ -163,4 +167,12 @@ export function canTransferStreams(): boolean {
     transferable = false;
   }
   return transferable;
+}
+
+/** The string-valued entries of `value` (headers or trailers a peer sent), or undefined if it is no object. */
+export function stringRecord(value: unknown): Record<string, string> | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const out: Record<string, string> = {};
+  for (const [key, v] of Object.entries(value)) if (typeof v === "string") out[key] = v;
+  return out;
 }

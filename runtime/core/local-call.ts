@@ -58,8 +58,12 @@ export class LocalCall<I, O> implements AsyncIterableIterator<O> {
       signal: this.signal,
       deadline: options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs,
       requestHeaders: { ...options.headers },
+      responseHeaders: {},
+      responseTrailers: {},
       method,
     };
+    this.onHeaders = options.onHeaders;
+    this.onTrailers = options.onTrailers;
   }
 
   next(): Promise<IteratorResult<O>> {
@@ -75,9 +79,29 @@ export class LocalCall<I, O> implements AsyncIterableIterator<O> {
   private iterator: AsyncIterator<O> | undefined;
 
   private readonly settled = (result: IteratorResult<O>): IteratorResult<O> => {
-    if (result.done) this.end(new StreampathError(Code.Canceled, "the call ended"));
+    this.sendHeaders();
+    if (result.done) {
+      this.sendTrailers();
+      this.end(new StreampathError(Code.Canceled, "the call ended"));
+    }
     return result;
   };
+
+  /** The caller's metadata callbacks, each called once: headers before the first response, trailers at the end. */
+  private onHeaders: CallOptions["onHeaders"];
+  private onTrailers: CallOptions["onTrailers"];
+
+  private sendHeaders(): void {
+    const onHeaders = this.onHeaders;
+    this.onHeaders = undefined;
+    onHeaders?.({ ...this.context.responseHeaders });
+  }
+
+  private sendTrailers(): void {
+    const onTrailers = this.onTrailers;
+    this.onTrailers = undefined;
+    onTrailers?.({ ...this.context.responseTrailers });
+  }
 
   private readonly failed = (error: unknown): Promise<never> => this.fail(error);
 
@@ -110,7 +134,12 @@ export class LocalCall<I, O> implements AsyncIterableIterator<O> {
 
   private fail(error: unknown): Promise<never> {
     const reason = StreampathError.from(error);
-    if (!this.finished) this.end(reason);
+    if (!this.finished) {
+      // A failing handler's metadata still reaches the caller, as a host's does with its status.
+      this.sendHeaders();
+      this.sendTrailers();
+      this.end(reason);
+    }
     return Promise.reject(reason);
   }
 

@@ -20,6 +20,10 @@ export interface RealmContext<R extends string = string> {
   readonly deadline: number | undefined;
   /** Custom metadata the caller sent (`CallOptions.headers`). */
   readonly requestHeaders: Readonly<Record<string, string>>;
+  /** Set before the first response: the caller's `CallOptions.onHeaders` gets them with it (or at the end, if none). */
+  readonly responseHeaders: Record<string, string>;
+  /** Set before the call ends: the caller's `CallOptions.onTrailers` gets them then, failed or not. */
+  readonly responseTrailers: Record<string, string>;
   /** The method being called. */
   readonly method: MethodDescriptor;
 }

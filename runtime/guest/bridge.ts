@@ -13,8 +13,11 @@ import {
   type BridgeEndpoint,
   type BridgeLimits,
   type OpenMessage,
+  type Packet,
   bridgeMessage,
   checkLimits,
+  packetCount,
+  stringRecord,
 } from "../core/bridge.js";
 import { type BatchCodec, batchCodec } from "../core/bridge-codec.js";
 import { Inbox } from "../core/bridge-inbox.js";
@@ -86,7 +89,20 @@ export function serveBridge(
       else problem = new StreampathError(Code.Internal, `a binary bridge call of ${message.path}, whose codecs this worker does not have`);
     }
     const abort = new AbortController();
-    const options: CallOptions = { signal: abort.signal, timeoutMs: message.timeoutMs, headers: stringRecord(message.headers) };
+    // The handler's response headers ride with the first packet of responses, its trailers with the last.
+    let headers: Record<string, string> | undefined;
+    let trailers: Record<string, string> | undefined;
+    const stamp = (packet: Packet, final: unknown): void => {
+      if (headers && (packetCount(packet) > 0 || final)) [packet.headers, headers] = [headers, undefined];
+      if (final && trailers) packet.trailers = trailers;
+    };
+    const options: CallOptions = {
+      signal: abort.signal,
+      timeoutMs: message.timeoutMs,
+      headers: stringRecord(message.headers),
+      onHeaders: (h) => void (headers = stringRecord(h)),
+      onTrailers: (t) => void (trailers = stringRecord(t)),
+    };
     const call = (requests: AsyncIterable<unknown>): AsyncIterable<unknown> => {
       if (problem) return failing(problem);
       try {
@@ -105,7 +121,7 @@ export function serveBridge(
       const out = outgoingStream(call(requests), limits, onCancel, codecs?.send, () => {
         calls.delete(served);
         void requests.return();
-      });
+      }, stamp);
       calls.add(served);
       endpoint.postMessage({ [BRIDGE_TAG]: "reply", id: message.id, responses: out.stream }, [out.stream as unknown as Transferable]);
     } else if (message.port) {
@@ -114,7 +130,7 @@ export function serveBridge(
       link.send(call(link.inbox), () => {
         calls.delete(served);
         void link.inbox.return();
-      });
+      }, stamp);
       calls.add(served);
     }
     // An open message with neither has nowhere to answer.
@@ -144,9 +160,3 @@ function failing(error: StreampathError): AsyncIterable<never> {
   return { [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(error) }) };
 }
 
-function stringRecord(value: unknown): Record<string, string> | undefined {
-  if (typeof value !== "object" || value === null) return undefined;
-  const out: Record<string, string> = {};
-  for (const [key, v] of Object.entries(value)) if (typeof v === "string") out[key] = v;
-  return out;
-}

@@ -16,6 +16,7 @@ import {
   bridgeMessage,
   canTransferStreams,
   checkLimits,
+  stringRecord,
   toWire,
 } from "../core/bridge.js";
 import { batchCodec } from "../core/bridge-codec.js";
@@ -228,6 +229,15 @@ class BridgeCall<I, O> implements AsyncIterableIterator<O> {
       connection.endpoint.postMessage({ ...open, port: channel.port2 }, [channel.port2]);
     }
     inbox.onFinish = (error) => this.complete(error);
+    const { onHeaders, onTrailers } = this.options;
+    if (onHeaders || onTrailers) {
+      inbox.onPacket = (packet) => {
+        const headers = stringRecord(packet.headers);
+        const trailers = stringRecord(packet.trailers);
+        if (headers) onHeaders?.(headers);
+        if (trailers) onTrailers?.(trailers);
+      };
+    }
     return inbox;
   }
 

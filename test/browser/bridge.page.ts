@@ -88,9 +88,20 @@ async function bidi(connection: WorkerConnection, client: EchoClient, count: num
 }
 
 async function calls(connection: WorkerConnection, client: EchoClient, worker: Worker) {
-  const say = await client.say(request("hi"), { headers: { "x-custom": "custom-header" } });
+  // What the caller hears besides messages, in order: headers, then (after the last message or the failure) trailers.
+  const heard: string[] = [];
+  const metadata = (label: string) => ({
+    onHeaders: (h: Record<string, unknown>) => void heard.push(`${label} headers ${JSON.stringify(h)}`),
+    onTrailers: (t: Record<string, unknown>) => void heard.push(`${label} trailers ${JSON.stringify(t)}`),
+  });
+  const say = await client.say(request("hi"), { headers: { "x-custom": "custom-header" }, ...metadata("say") });
+  await caught(client.say(request("no", { failWith: 9 }), metadata("failed say")));
   const indexes: number[] = [];
-  for await (const r of client.repeat(request("r", { repeat: 10_000 }))) indexes.push(r.index);
+  for await (const r of client.repeat(request("r", { repeat: 10_000 }), metadata("repeat"))) {
+    if (r.index === 0) heard.push("repeat first message");
+    indexes.push(r.index);
+  }
+  heard.push("repeat done");
   const texts = Array.from({ length: 5000 }, (_, i) => request(String(i % 10)));
   const collected = await client.collect(fromArray(texts));
   const chat = (await drain(client.chat(fromArray(Array.from({ length: 1000 }, (_, i) => request(`c${i}`)))))).items.map((r) => r.text);
@@ -105,6 +116,7 @@ async function calls(connection: WorkerConnection, client: EchoClient, worker: W
     twoConnections: both.map((d) => ({ count: d.items.length, texts: [...new Set(d.items.map((r) => r.text))], error: d.error })),
     mode: connection.mode,
     say: { text: say.text, header: say.header },
+    heard,
     repeat: { count: indexes.length, inOrder: indexes.every((index, i) => index === i) },
     collect: { index: collected.index, length: collected.text.length, head: collected.text.slice(0, 12) },
     chat: { count: chat.length, inOrder: chat.every((text, i) => text === `c${i}`) },

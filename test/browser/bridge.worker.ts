@@ -70,6 +70,9 @@ const service = defineWorkerService(
       if (request.text === "probe") return reply(JSON.stringify(records));
       if (request.text === "opened") return reply(JSON.stringify(opened));
       const record = begin("say", context, request.text);
+      // Metadata for the caller: set before the answer, sent even when it fails.
+      context.responseHeaders["x-echo-header"] = context.requestHeaders["x-custom"] ?? "none";
+      context.responseTrailers["x-echo-trailer"] = `said ${request.text}`;
       try {
         await knobs(request, context);
         return { ...reply(request.text), header: context.requestHeaders["x-custom"] ?? "" };
@@ -79,8 +82,12 @@ const service = defineWorkerService(
     },
     async *repeat(request: EchoRequest, context: GuestContext) {
       const record = begin("repeat", context, request.text);
+      context.responseHeaders["x-echo-header"] = "repeating";
       try {
-        for (let i = 0; i < request.repeat; i++, record.produced++) yield reply(request.text, i);
+        for (let i = 0; i < request.repeat; i++, record.produced++) {
+          yield reply(request.text, i);
+          context.responseTrailers["x-produced"] = String(i + 1);
+        }
         await knobs(request, context);
       } finally {
         record.finished = true;
