@@ -6,7 +6,7 @@
 // generated module importable as `streampath-bench-echo`.
 import { join, relative } from "node:path";
 import { mkdirSync, rmSync } from "node:fs";
-import { build, type Plugin } from "esbuild";
+import { bundleWorker } from "../../test/helpers/browser.js";
 import { run } from "./exec.js";
 import { repoRoot, schemaDir, streampathCli } from "./paths.js";
 
@@ -30,29 +30,12 @@ export function generateEchoInto(genDir: string): void {
   ]);
 }
 
-/** `entry` bundled for Chromium, with `streampath-bench-echo` resolved to `genDir`'s echo_host.ts. */
-export async function bundleForChromium(
+/** `entry` bundled for Chromium as the tests bundle theirs, with `streampath-bench-echo` resolved to `genDir`'s echo_host.ts. */
+export function bundleForChromium(
   entry: string,
   genDir: string,
 ): Promise<string> {
-  const generated: Plugin = {
-    name: "generated-echo",
-    setup(b) {
-      b.onResolve({ filter: /^streampath-bench-echo$/ }, () => ({
-        path: join(genDir, "echo_host.ts"),
-      }));
-    },
-  };
-  const result = await build({
-    entryPoints: [entry],
-    bundle: true,
-    write: false,
-    format: "esm",
-    platform: "browser",
-    target: "chrome120",
-    conditions: ["source"],
-    plugins: [generated],
-    logLevel: "silent",
+  return bundleWorker(entry, {
+    "streampath-bench-echo": join(genDir, "echo_host.ts"),
   });
-  return result.outputFiles[0]!.text;
 }
