@@ -43,3 +43,33 @@ export async function knobs(request: EchoRequest, context: { signal: AbortSignal
   if (request.failWith === -1) throw new Error(request.text);
   if (request.failWith > 0) throw new StreampathError(request.failWith as Code, request.text);
 }
+
+/**
+ * The `list` and `count` handlers that answer in the realm itself (the
+ * worker's Reader, the window's Panel): the same whatever realm runs them.
+ */
+export function ownHandlers<C extends { signal: AbortSignal }>({ begin, reply }: ReturnType<typeof recorder<C>>) {
+  return {
+    async *list(request: EchoRequest, context: C) {
+      const record = begin("list", context);
+      try {
+        for (let i = 0; i < request.repeat; i++, record.pulled++) yield reply(record, request, i);
+        await knobs(request, context);
+      } finally {
+        record.finished = true;
+      }
+    },
+    async count(requests: AsyncIterable<EchoRequest>, context: C) {
+      const record = begin("count", context);
+      try {
+        for await (const request of requests) {
+          record.requests.push(request);
+          await knobs(request, context);
+        }
+        return reply(record, { ...record.requests[0]!, text: record.requests.map((r) => r.text).join("") }, record.requests.length);
+      } finally {
+        record.finished = true;
+      }
+    },
+  };
+}

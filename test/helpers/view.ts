@@ -14,7 +14,7 @@ import type { ExecutionContext } from "ava";
 import type { CallOptions, Transport } from "../../runtime/core/index.js";
 import { type ViewContext, type ViewRegistry, type ViewService, serveView } from "../../runtime/view/index.js";
 import { FIXTURES, generateForThisProcess, importGenerated } from "./generated.js";
-import { type Seen as CallSeen, knobs, recorder } from "./realm-records.js";
+import { type Seen as CallSeen, ownHandlers, recorder } from "./realm-records.js";
 import { type EchoReply, type EchoRequest, fromArray, waitFor } from "./host.js";
 import { type ReaderClient, type TestWorker, type WriterClient, startWorker } from "./worker.js";
 
@@ -75,34 +75,16 @@ export async function startWindow(t: ExecutionContext): Promise<TestWindow> {
   const worker = await startWorker(t);
   const module = await loadViews();
   const seen: ViewSeen[] = [];
-  const { begin, reply } = recorder(seen, "window");
+  const records = recorder(seen, "window");
+  const { begin } = records;
+  const own = ownHandlers(records);
   const services = {
     panel: module.definePanel(({ reader, writer }) => ({
       get: (request: EchoRequest, context: ViewContext) => {
         begin("get", context).requests.push(request);
         return reader.get(request, { signal: context.signal });
       },
-      async *list(request: EchoRequest, context: ViewContext) {
-        const record = begin("list", context);
-        try {
-          for (let i = 0; i < request.repeat; i++, record.pulled++) yield reply(record, request, i);
-          await knobs(request, context);
-        } finally {
-          record.finished = true;
-        }
-      },
-      async count(requests: AsyncIterable<EchoRequest>, context: ViewContext) {
-        const record = begin("count", context);
-        try {
-          for await (const request of requests) {
-            record.requests.push(request);
-            await knobs(request, context);
-          }
-          return reply(record, { ...record.requests[0]!, text: record.requests.map((r) => r.text).join("") }, record.requests.length);
-        } finally {
-          record.finished = true;
-        }
-      },
+      ...own,
       mirror: (requests: AsyncIterable<EchoRequest>, context: ViewContext) => {
         const record = begin("mirror", context);
         // What the view passes on to the worker, as it pulls it: the caller's own objects.

@@ -13,7 +13,7 @@ import type { ExecutionContext } from "ava";
 import type { CallOptions, Transport } from "../../runtime/core/index.js";
 import { type GuestContext, type WorkerRegistry, type WorkerService, serveWorker } from "../../runtime/guest/index.js";
 import { FIXTURES, generateForThisProcess, importGenerated } from "./generated.js";
-import { type Seen as CallSeen, knobs, recorder } from "./realm-records.js";
+import { type Seen as CallSeen, knobs, ownHandlers, recorder } from "./realm-records.js";
 import { selfSigned } from "./tls.js";
 import { nodeGateway } from "./guest.js";
 import { type EchoClient, type EchoHost, type EchoReply, type EchoRequest, fromArray, startEchoHost, waitFor } from "./host.js";
@@ -79,34 +79,16 @@ export async function startWorker(t: ExecutionContext): Promise<TestWorker> {
   const echo = await startEchoHost(t, { tls: selfSigned() });
   const { module } = await loadWorker();
   const seen: Seen[] = [];
-  const { begin, reply } = recorder(seen, "worker");
+  const records = recorder(seen, "worker");
+  const { begin, reply } = records;
+  const own = ownHandlers(records);
   const services = {
     reader: module.defineReader(({ echo: host }) => ({
       get: (request: EchoRequest, context: GuestContext) => {
         begin("get", context).requests.push(request);
         return host.say(request, { signal: context.signal });
       },
-      async *list(request: EchoRequest, context: GuestContext) {
-        const record = begin("list", context);
-        try {
-          for (let i = 0; i < request.repeat; i++, record.pulled++) yield reply(record, request, i);
-          await knobs(request, context);
-        } finally {
-          record.finished = true;
-        }
-      },
-      async count(requests: AsyncIterable<EchoRequest>, context: GuestContext) {
-        const record = begin("count", context);
-        try {
-          for await (const request of requests) {
-            record.requests.push(request);
-            await knobs(request, context);
-          }
-          return reply(record, { ...record.requests[0]!, text: record.requests.map((r) => r.text).join("") }, record.requests.length);
-        } finally {
-          record.finished = true;
-        }
-      },
+      ...own,
       async *mirror(requests: AsyncIterable<EchoRequest>, context: GuestContext) {
         const record = begin("mirror", context);
         try {
