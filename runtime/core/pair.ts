@@ -21,7 +21,7 @@ export const PairHeader = {
   windowBytes: "streampath-window-bytes",
   /** Data envelopes received so far from the other side (resume). */
   received: "streampath-received",
-  /** A fallback batch: sequence number of its first numbered envelope. */
+  /** An up request or a fallback batch: sequence number of its first numbered envelope. */
   firstSeq: "streampath-first-seq",
   /** On a down response: the longest the host stays silent on it, in ms (it sends an empty control then). */
   heartbeat: "streampath-heartbeat",
@@ -44,6 +44,19 @@ export interface Control {
   ack?: number;
   limit?: number;
   limitBytes?: number;
+  /** Host to guest: an up stream (or batch) of this pair reached the host since the down opened. */
+  joined?: boolean;
+}
+
+/**
+ * Throws unless `flags` is one of the pair's envelope kinds: data (0), end or
+ * control. Compression is refused (internal, as on every streampath stream);
+ * any other bit is a protocol error, not data.
+ */
+export function checkPairFlags(flags: number): void {
+  if (flags === 0 || flags === PairFlag.End || flags === PairFlag.Control) return;
+  if (flags & 0x01) throw new StreampathError(Code.Internal, "pair: compressed envelopes are not supported (identity only)");
+  throw new StreampathError(Code.InvalidArgument, `pair: envelope flags 0x${flags.toString(16).padStart(2, "0")} are none of data, end (0x02) or control (0x04)`);
 }
 
 const text = new TextEncoder();
@@ -62,14 +75,17 @@ export function encodeControl(control: Control): Uint8Array {
 }
 
 export function parseControl(payload: Uint8Array): Control {
-  let json: { ack?: unknown; limit?: unknown; limitBytes?: unknown };
+  let json: { ack?: unknown; limit?: unknown; limitBytes?: unknown; joined?: unknown };
   try {
     json = JSON.parse(untext.decode(payload));
   } catch {
     throw new StreampathError(Code.InvalidArgument, "pair control: payload is not JSON");
   }
-  if (typeof json !== "object" || json === null) throw new StreampathError(Code.InvalidArgument, "pair control: not an object");
-  return { ack: count(json.ack, "ack"), limit: count(json.limit, "limit"), limitBytes: count(json.limitBytes, "limitBytes") };
+  if (typeof json !== "object" || json === null || Array.isArray(json)) throw new StreampathError(Code.InvalidArgument, "pair control: not an object");
+  if (json.joined !== undefined && typeof json.joined !== "boolean") throw new StreampathError(Code.InvalidArgument, "pair control: joined must be a boolean");
+  const control: Control = { ack: count(json.ack, "ack"), limit: count(json.limit, "limit"), limitBytes: count(json.limitBytes, "limitBytes") };
+  if (json.joined) control.joined = true;
+  return control;
 }
 
 /** The end of a direction: Connect's end-stream JSON, `{}` for success. */
@@ -83,19 +99,33 @@ export function endPayload(error?: StreampathError, metadata: Record<string, str
   );
 }
 
-/** The error an end payload carries, if any, and its metadata. */
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/**
+ * The error an end payload carries, if any, and its metadata. Anything but
+ * Connect's end-stream shape (an object; `error` an object with a string
+ * `code`; `metadata` an object of string arrays) is refused as `internal`.
+ */
 export function parseEnd(payload: Uint8Array): { error?: StreampathError; metadata: Record<string, string[]> } {
   if (payload.length === 0) return { metadata: {} };
-  let json: { error?: { code?: unknown; message?: unknown }; metadata?: Record<string, string[]> };
+  let json: unknown;
   try {
     json = JSON.parse(untext.decode(payload));
   } catch {
     throw new StreampathError(Code.Internal, "pair end: payload is not JSON");
   }
+  if (!isRecord(json)) throw new StreampathError(Code.Internal, "pair end: payload is not a JSON object");
   const metadata = json.metadata ?? {};
-  if (!json.error) return { metadata };
-  const code = typeof json.error.code === "string" ? codeFromName(json.error.code) : undefined;
-  return { error: new StreampathError(code ?? Code.Unknown, String(json.error.message ?? "")), metadata };
+  if (!isRecord(metadata) || !Object.values(metadata).every((v) => Array.isArray(v) && v.every((s) => typeof s === "string"))) {
+    throw new StreampathError(Code.Internal, "pair end: metadata must be an object of string arrays");
+  }
+  const error = json.error;
+  if (error === undefined || error === null) return { metadata: metadata as Record<string, string[]> };
+  if (!isRecord(error)) throw new StreampathError(Code.Internal, "pair end: error must be an object");
+  const code = typeof error.code === "string" ? codeFromName(error.code) : undefined;
+  const message = typeof error.message === "string" ? error.message : "";
+  return { error: new StreampathError(code ?? Code.Unknown, message), metadata: metadata as Record<string, string[]> };
 }
 
 /** Envelopes sealed into one chunk; `first` is the sequence number of the first. */

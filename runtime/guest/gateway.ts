@@ -10,6 +10,7 @@ import type { MethodDescriptor } from "../core/service.js";
 import { type Fetch, connectUnary, requestStreamsSupported } from "./http.js";
 import { GuestPair } from "./pair.js";
 import type { PairEnvironment, RetryPolicy } from "./pair-environment.js";
+import { Slots } from "./slots.js";
 
 export interface GatewayOptions {
   /** The fetch to use; default globalThis.fetch. */
@@ -27,6 +28,15 @@ export interface GatewayOptions {
   /** "auto" (default) streams request bodies where fetch can and falls back to batches of POSTs; or force one. */
   upload?: "auto" | "stream" | "batch";
   retry?: Partial<RetryPolicy>;
+  /**
+   * Streaming calls whose pair is being set up at once (a down sent, its up not yet confirmed by the
+   * host); more wait their turn. A browser has one HTTP/2 connection per origin with a bounded number
+   * of streams (Chromium: at most 256), and a down holds one until its up arrives: without a bound,
+   * hundreds of calls started together take every stream their ups need and none can go on. Default 8.
+   */
+  maxJoining?: number;
+  /** A down or batch request without response headers this long counts as broken (and is resumed). Default 10 s. */
+  responseTimeoutMs?: number;
   /** Headers sent with every request (credentials, say). */
   headers?: Record<string, string>;
 }
@@ -52,6 +62,9 @@ export function connectGateway(origin: string, options: GatewayOptions = {}): Ga
     upload: upload === "batch" || (upload === "auto" && !requestStreamsSupported()) ? "batch" : "stream",
     // A forced "stream" never falls back.
     streamingConfirmed: upload === "stream",
+    unconfirmedUpFailures: 0,
+    joining: new Slots(options.maxJoining ?? 8),
+    responseTimeoutMs: options.responseTimeoutMs ?? 10_000,
   };
   const withDefaults = (callOptions: CallOptions): CallOptions => ({
     ...callOptions,

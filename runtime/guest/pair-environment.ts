@@ -5,6 +5,7 @@
  */
 import type { PairWindow } from "../core/pair.js";
 import type { Fetch } from "./http.js";
+import type { Slots } from "./slots.js";
 
 export interface RetryPolicy {
   /** Reopen attempts in a row without progress before the call fails. */
@@ -25,5 +26,15 @@ export interface PairEnvironment {
   readonly retry: RetryPolicy;
   /** How the up direction travels; the gateway switches "stream" to "batch" for good if streaming fails. */
   upload: "stream" | "batch";
+  /** An up stream reached the host once: streaming works here, whatever breaks later. */
   streamingConfirmed: boolean;
+  /** Up streams in a row that failed before the host confirmed them; at UNCONFIRMED_UPS_BEFORE_BATCH, batches. */
+  unconfirmedUpFailures: number;
+  /** Pairs joining at once (see Slots). */
+  readonly joining: Slots;
+  /** How long a down or batch request may wait for its response headers before it counts as broken. */
+  readonly responseTimeoutMs: number;
 }
+
+/** A single early reset proves nothing; request streaming that never works fails every time. */
+export const UNCONFIRMED_UPS_BEFORE_BATCH = 3;

@@ -16,11 +16,11 @@ import { flatten } from "../core/flatten.js";
 import { decodeAt } from "../core/message.js";
 import type { MethodDescriptor } from "../core/service.js";
 import {
-  Inbox, Outbox, PAIR_CONTENT_TYPE, PairFlag, PairHeader, type Sealed, encodeControl, endPayload, parseControl,
-  parseEnd, windowHeaders, windowOf,
+  Inbox, Outbox, PAIR_CONTENT_TYPE, PairFlag, PairHeader, type Sealed, checkPairFlags, encodeControl, endPayload,
+  parseControl, parseEnd, windowHeaders, windowOf,
 } from "../core/pair.js";
 import { responseError } from "./http.js";
-import type { PairEnvironment } from "./pair-environment.js";
+import { type PairEnvironment, UNCONFIRMED_UPS_BEFORE_BATCH } from "./pair-environment.js";
 import { Watchdog } from "./watchdog.js";
 
 export class GuestPair<I, O> {
@@ -40,6 +40,10 @@ export class GuestPair<I, O> {
   private failure: StreampathError | undefined;
   private readonly ready: Promise<void>;
   private resolveReady!: () => void;
+  /** Gives back this attempt's joining slot: once the host confirms the up, or the attempt is over. */
+  private releaseJoining: () => void = () => undefined;
+  /** The host confirmed this attempt's up (a control with `joined`). */
+  private joined = false;
   /** A control is due with the next flush (forced: even if the grant did not move). */
   private controlWanted = false;
   private controlForced = false;
@@ -92,6 +96,14 @@ export class GuestPair<I, O> {
   /** Opens (or reopens, presenting what we received) the down half, then the up half. */
   private async connect(): Promise<void> {
     const attempt = (this.attempt = new AbortController());
+    this.joined = false;
+    try {
+      const release = await this.env.joining.acquire(attempt.signal);
+      this.releaseJoining = release;
+      attempt.signal.addEventListener("abort", release, { once: true });
+    } catch {
+      return; // the attempt ended while it waited for a slot
+    }
     const headers: Record<string, string> = {
       "content-type": PAIR_CONTENT_TYPE,
       [PairHeader.half]: "down",
@@ -104,9 +116,10 @@ export class GuestPair<I, O> {
     } else if (this.options.timeoutMs !== undefined) headers["connect-timeout-ms"] = String(this.options.timeoutMs);
     let response: Response;
     try {
-      response = await this.env.fetch(this.url(), { method: "POST", headers, signal: attempt.signal });
+      response = await this.within(this.env.fetch(this.url(), { method: "POST", headers, signal: attempt.signal }), "the down request");
     } catch (error) {
-      return this.broken(error);
+      if (attempt === this.attempt) this.broken(error);
+      return;
     }
     if (response.status !== 200) {
       const error = await responseError(response, this.url());
@@ -136,21 +149,33 @@ export class GuestPair<I, O> {
     } catch (error) {
       return this.finish(StreampathError.from(error));
     }
-    this.openUp(replay, attempt);
+    this.openUp(replay, attempt, hostReceived + 1);
+    // A host that never says `joined` (it predates it) must not hold the slot for good.
+    const unjoined = setTimeout(this.releaseJoining, this.env.responseTimeoutMs);
+    (unjoined as { unref?: () => void }).unref?.();
+    attempt.signal.addEventListener("abort", () => clearTimeout(unjoined), { once: true });
     this.resolveReady();
     this.control(true, true);
     const heartbeatMs = Number(response.headers.get(PairHeader.heartbeat));
     await this.readDown(response.body!, attempt, heartbeatMs > 0 ? heartbeatMs : undefined);
   }
 
-  private openUp(replay: Sealed[], attempt: AbortController): void {
+  /** `first`: the sequence number of the first envelope the up carries (the host drops what it has). */
+  private openUp(replay: Sealed[], attempt: AbortController, first: number): void {
     if (this.env.upload === "batch") {
+      this.releaseJoining(); // batches are short requests: they never wait behind a down for a stream
       this.batches = replay;
       return void this.postBatches();
     }
     const body = new ReadableStream<Uint8Array>({ start: (c) => void (this.up = c) });
     for (const { chunk } of replay) this.up!.enqueue(chunk);
-    const headers = { "content-type": PAIR_CONTENT_TYPE, [PairHeader.half]: "up", [PairHeader.id]: this.id!, ...this.options.headers };
+    const headers = {
+      "content-type": PAIR_CONTENT_TYPE,
+      [PairHeader.half]: "up",
+      [PairHeader.id]: this.id!,
+      [PairHeader.firstSeq]: String(first),
+      ...this.options.headers,
+    };
     this.env.fetch(this.url(), { method: "POST", headers, body, duplex: "half", signal: attempt.signal }).then(
       async (response) => {
         if (response.status === 200) this.env.streamingConfirmed = true;
@@ -158,11 +183,24 @@ export class GuestPair<I, O> {
       },
       (error) => {
         if (attempt !== this.attempt || this.ended) return;
-        // Request streaming that fails before it ever worked (HTTP/1.1, an old browser): batches from now on.
-        if (!this.env.streamingConfirmed) this.env.upload = "batch";
+        // Request streaming that never reaches the host (HTTP/1.1, an old browser) fails every time: after
+        // a few such failures in a row, batches from now on. One reset of an up the host had is no sign.
+        if (!this.env.streamingConfirmed && !this.joined && ++this.env.unconfirmedUpFailures >= UNCONFIRMED_UPS_BEFORE_BATCH) {
+          this.env.upload = "batch";
+        }
         this.broken(error);
       },
     );
+  }
+
+  /** The host answered a down at once: a request without response headers for this long is as good as broken. */
+  private within<T>(request: Promise<T>, what: string): Promise<T> {
+    const ms = this.env.responseTimeoutMs;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StreampathError(Code.Unavailable, `${this.url()}: ${what} got no response within ${ms} ms`)), ms);
+    });
+    return Promise.race([request, timeout]).finally(() => clearTimeout(timer));
   }
 
   private async readDown(body: ReadableStream<Uint8Array>, attempt: AbortController, heartbeatMs?: number): Promise<void> {
@@ -183,9 +221,17 @@ export class GuestPair<I, O> {
         let ended: StreampathError | true | undefined;
         decoder.each(value, (flags, buf, start, end) => {
           if (ended) return; // nothing counts after the end
+          checkPairFlags(flags);
           if (flags & PairFlag.Control) {
             const control = parseControl(buf.subarray(start, end));
-            if ((control.ack ?? 0) > 0 && this.env.upload === "stream") this.env.streamingConfirmed = true;
+            if (control.joined && !this.joined) {
+              this.joined = true;
+              this.releaseJoining();
+              if (this.env.upload === "stream") {
+                this.env.streamingConfirmed = true;
+                this.env.unconfirmedUpFailures = 0;
+              }
+            }
             if ((control.ack ?? 0) > this.outbox!.acked) this.failures = 0; // progress up
             this.outbox!.control(control);
             return;
@@ -295,7 +341,10 @@ export class GuestPair<I, O> {
         };
         let response: Response;
         try {
-          response = await this.env.fetch(this.url(), { method: "POST", headers, body: body as BodyInit, signal: attempt.signal });
+          response = await this.within(
+            this.env.fetch(this.url(), { method: "POST", headers, body: body as BodyInit, signal: attempt.signal }),
+            "a batch",
+          );
         } catch (error) {
           if (attempt === this.attempt && !this.ended) this.broken(error);
           return;
@@ -359,6 +408,7 @@ export class GuestPair<I, O> {
   private finish(error?: StreampathError): void {
     if (this.ended) return;
     this.ended = true;
+    this.releaseJoining();
     this.onEnd();
     this.outbox?.fail(error ?? new StreampathError(Code.Canceled, "the call ended"));
     if (error) {

@@ -102,25 +102,43 @@ async function serveUnary(stream: ServerHttp2Stream, call: CallSetup): Promise<v
   }
 }
 
-/** The whole request body, refusing one larger than the limit as soon as it is. */
-export async function readBody(stream: ServerHttp2Stream, limit: number, contentLength: number): Promise<Uint8Array> {
-  if (contentLength > limit) {
-    throw new StreampathError(Code.ResourceExhausted, `message of ${contentLength} bytes exceeds the limit of ${limit} bytes`);
-  }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of stream as AsyncIterable<Uint8Array>) {
-    size += chunk.length;
-    if (size > limit) {
-      throw new StreampathError(Code.ResourceExhausted, `message of more than ${limit} bytes exceeds the limit of ${limit} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    body.set(c, offset);
-    offset += c.length;
-  }
-  return body;
+/**
+ * The whole request body, refusing one larger than the limit as soon as it
+ * is: with no content-length, once the bytes pass it. The rest of such a
+ * body is read and dropped, not reset, so the refusal reaches the client
+ * as a status rather than a bare RST_STREAM.
+ */
+export function readBody(stream: ServerHttp2Stream, limit: number, contentLength: number): Promise<Uint8Array> {
+  const tooLarge = (size: string) =>
+    new StreampathError(Code.ResourceExhausted, `message of ${size} bytes exceeds the limit of ${limit} bytes`);
+  if (contentLength > limit) return Promise.reject(tooLarge(String(contentLength)));
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const done = (error?: StreampathError) => {
+      stream.off("data", onData);
+      stream.off("end", onEnd);
+      stream.off("close", onClose);
+      if (error) return reject(error);
+      const body = new Uint8Array(size);
+      let offset = 0;
+      for (const c of chunks) {
+        body.set(c, offset);
+        offset += c.length;
+      }
+      resolve(body);
+    };
+    const onData = (chunk: Uint8Array) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      chunks.length = 0;
+      done(tooLarge(`more than ${limit}`));
+      stream.resume(); // drain the rest unread
+    };
+    const onEnd = () => done();
+    const onClose = () => done(new StreampathError(Code.Canceled, "the request was reset before its body ended"));
+    stream.on("data", onData);
+    stream.once("end", onEnd);
+    stream.once("close", onClose);
+  });
 }

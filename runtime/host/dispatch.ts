@@ -15,6 +15,30 @@ import type { HandlerContext, MethodDescriptor, ServiceRegistration } from "./se
 export interface HostLimits {
   /** Largest request message, in bytes; a larger one fails with RESOURCE_EXHAUSTED before it is read. */
   maxMessageBytes: number;
+  /**
+   * gRPC and Connect calls one principal may have running at once; more are refused with
+   * RESOURCE_EXHAUSTED (pairs have their own limit, `pair.maxPairsPerPrincipal`). Default 1,000.
+   */
+  maxCallsPerPrincipal: number;
+}
+
+/** Running calls per principal key, for `maxCallsPerPrincipal`. */
+export class PrincipalCalls {
+  private readonly running = new Map<string, number>();
+
+  /** Counts a call in, or returns false if the principal is at `max`. */
+  enter(key: string, max: number): boolean {
+    const n = this.running.get(key) ?? 0;
+    if (n >= max) return false;
+    this.running.set(key, n + 1);
+    return true;
+  }
+
+  leave(key: string): void {
+    const n = (this.running.get(key) ?? 1) - 1;
+    if (n > 0) this.running.set(key, n);
+    else this.running.delete(key);
+  }
 }
 
 export type Authenticate<P> = (headers: IncomingHttpHeaders) => P | Promise<P>;
@@ -63,6 +87,7 @@ export async function dispatch<P>(
   authenticate: Authenticate<P> | undefined,
   hostSignal: AbortSignal,
   gateway: PairGateway,
+  perPrincipal: PrincipalCalls,
 ): Promise<void> {
   const protocol = protocolOf(headers["content-type"]);
   if (headers[":method"] !== "POST" || !protocol) {
@@ -92,6 +117,7 @@ export async function dispatch<P>(
   }
   const cancel = new AbortController();
   let deadline: { signal: AbortSignal; dispose(): void } | undefined;
+  let counted: string | undefined;
   try {
     const timeoutMs = protocol === "grpc" ? grpcTimeout(headers["grpc-timeout"]) : connectTimeout(headers["connect-timeout-ms"]);
     const callDeadline = deadlineSignal(timeoutMs, AbortSignal.any([cancel.signal, hostSignal]));
@@ -100,6 +126,11 @@ export async function dispatch<P>(
     stream.once("aborted", onGone);
     stream.once("close", onGone);
     const principal = authenticate ? await authenticate(headers) : (undefined as P);
+    const key = gateway.principalKey(principal);
+    if (!perPrincipal.enter(key, limits.maxCallsPerPrincipal)) {
+      throw new StreampathError(Code.ResourceExhausted, `too many running calls (${limits.maxCallsPerPrincipal}) for this principal`);
+    }
+    counted = key;
     const context: HandlerContext<P> = {
       principal,
       requestHeaders: headers,
@@ -118,6 +149,7 @@ export async function dispatch<P>(
     fail(error);
   } finally {
     deadline?.dispose();
+    if (counted !== undefined) perPrincipal.leave(counted);
   }
   // The call is over when its stream is: trailers may still be on their way out,
   // and a graceful shutdown must not destroy the session under them.

@@ -6,7 +6,7 @@
  * counts what came up, so a resumed stream starts exactly where the last
  * one stopped. See docs/protocol.md, "The pair".
  */
-import type { ServerHttp2Stream } from "node:http2";
+import http2, { type ServerHttp2Stream } from "node:http2";
 import { FLUSH_BYTES, Flusher, nextTask } from "../core/batch.js";
 import { concatBytes } from "../core/bytes.js";
 import { Channel } from "../core/channel.js";
@@ -15,7 +15,9 @@ import { Code, StreampathError } from "../core/error.js";
 import { flatten } from "../core/flatten.js";
 import { decodeAt } from "../core/message.js";
 import { ENVELOPE_HEADER_BYTES } from "../core/envelope.js";
-import { Inbox, Outbox, PairFlag, type PairWindow, encodeControl, endPayload, parseControl, parseEnd } from "../core/pair.js";
+import {
+  Inbox, Outbox, PairFlag, type PairWindow, checkPairFlags, encodeControl, endPayload, parseControl, parseEnd,
+} from "../core/pair.js";
 import { invoke } from "./call.js";
 import type { HandlerContext, MethodDescriptor } from "./service.js";
 
@@ -59,8 +61,10 @@ export class PairCall {
   /** A control is due with the next flush (forced: even if the grant did not move). */
   private controlWanted = false;
   private controlForced = false;
-  /** Something went down since the last heartbeat tick. */
-  private wrote = false;
+  /** The next control tells the guest its up (or a batch) arrived: how it knows the pair is established. */
+  private joinedDue = false;
+  /** When something last went down (performance.now()). */
+  private wroteAt = 0;
   /** Set when the pair is over for good; `onEnd` has run. */
   ended = false;
   private endWritten = false;
@@ -72,6 +76,8 @@ export class PairCall {
     private readonly settings: PairSettings,
     guestWindow: PairWindow,
     private readonly onEnd: (call: PairCall) => void,
+    /** The handler is done and its end is on its way: the pair no longer counts as running. */
+    private readonly onSettled: (call: PairCall) => void = () => undefined,
   ) {
     this.inbox = new Inbox({ messages: settings.window, bytes: settings.windowBytes });
     this.outbox = new Outbox(guestWindow, { messages: settings.maxWindow, bytes: settings.maxWindowBytes });
@@ -104,6 +110,7 @@ export class PairCall {
       if (this.ended) return;
       this.outbox.addEnd(endPayload(error, { ...context.responseHeaders, ...context.responseTrailers }));
       this.endWritten = true;
+      this.onSettled(this);
       this.flusher.flushNow();
       this.down?.end();
       // Kept until the guest acknowledges the end (or fails to resume in time).
@@ -132,26 +139,38 @@ export class PairCall {
   }
 
   /** A fallback batch (`feed` visits its envelopes): in batch mode it is what the up timeout waits for. */
-  acceptBatch(feed: (visit: EnvelopeVisitor) => void, first: number | undefined): void {
+  acceptBatch(feed: (visit: EnvelopeVisitor) => void, first: number): void {
     this.upArrived();
     this.accept(feed, first);
   }
 
-  /** Stops the up timeout (only that one: a lone up does not stop the resume timeout). */
+  /** Stops the up timeout (only that one: a lone up does not stop the resume timeout), and tells the guest. */
   private upArrived(): void {
     if (this.awaitingUp) this.disarm();
+    if (this.down) {
+      this.joinedDue = true;
+      this.control(true);
+    }
   }
 
-  /** The up stream: data, end and control envelopes, until the guest closes it. */
-  attachUp(stream: ServerHttp2Stream): Promise<void> {
-    if (this.up) this.up.destroy();
+  /**
+   * The up stream: data, end and control envelopes numbered from `first`,
+   * until the guest closes it. A later up replaces an earlier one; what an
+   * up repeats (a stale one, delayed on a dead connection) is dropped by number.
+   */
+  attachUp(stream: ServerHttp2Stream, first: number): Promise<void> {
+    const previous = this.up;
+    // Not in this tick: we are inside nghttp2's receive callback (see dropHalves).
+    if (previous) setImmediate(() => previous.close(http2.constants.NGHTTP2_CANCEL));
     this.up = stream;
     this.upArrived();
     const decoder = new EnvelopeDecoder({ maxMessageBytes: this.settings.maxMessageBytes });
+    let next = first;
     return new Promise<void>((resolve) => {
       stream.on("data", (chunk: Uint8Array) => {
+        if (this.up !== stream) return; // replaced: its envelopes come again on the new one
         try {
-          this.accept((visit) => decoder.each(chunk, visit));
+          next = this.accept((visit) => decoder.each(chunk, visit), next);
         } catch (error) {
           this.finish(StreampathError.from(error, Code.InvalidArgument));
         }
@@ -169,8 +188,12 @@ export class PairCall {
     });
   }
 
-  /** Envelopes of an up stream or a fallback batch (what `feed` visits), numbered from `first` (default: next expected). */
-  accept(feed: (visit: EnvelopeVisitor) => void, first = this.inbox.received + 1): void {
+  /**
+   * Envelopes of an up stream or a fallback batch (what `feed` visits),
+   * numbered from `first`; those the host already has are dropped. Returns
+   * the number the next envelope of the same stream will have.
+   */
+  accept(feed: (visit: EnvelopeVisitor) => void, first: number): number {
     this.nextSeq = first;
     try {
       feed(this.visit);
@@ -179,6 +202,7 @@ export class PairCall {
       if (this.arriving.length) this.push(this.arriving.splice(0));
     }
     this.control(false); // acknowledges what arrived, consumed or not: the guest keeps it until then
+    return this.nextSeq;
   }
 
   /** Sequence number of the next numbered envelope `visit` sees. */
@@ -188,6 +212,7 @@ export class PairCall {
   private arrivingBytes = 0;
 
   private readonly visit: EnvelopeVisitor = (flags, bytes, start, end) => {
+    checkPairFlags(flags);
     if (flags & PairFlag.Control) {
       this.outbox.control(parseControl(bytes.subarray(start, end)));
       if (this.endWritten && this.outbox.acked === this.outbox.sent) this.finish();
@@ -273,6 +298,10 @@ export class PairCall {
     const sealed = this.outbox.take();
     // Asked now rather than when wanted: the grant counts everything consumed meanwhile.
     const control = this.controlWanted ? this.inbox.control(this.controlForced) : undefined;
+    if (control && this.joinedDue && this.down) {
+      control.joined = true;
+      this.joinedDue = false;
+    }
     this.controlWanted = this.controlForced = false;
     // Controls are not numbered, so on the down stream their place does not matter.
     if (sealed && control) this.write(concatBytes([sealed.chunk, encodeControl(control)]));
@@ -283,16 +312,18 @@ export class PairCall {
   private write(chunk: Uint8Array): void {
     if (!this.down || this.down.destroyed || this.down.writableEnded) return;
     this.down.write(chunk);
-    this.wrote = true;
+    this.wroteAt = performance.now();
   }
 
   private startHeartbeat(): void {
     const ms = this.settings.heartbeatMs;
     if (this.heartbeat || !(ms > 0)) return;
+    // Ticks at a quarter of the promise and speaks after three quarters of silence, so the
+    // longest silence is `ms`, as streampath-heartbeat says (one tick per `ms` allowed 2 × ms).
+    const tick = Math.max(1, Math.floor(ms / 4));
     this.heartbeat = setInterval(() => {
-      if (!this.wrote) this.write(HEARTBEAT);
-      this.wrote = false;
-    }, ms);
+      if (performance.now() - this.wroteAt >= ms - tick) this.write(HEARTBEAT);
+    }, tick);
     this.heartbeat.unref();
   }
 

@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { deadlineSignal } from "../core/deadline.js";
-import { EnvelopeDecoder } from "../core/envelope.js";
+import { type Envelope, EnvelopeDecoder } from "../core/envelope.js";
 import { Code, StreampathError } from "../core/error.js";
 import { PAIR_CONTENT_TYPE, PairHeader, windowHeaders, windowOf } from "../core/pair.js";
 import { connectTimeout, readBody, respondConnectError } from "./connect.js";
@@ -58,7 +58,10 @@ export class PairGateway {
   private readonly options: PairOptions;
   private readonly pairs = new Map<string, PairCall>();
   private readonly tombstones = new Set<string>();
+  /** Pairs whose handler runs, per principal: what the limit counts. */
   private readonly perPrincipal = new Map<string, number>();
+  /** Pairs whose handler is done, kept until the guest acknowledges their end, per principal, oldest first. */
+  private readonly settled = new Map<string, Set<PairCall>>();
 
   constructor(
     options: Partial<PairOptions>,
@@ -70,6 +73,11 @@ export class PairGateway {
     hostSignal.addEventListener("abort", () => {
       for (const pair of [...this.pairs.values()]) pair.finish(StreampathError.from(hostSignal.reason, Code.Unavailable));
     }, { once: true });
+  }
+
+  /** The key that identifies `principal` for matching halves and counting calls. */
+  principalKey(principal: unknown): string {
+    return this.options.principalKey(principal);
   }
 
   /** Pairs open now (for tests and metrics). */
@@ -105,24 +113,33 @@ export class PairGateway {
         }
         return await closed(stream);
       }
-      if (half === "up") return await pair.attachUp(stream);
+      // Where the body starts: without it a delayed up would be numbered from the host's count and
+      // repeat what the host has (its envelopes delivered twice).
       const first = count(headers, PairHeader.firstSeq);
-      const body = await readBody(stream, this.maxMessageBytes * 2, Number(headers["content-length"] ?? 0));
-      const decoder = new EnvelopeDecoder({ maxMessageBytes: this.maxMessageBytes });
-      const envelopes = decoder.decode(body);
-      decoder.end(); // a cut-short batch is refused whole, before any of it is taken
+      if (first < 1) throw new StreampathError(Code.InvalidArgument, `${PairHeader.firstSeq} must be at least 1`);
+      if (half === "up") return await pair.attachUp(stream, first);
+      let envelopes: Envelope[];
+      try {
+        const body = await readBody(stream, this.maxMessageBytes * 2, Number(headers["content-length"] ?? 0));
+        const decoder = new EnvelopeDecoder({ maxMessageBytes: this.maxMessageBytes });
+        envelopes = decoder.decode(body);
+        decoder.end(); // a cut-short batch is refused whole, before any of it is taken
+      } catch (caught) {
+        // A batch that broke, was cut short or is too large leaves the pair as it was: what was
+        // accepted stays accepted, and the guest sends again from `received`.
+        batchRefused(stream, StreampathError.from(caught, Code.Internal), pair);
+        return;
+      }
       pair.acceptBatch((visit) => {
         for (const { flags, data } of envelopes) visit(flags, data, 0, data.length);
       }, first);
       stream.respond({ ":status": 200, [PairHeader.received]: String(pair.inbox.received) }, { endStream: true });
     } catch (caught) {
       const error = StreampathError.from(caught, Code.Internal);
-      // A broken request (reset, cut short) and a gap in a batch are the guest's to mend by
-      // resending from `received`: what was accepted stays accepted. Anything else ends the pair.
-      const broken = stream.closed || stream.destroyed;
-      if (pair && !broken && error.code !== Code.FailedPrecondition) pair.finish(error);
-      respondConnectError(stream, error, pair ? { [PairHeader.received]: String(pair.inbox.received) } : {});
-      stream.resume();
+      // A gap in a batch is the guest's to mend by resending from `received`. A protocol fault
+      // in what arrived (a bad message, an overrun credit, bad flags) ends the pair.
+      if (pair && error.code !== Code.FailedPrecondition) pair.finish(error);
+      batchRefused(stream, error, pair);
     }
   }
 
@@ -148,15 +165,29 @@ export class PairGateway {
     }
     const id = `${this.options.instanceId}.${randomBytes(16).toString("base64url")}`;
     let deadline: { signal: AbortSignal; dispose(): void } | undefined;
-    const pair = new PairCall(id, key, method, { ...this.options, maxMessageBytes: this.maxMessageBytes }, guestWindow, () => {
-      this.pairs.delete(id);
-      this.tombstones.add(id);
-      if (this.tombstones.size > TOMBSTONES) this.tombstones.delete(this.tombstones.values().next().value!);
+    let running = true;
+    // A finished call stops counting against the limit at once (its guest may acknowledge its end late,
+    // or never); the finished ones kept for that are bounded per principal too, oldest dropped first.
+    const settle = (call: PairCall) => {
+      if (!running) return;
+      running = false;
       const left = (this.perPrincipal.get(key) ?? 1) - 1;
       if (left > 0) this.perPrincipal.set(key, left);
       else this.perPrincipal.delete(key);
+      if (call.ended) return;
+      const kept = this.settled.get(key) ?? new Set<PairCall>();
+      this.settled.set(key, kept.add(call));
+      if (kept.size > this.options.maxPairsPerPrincipal) kept.values().next().value!.finish();
+    };
+    const pair = new PairCall(id, key, method, { ...this.options, maxMessageBytes: this.maxMessageBytes }, guestWindow, (call) => {
+      this.pairs.delete(id);
+      this.tombstones.add(id);
+      if (this.tombstones.size > TOMBSTONES) this.tombstones.delete(this.tombstones.values().next().value!);
+      settle(call);
+      const kept = this.settled.get(key);
+      if (kept?.delete(call) && kept.size === 0) this.settled.delete(key);
       deadline?.dispose();
-    });
+    }, settle);
     deadline = deadlineSignal(timeoutMs, AbortSignal.any([pair.signal, this.hostSignal]));
     const signal = deadline.signal;
     // A deadline or shutdown ends the pair (a no-op when the pair itself ended first).
@@ -202,6 +233,11 @@ export class PairGateway {
       ...(this.options.heartbeatMs > 0 ? { [PairHeader.heartbeat]: String(this.options.heartbeatMs) } : {}),
     });
   }
+}
+
+function batchRefused(stream: ServerHttp2Stream, error: StreampathError, pair: PairCall | undefined): void {
+  respondConnectError(stream, error, pair ? { [PairHeader.received]: String(pair.inbox.received) } : {});
+  stream.resume();
 }
 
 function closed(stream: ServerHttp2Stream): Promise<void> {

@@ -5,7 +5,7 @@
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { Code, StreampathError } from "../core/error.js";
-import { type Authenticate, type HostLimits, buildRoutes, dispatch, protocolOf } from "./dispatch.js";
+import { type Authenticate, type HostLimits, PrincipalCalls, buildRoutes, dispatch, protocolOf } from "./dispatch.js";
 import { keepalive } from "./keepalive.js";
 import { type PairOptions, PairGateway } from "./pair.js";
 import type { ServiceRegistration } from "./service.js";
@@ -28,6 +28,12 @@ export interface HostOptions<P = unknown> {
    * the connection, so calls of a client that vanished end. Default 30 s; 0: none.
    */
   keepaliveMs?: number;
+  /**
+   * A connection must finish its TLS handshake, then send the HTTP/2 preface and its SETTINGS,
+   * each within this, or it is closed: connections that never start hold a socket and memory
+   * each. Default 10 s.
+   */
+  handshakeTimeoutMs?: number;
   /** The pair gateway's windows, timeouts and limits (browser streaming calls). */
   pair?: Partial<PairOptions>;
   /**
@@ -55,7 +61,7 @@ export interface Host {
   close(graceMs?: number): Promise<void>;
 }
 
-export const DEFAULT_LIMITS: HostLimits = { maxMessageBytes: 4 * 1024 * 1024 };
+export const DEFAULT_LIMITS: HostLimits = { maxMessageBytes: 4 * 1024 * 1024, maxCallsPerPrincipal: 1000 };
 
 /**
  * Node's HTTP/2 windows default to 64 KiB, which caps throughput at one
@@ -70,9 +76,11 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
   const routes = buildRoutes(options.services);
   const limits: HostLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const settings: http2.Settings = { initialWindowSize: STREAM_WINDOW, maxConcurrentStreams: 1000 };
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
   const server = options.tls
-    ? http2.createSecureServer({ ...options.tls, settings, allowHTTP1: false })
+    ? http2.createSecureServer({ ...options.tls, settings, allowHTTP1: false, handshakeTimeout: handshakeTimeoutMs })
     : http2.createServer({ settings });
+  const perPrincipal = new PrincipalCalls();
   const shutdown = new AbortController();
   const sessions = new Set<http2.ServerHttp2Session>();
   const calls = new Set<Promise<void>>();
@@ -85,6 +93,11 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
     session.once("connect", () => session.setLocalWindowSize(CONNECTION_WINDOW));
     if (!session.connecting) session.setLocalWindowSize(CONNECTION_WINDOW);
     keepalive(session, options.keepaliveMs ?? 30_000);
+    // The client's preface ends with its SETTINGS: a connection without them in time never will.
+    const preface = setTimeout(() => session.destroy(), handshakeTimeoutMs);
+    preface.unref();
+    session.once("remoteSettings", () => clearTimeout(preface));
+    session.once("close", () => clearTimeout(preface));
   });
   server.on("stream", (stream, headers) => {
     stream.on("error", () => undefined); // resets by the client surface as "close"
@@ -96,7 +109,7 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
       options.fallback(stream, headers);
       return;
     }
-    const call = dispatch(stream, headers, routes, limits, options.authenticate, shutdown.signal, gateway);
+    const call = dispatch(stream, headers, routes, limits, options.authenticate, shutdown.signal, gateway, perPrincipal);
     calls.add(call);
     void call.finally(() => calls.delete(call));
   });

@@ -148,6 +148,7 @@ export interface EchoHostOptions {
   /** Serve over TLS (browsers and undici's HTTP/2 need it) instead of h2c. */
   tls?: { key: string; cert: string };
   pair?: Partial<PairOptions>;
+  handshakeTimeoutMs?: number;
   /** Answers requests that are not calls (a page and its worker script, say). */
   fallback?: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void;
 }
@@ -269,6 +270,7 @@ export async function startEchoHost(t: ExecutionContext, options: EchoHostOption
     pair: options.pair,
     fallback: options.fallback,
     keepaliveMs: options.keepaliveMs,
+    handshakeTimeoutMs: options.handshakeTimeoutMs,
     authenticate: (headers) => {
       if (headers["x-deny"]) throw new StreampathError(Code.Unauthenticated, "denied by x-deny");
       return String(headers["x-user"] ?? "anon");
