@@ -13,7 +13,8 @@ export function keepalive(session: http2.Http2Session, intervalMs: number): void
     if (session.connecting || !session.remoteSettings) return; // a handshake timeout is the caller's
     const timer = setTimeout(() => session.destroy(new Error("keepalive ping timed out")), intervalMs);
     timer.unref();
-    if (!session.ping((err) => (clearTimeout(timer), err && session.destroy(err)))) clearTimeout(timer);
+    // The ping's callback runs inside the session's receive callbacks: destroy it a turn later (nodejs/node#64113).
+    if (!session.ping((err) => (clearTimeout(timer), err && setImmediate(() => session.destroy(err))))) clearTimeout(timer);
   }, intervalMs);
   pinger.unref();
   session.once("close", () => clearInterval(pinger));

@@ -97,8 +97,9 @@ export function connectHost(url: string, options: HostLinkOptions = {}): HostLin
     const fail = (error: StreampathError) => {
       state.failure ??= error;
       // Not close(): Node's close() half-closes (END_STREAM) before its RST_STREAM, so the peer
-      // would first see the requests end cleanly. destroy() sends only RST_STREAM.
-      if (!stream.destroyed) stream.destroy(error);
+      // would first see the requests end cleanly. destroy() sends only RST_STREAM. Never in this
+      // tick: it may be inside the session's receive callbacks (see resetLater).
+      resetLater(stream, error);
     };
     const onAbort = () => fail(StreampathError.from(signal!.reason, Code.Canceled));
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -151,7 +152,7 @@ export function connectHost(url: string, options: HostLinkOptions = {}): HostLin
       signal?.removeEventListener("abort", onAbort);
       clearTimeout(timer);
       // The consumer stopped early: reset the stream (destroy, not close(): see fail()).
-      if (!done && !stream.destroyed) stream.destroy(new StreampathError(Code.Canceled, "the caller stopped reading"));
+      if (!done) resetLater(stream, new StreampathError(Code.Canceled, "the caller stopped reading"));
       track(s, -1);
     }
   }
@@ -178,4 +179,15 @@ function decodeGrpcMessage(value: string): string {
   } catch {
     return value;
   }
+}
+
+/**
+ * Resets a stream on the next turn of the event loop. Node 20's http2 can spin forever, growing
+ * without bound, when a stream is reset inside its session's receive callbacks (nodejs/node#64113)
+ * — a data, close or response handler, or a promise continuation of one, which runs in the same tick.
+ */
+function resetLater(stream: http2.ClientHttp2Stream, error: Error): void {
+  setImmediate(() => {
+    if (!stream.destroyed) stream.destroy(error);
+  });
 }

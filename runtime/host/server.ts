@@ -102,7 +102,8 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
   server.on("stream", (stream, headers) => {
     stream.on("error", () => undefined); // resets by the client surface as "close"
     if (shutdown.signal.aborted) {
-      stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+      // Not in this tick: we are inside the session's receive callback (nodejs/node#64113).
+      setImmediate(() => stream.close(http2.constants.NGHTTP2_REFUSED_STREAM));
       return;
     }
     if (options.fallback && (headers[":method"] !== "POST" || !protocolOf(headers["content-type"]))) {
