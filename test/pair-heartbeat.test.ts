@@ -44,8 +44,9 @@ test("an idle down stream carries an empty control every heartbeat, and says how
   const ms = Date.now() - started;
   t.true(ms >= 300, `4 heartbeats after ${ms} ms: more often than every 75 ms`);
   const gaps = arrivals.slice(1).map((at, i) => at - arrivals[i]!);
-  // 100 ms promised; the slack is for timers on a loaded machine, far below the guest's 2 × 100 + 1000 ms.
-  t.true(Math.max(...gaps) < 180, `gaps between heartbeats ${gaps.join(", ")} ms: silent longer than promised`);
+  // 100 ms promised; the slack is for timers and arrivals bunched on a loaded machine, still below
+  // the guest's 2 × 100 + 1000 ms.
+  t.true(Math.max(...gaps) < 300, `gaps between heartbeats ${gaps.join(", ")} ms: silent far longer than promised`);
   t.deepEqual(controls().slice(1, 5).map((c) => Buffer.from(c.data).toString()), Array(4).fill("{}"));
   stream.close();
 });

@@ -27,11 +27,18 @@ function faulty(random: () => number) {
     if (!breakDown && !breakUp) return inner(input, init);
     const abort = new AbortController();
     const signal = init.signal ? AbortSignal.any([init.signal, abort.signal]) : abort.signal;
+    if (breakUp && half === "batch") {
+      // A batch is over in well under a millisecond here, before any timer could break it: fail it
+      // as a network error would, before the host has it (the host-side break is the up's case).
+      state.ups++;
+      state.injected++;
+      throw new TypeError("injected: batch failed");
+    }
     if (breakUp) {
       state.ups++;
       // An up request's response comes only at its end: break it while it is in flight.
       const timer = setTimeout(() => (state.injected++, abort.abort(new Error("injected: up broken"))), random() * 30);
-      return inner(input, { ...init, signal }).finally(() => half === "batch" || clearTimeout(timer));
+      return inner(input, { ...init, signal }).finally(() => clearTimeout(timer));
     }
     const response = await inner(input, { ...init, signal });
     state.downs++;
@@ -71,7 +78,7 @@ for (const upload of ["stream", "batch"] as const) {
     const record = await echo.call("events");
     t.is(record.received, COUNT, "the handler saw every event once");
     // How many land before the call ends depends on timing; the count of a run is logged.
-    t.true(faults.state.injected >= 6, `only ${faults.state.injected} faults were injected`);
+    t.true(faults.state.injected >= 6, `only ${faults.state.injected} faults were injected (downs broken ${faults.state.downs}, ups ${faults.state.ups})`);
     t.log(`faults injected: ${faults.state.injected} (downs broken ${faults.state.downs}, ups ${faults.state.ups})`);
   });
 }
