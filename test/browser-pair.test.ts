@@ -2,7 +2,8 @@
  * The pair in Debian's Chromium: a dedicated worker on a page served by a
  * generated host over HTTPS/HTTP/2 calls it through connectGateway — bidi
  * with 100,000 events each way, client and server streaming — once
- * streaming its request bodies and once with the POST-batch fallback forced.
+ * streaming its request bodies and once with the POST-batch fallback forced;
+ * and 550 calls at once on the page's one HTTP/2 connection.
  */
 import test from "ava";
 import { fileURLToPath } from "node:url";
@@ -60,3 +61,14 @@ for (const upload of ["stream", "batch"] as const) {
     t.is((await echo.call("repeat")).produced, 10_000);
   });
 }
+
+test.serial("500 server-streaming and 50 bidi calls started at once from a worker, on the page's one HTTP/2 connection, all complete", async (t) => {
+  const { echo, pairs, run } = await setup(t);
+  // Chromium allows at most 256 streams on a connection; each pair needs two while it joins.
+  const result = await run<{ ok: number; failed: number; failures: string[]; ms: number }>({ kind: "many", upload: "stream", calls: 500, bidis: 50 }, 120_000);
+  t.deepEqual(result.failures, [], `${result.failed} calls failed`);
+  t.is(result.ok, 550);
+  t.is(pairs.sessions.size, 1, "every half on the page's one HTTP/2 session");
+  t.is(echo.calls.filter((c) => c.method === "repeat").length, 500);
+  t.log(`550 calls in ${Math.round(result.ms)} ms`);
+});

@@ -9,6 +9,7 @@ export type PairInput =
   | { kind: "bidi"; upload: Upload; count: number; window?: number; retry?: { attempts: number; baseMs: number; capMs: number } }
   | { kind: "client"; upload: Upload; count: number }
   | { kind: "server"; upload: Upload; count: number }
+  | { kind: "many"; upload: Upload; calls: number; bidis: number; maxJoining?: number }
   | { kind: "stall"; upload: Upload; window: number; windowBytes: number; readFirst: number; payloadBytes: number; floods: number };
 
 const request = (text: string, repeat = 0) => ({ text, repeat, failWith: 0, delayMs: 0 });
@@ -38,7 +39,8 @@ serveTest(async (input: PairInput) => {
   const window = "window" in input ? input.window : undefined;
   const retry = "retry" in input ? input.retry : undefined;
   const windowBytes = "windowBytes" in input ? input.windowBytes : undefined;
-  const gateway = connectGateway(location.origin, { upload: input.upload, window, windowBytes, retry });
+  const maxJoining = "maxJoining" in input ? input.maxJoining : undefined;
+  const gateway = connectGateway(location.origin, { upload: input.upload, window, windowBytes, retry, maxJoining });
   const client = createEchoClient(gateway);
   const started = performance.now();
 
@@ -59,6 +61,23 @@ serveTest(async (input: PairInput) => {
     }
     const reply = await client.collect(texts());
     return { upload: gateway.upload, index: reply.index, length: reply.text.length, head: reply.text.slice(0, 12) };
+  }
+  if (input.kind === "many") {
+    // Every call started at once on the origin's one HTTP/2 connection: server streams and bidis.
+    const serverCalls = Array.from({ length: input.calls }, async (_, i) => {
+      const indexes: number[] = [];
+      for await (const reply of client.repeat(request(String(i), 5))) indexes.push(reply.index);
+      return indexes.join(",") === "0,1,2,3,4";
+    });
+    const bidiCalls = Array.from({ length: input.bidis }, async () => {
+      let expected = 1;
+      for await (const event of client.events(events(20))) if (Number(event.seq) === expected && samePayload(event.payload, expected)) expected++;
+      return expected === 21;
+    });
+    const results = await Promise.allSettled([...serverCalls, ...bidiCalls]);
+    const failures = results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason));
+    const ok = results.filter((r) => r.status === "fulfilled" && r.value).length;
+    return { upload: gateway.upload, ok, failures: failures.slice(0, 5), failed: failures.length, ms: performance.now() - started };
   }
   if (input.kind === "server") {
     const indexes: number[] = [];
