@@ -244,7 +244,26 @@ function reportParseError(file: LoadedFile, message: string, report: Report): vo
     report(file.displayPath, clash?.[1][1] ?? { line: 1, column: 1 }, "duplicate-number", `field number ${number} is used twice in ${owner}`);
     return;
   }
-  report(file.displayPath, { line: 1, column: 1 }, "syntax", text);
+  report(file.displayPath, firstFailingLine(file, message), "syntax", text);
+}
+
+/**
+ * Where an error protobufjs gives without a line (an internal one, such as
+ * "dst must be an object") comes from: the first line whose prefix of the
+ * file already fails with it.
+ */
+function firstFailingLine(file: LoadedFile, message: string): Position {
+  const lines = file.source?.split("\n") ?? [];
+  for (let n = 1; n <= lines.length && n <= 5000; n++) {
+    try {
+      protobuf.parse(lines.slice(0, n).join("\n"), new protobuf.Root(), { keepCase: true, alternateCommentMode: true });
+    } catch (error) {
+      if ((error instanceof Error ? error.message : String(error)) !== message) continue;
+      const token = file.positions!.tokens.find((t) => t.line === n);
+      return { line: n, column: token?.column ?? 1 };
+    }
+  }
+  return { line: 1, column: 1 };
 }
 
 function* allObjects(ns: protobuf.NamespaceBase): Generator<protobuf.ReflectionObject> {

@@ -32,7 +32,7 @@ export interface FieldSite {
 
 export interface FilePositions {
   tokens: Token[];
-  /** Messages, enums, services and enum values by full name (every site, in order). */
+  /** Messages, enums, services, rpcs and enum values by full name (every site, in order). */
   declarations: Map<string, Position[]>;
   /** Fields by full name (`pkg.Message.field`). */
   fields: Map<string, FieldSite[]>;
@@ -175,7 +175,10 @@ export function indexPositions(source: string): FilePositions {
         let j = i + 1;
         const modifier = tokens[j]?.text === "public" || tokens[j]?.text === "weak" ? tokens[j++].text : "";
         const path = tokens[j];
-        if (path?.kind === "string") result.imports.set(path.text.slice(1, -1), { at: path, modifier });
+        // Adjacent strings are one, as protobufjs reads them: `"a" "b.proto"` imports "ab.proto".
+        let name = "";
+        while (tokens[j]?.kind === "string") name += tokens[j++].text.slice(1, -1);
+        if (path?.kind === "string") result.imports.set(name, { at: path, modifier });
         skipStatement();
         continue;
       }
@@ -186,7 +189,11 @@ export function indexPositions(source: string): FilePositions {
         const value = tokens[j]?.text === "=" ? tokens[j + 1] : undefined;
         const owner = scope.kind === "oneof" ? scopes[scopes.length - 2]?.name ?? pkg : scope.name;
         push(result.options, owner, { name, at: tokens[i + 1] ?? t, value });
-        skipStatement();
+        // A brace in the name is no aggregate value: counting it would swallow the enclosing block.
+        if (name.includes("{")) {
+          while (i < tokens.length && tokens[i].text !== ";") i++;
+          i++;
+        } else skipStatement();
         continue;
       }
       case "message":
@@ -224,7 +231,9 @@ export function indexPositions(source: string): FilePositions {
               if (tokens[j + 1]) types.push(tokens[j + 1]);
             }
           }
-          result.methods.set(scope.name + "." + next.text, { name: next, input: types[0] ?? next, output: types[1] ?? next });
+          const method = scope.name + "." + next.text;
+          if (!result.methods.has(method)) result.methods.set(method, { name: next, input: types[0] ?? next, output: types[1] ?? next });
+          push(result.declarations, method, next); // every site, for duplicate names
           // The rpc's option block, if any, is a scope of its own.
           i = j;
           while (i < tokens.length && tokens[i].text !== "{" && tokens[i].text !== ";") i++;

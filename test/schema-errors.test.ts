@@ -5,7 +5,7 @@
  * (from `generate()` or from the CLI) when there is any error.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import test, { type ExecutionContext } from "ava";
@@ -177,3 +177,25 @@ test("the CLI prints file:line:col for every error, exits 1 and writes nothing",
   t.regex(result.stderr, /7 errors; nothing was written/);
   t.false(existsSync(out));
 });
+
+/** Diagnostics of one schema written to a temp dir as a.proto. */
+function loadText(t: ExecutionContext, source: string): Diagnostic[] {
+  const dir = mkdtempSync(path.join(tmpdir(), "streampath-schema-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(path.join(dir, "a.proto"), source);
+  return loadSchema({ cwd: dir, files: ["a.proto"] }).diagnostics;
+}
+
+// Found by the schema fuzzer (test/faults/fuzz.ts): each fell back to a.proto:1:1.
+for (const [what, source, at] of [
+  ["a duplicate rpc name points at the second rpc", 'syntax = "proto3";\nmessage M {}\nservice S {\n  rpc A(M) returns (M);\n  rpc A(M) returns (M);\n}\n', "5:7"],
+  ["an error protobufjs gives without a line points at the first line that fails", 'syntax = "proto3";\noption (x) = "a";\noption (x).y = 1;\n', "3:1"],
+  ["an import of adjacent strings points at the path", 'syntax = "proto3";\nimport "b.proto" "c.proto";\n', "2:8"],
+  ["an unknown type after a malformed option points at the type", 'syntax = "proto3";\nmessage Req {}\nservice S {\n  option {="";\n  rpc M(Req) returns (Res);\n}\n', "5:23"],
+] as const) {
+  test(`position: ${what}`, (t) => {
+    const diagnostics = loadText(t, source);
+    t.true(diagnostics.length >= 1);
+    t.is(`${diagnostics[0]!.line}:${diagnostics[0]!.column}`, at, diagnostics.map(formatDiagnostic).join("\n"));
+  });
+}

@@ -154,11 +154,12 @@ export function windowHeaders(window: PairWindow): Record<string, string> {
 
 /** The window announced in headers; undefined if malformed. No byte header: no byte limit. */
 export function windowOf(header: (name: string) => string | undefined): PairWindow | undefined {
-  const messages = Number(header(PairHeader.window));
+  // Digits only: Number() would also take "Infinity", "1e400", " 0x10 " and the like.
+  const count = (value: string | undefined) => (value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : NaN);
+  const messages = count(header(PairHeader.window));
   const bytesHeader = header(PairHeader.windowBytes);
-  const bytes = bytesHeader === undefined ? Infinity : Number(bytesHeader);
-  if (!Number.isSafeInteger(messages) || messages < 1) return undefined;
-  if (bytes !== Infinity && (!Number.isSafeInteger(bytes) || bytes < 1)) return undefined;
+  const bytes = bytesHeader === undefined ? Infinity : count(bytesHeader);
+  if (!(messages >= 1) || !(bytes >= 1)) return undefined;
   return { messages, bytes };
 }
 
