@@ -87,3 +87,15 @@ test("one principal's running gRPC calls are capped; another principal still get
   const again = rawRequest(session, grpcHeaders("Say", { "x-user": "mallory" }), [envelope(EchoRequest.encode(request({ text: "hi" })))]);
   t.is((await again.response).grpcStatus, 0);
 });
+
+test("a Connect unary body whose content-length is past maxMessageBytes is refused resource_exhausted before it is read", async (t) => {
+  const echo = await startEchoHost(t, { limits: { maxMessageBytes: 1024 } });
+  const session = await rawSession(t, echo.url);
+  const headers = { ":method": "POST", ":path": "/test.echo.Echo/Say", "content-type": "application/proto", "content-length": "4096" };
+  // Only the headers are sent: the answer cannot depend on reading the body.
+  const { stream, response } = rawRequest(session, headers, [], false);
+  const refused = await response;
+  t.is(refused.status, 429);
+  t.is(JSON.parse(refused.body.toString()).code, "resource_exhausted");
+  stream.close();
+});

@@ -98,3 +98,11 @@ test("a batch cut inside an envelope is refused internal and taken whole or not 
   t.is(await pair.end(), undefined);
   t.is((await pair.host.call("chat")).received, 2);
 });
+
+test("a down for a unary method is refused unimplemented (unary calls use Connect)", async (t) => {
+  const host = await startEchoHost(t);
+  const session = await rawSession(t, host.url);
+  const refused = await rawRequest(session, { ...pairHeaders("down"), ":path": "/test.echo.Echo/Say" }).response;
+  t.is(refused.status, 501);
+  t.is(json(refused.body).code, "unimplemented");
+});
