@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { Agent, fetch as undiciFetch } from "undici";
+import { http2Fetch } from "../runtime/guest/node.js";
 import { createHost, implement } from "../runtime/host/index.js";
 import { ROOT } from "./helpers/generated.js";
 import { selfSigned } from "./helpers/tls.js";
@@ -187,14 +187,11 @@ test("the guide's worker services run against a host (in Node, as the worker's s
     ],
   });
   t.teardown(() => host.close());
-  // What a worker has: its origin, and a fetch that speaks HTTP/2 (Node's own speaks only HTTP/1.1).
-  const agent = new Agent({ allowH2: true, connect: { ca: selfSigned().cert } });
-  t.teardown(() => agent.destroy());
+  // What a worker has: its origin, and a fetch that multiplexes HTTP/2 as a browser does (Node's own speaks only HTTP/1.1).
+  const h2fetch = http2Fetch({ ca: selfSigned().cert });
+  t.teardown(() => h2fetch.close());
   const realFetch = globalThis.fetch;
-  Object.assign(globalThis, {
-    self: { location: { origin: host.url } },
-    fetch: (input: string, init?: object) => undiciFetch(input, { ...init, dispatcher: agent }),
-  });
+  Object.assign(globalThis, { self: { location: { origin: host.url } }, fetch: h2fetch });
   t.teardown(() => Object.assign(globalThis, { fetch: realFetch, self: undefined }));
 
   const { registry } = await import(pathToFileURL(path.join(dir, "src/worker-services.ts")).href);
