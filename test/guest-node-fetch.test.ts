@@ -12,6 +12,9 @@ import http2 from "node:http2";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
+import v8 from "node:v8";
+// queryObjects below counts live streams after a collection.
+v8.setFlagsFromString("--expose-gc");
 import { http2Fetch, type Http2Fetch, type Http2FetchOptions } from "../runtime/guest/node.js";
 import { selfSigned } from "./helpers/tls.js";
 
@@ -373,4 +376,55 @@ test("a peer that stops answering pings fails an open download within a second",
   const error = await t.throwsAsync(within(reader.read(), 1200, "body error"), { instanceOf: TypeError });
   t.regex(String((error as TypeError).cause), /ping/);
   t.log(`failed after ${Date.now() - started} ms`);
+});
+
+test.serial("a response abandoned with data queued (its reader canceled or its request aborted) releases its stream", async (t) => {
+  const host = await serve(t, (stream) => {
+    stream.respond({ ":status": 200 });
+    // More than the body queue holds, then the end: the stream pauses with data and the end waiting.
+    for (let i = 0; i < 16; i++) stream.write(Buffer.alloc(64 * 1024, 1));
+    stream.end();
+  });
+  const fetch = client(t);
+  // node:http2's stream class, from a stream of a session of our own.
+  const probe = http2.connect(host.url, { ca: selfSigned().cert });
+  probe.on("error", () => undefined);
+  t.teardown(() => void setImmediate(() => probe.destroy()));
+  const Stream = Object.getPrototypeOf(probe.request({ ":path": "/" }).on("error", () => undefined)).constructor;
+  const { queryObjects } = (await import("node:v8")) as unknown as { queryObjects(ctor: unknown, options: { format: "count" }): number };
+  const gc = (await import("node:vm")).runInNewContext("gc") as () => void;
+  const live = () => (gc(), queryObjects(Stream, { format: "count" }));
+  const before = live();
+  await Promise.all(Array.from({ length: 40 }, async (_, i) => {
+    const abort = new AbortController();
+    const response = await fetch(`${host.url}/flood`, { method: "GET", signal: abort.signal });
+    const reader = response.body!.getReader();
+    await reader.read();
+    await delay(100); // the queue fills and the stream pauses
+    if (i % 2) await reader.cancel();
+    else abort.abort();
+  }));
+  let after = live();
+  for (let i = 0; i < 50 && after > before; i++) (await delay(20), (after = live()));
+  t.true(after <= before, `${after - before} of 40 abandoned streams still held`);
+});
+
+test("requests waiting for headers on a connection gone silent are failed after a probe, long before the keepalive, and the next request gets a new connection", async (t) => {
+  const host = await serve(t, (stream) => {
+    stream.respond({ ":status": 200 });
+    stream.end("ok");
+  });
+  const proxy = await freezableProxy(t, host.port);
+  const fetch = client(t); // keepalive at its default, 30 s
+  t.is(await (await fetch(`${proxy.url}/first`, { method: "GET" })).text(), "ok");
+  proxy.freeze();
+  const started = Date.now();
+  const error = await t.throwsAsync(within(fetch(`${proxy.url}/stuck`, { method: "GET" }), 10_000, "the stuck request to fail"), { instanceOf: TypeError });
+  const ms = Date.now() - started;
+  t.regex(String((error as TypeError).cause), /ping/);
+  t.true(ms >= 2000 && ms < 10_000, `failed after ${ms} ms: quiet for 2 s, then a ping unanswered for 3 s`);
+  t.is(host.opened, 1);
+  // The frozen proxy accepts a new connection and forwards it: a new session.
+  t.is(await (await fetch(`${proxy.url}/after`, { method: "GET" })).text(), "ok");
+  t.is(fetch.sessions, 2);
 });

@@ -46,7 +46,22 @@ interface Session {
   s: http2.ClientHttp2Session;
   /** How to fail each request in flight on it: node does not settle every stream of a dying session. */
   inflight: Set<(error: unknown) => void>;
+  /** Asks the peer with a ping whether the connection still lives; drops the session if no answer comes. */
+  probe: () => void;
+  /** Requests sent and still without response headers. */
+  waiting: number;
+  /** When the peer last said anything we saw (response headers, data, a ping's answer): performance.now(). */
+  heard: number;
 }
+
+/**
+ * How long a probing ping may go unanswered. Node's http2 stops reading its socket while a write
+ * is pending, so a connection reset then goes unnoticed: requests queue on it for good (seen under
+ * the faults run's resets) until a ping times out.
+ */
+const PROBE_MS = 3000;
+/** A session with requests waiting for their headers that has heard nothing for this long is probed. */
+const QUIET_MS = 2000;
 
 const failed = (cause: unknown) => new TypeError("fetch failed", { cause });
 const abortReason = (signal: AbortSignal): unknown => signal.reason ?? new DOMException("This operation was aborted", "AbortError");
@@ -67,7 +82,7 @@ export function http2Fetch(options: Http2FetchOptions = {}): Http2Fetch {
       ...(options.ca !== undefined && { ca: options.ca }),
       settings: { ...options.connect?.settings, initialWindowSize: STREAM_WINDOW },
     });
-    const session: Session = { s, inflight: new Set() };
+    const session: Session = { s, inflight: new Set(), probe: () => probe(), waiting: 0, heard: performance.now() };
     opened++;
     current.set(origin, session);
     all.add(session);
@@ -87,7 +102,25 @@ export function http2Fetch(options: Http2FetchOptions = {}): Http2Fetch {
       if (pinging) return kill(new Error(`keepalive ping to ${origin} unanswered within ${keepaliveMs} ms`));
       if (!s.destroyed) pinging = s.ping((error) => ((pinging = false), error && kill(error)));
     }, keepaliveMs).unref() : undefined;
+    let probing: ReturnType<typeof setTimeout> | undefined;
+    const probe = () => {
+      if (probing || !handshaken || s.destroyed || s.closed) return;
+      probing = setTimeout(() => kill(new Error(`no answer from ${origin} to a ping within ${PROBE_MS} ms`)), PROBE_MS).unref();
+      const sent = s.ping((error) => {
+        clearTimeout(probing);
+        probing = undefined;
+        if (error) kill(error);
+        else session.heard = performance.now();
+      });
+      if (!sent) (clearTimeout(probing), (probing = undefined));
+    };
+    // Requests waiting for headers on a session that hears nothing: the host answers at once, so ask.
+    const quiet = setInterval(() => {
+      if (session.waiting > 0 && performance.now() - session.heard > QUIET_MS) probe();
+    }, QUIET_MS / 2).unref();
     s.once("close", () => {
+      clearTimeout(probing);
+      clearInterval(quiet);
       clearInterval(pinger);
       clearTimeout(handshake);
       forget();
@@ -115,12 +148,18 @@ export function http2Fetch(options: Http2FetchOptions = {}): Http2Fetch {
         reader?.cancel(reason).catch(() => undefined);
       };
       const untrack = () => {
+        answered();
         signal?.removeEventListener("abort", onAbort);
         if (session.inflight.delete(fail) && session.inflight.size === 0) session.s.unref();
       };
       // Fails the request (promise or body), stops its upload and cancels the stream.
       function fail(error: unknown): void {
-        setImmediate(() => stream.closed || stream.destroyed || stream.close(NGHTTP2_CANCEL));
+        setImmediate(() => {
+          if (!stream.closed && !stream.destroyed) stream.close(NGHTTP2_CANCEL);
+          // A paused stream with data queued would never emit "end", so never "close", and its
+          // session would keep it for good: let what is queued drain into the ignoring listener.
+          stream.resume();
+        });
         stopUpload(error);
         untrack();
         if (finished) return;
@@ -128,8 +167,13 @@ export function http2Fetch(options: Http2FetchOptions = {}): Http2Fetch {
         if (controller) controller.error(error);
         else reject(error);
       }
-      const onAbort = () => fail(abortReason(signal!));
+      // A caller gives up on a request (a response that never came, a body gone silent): perhaps the
+      // connection died without a word, so ask it.
+      const onAbort = () => (session.probe(), fail(abortReason(signal!)));
       session.inflight.add(fail);
+      session.waiting++;
+      let awaiting = true;
+      const answered = () => awaiting && ((awaiting = false), session.waiting--);
       session.s.ref();
       signal?.addEventListener("abort", onAbort, { once: true });
 
@@ -140,6 +184,8 @@ export function http2Fetch(options: Http2FetchOptions = {}): Http2Fetch {
         stopUpload(); // the server is done with the body
       });
       stream.once("response", (head) => {
+        answered();
+        session.heard = performance.now();
         const status = Number(head[":status"]);
         if (!(status >= 200 && status <= 599)) return fail(failed(new RangeError(`HTTP status ${status}: no Response has it`)));
         const headers = new Headers();
@@ -158,6 +204,7 @@ export function http2Fetch(options: Http2FetchOptions = {}): Http2Fetch {
             cancel: (reason) => ((finished = true), fail(reason)),
           }, new ByteLengthQueuingStrategy({ highWaterMark: BODY_QUEUE }));
           stream.on("data", (chunk: Buffer) => {
+            session.heard = performance.now();
             if (finished) return;
             controller!.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
             if (controller!.desiredSize! <= 0) stream.pause(); // resumed by pull; meanwhile the window fills
