@@ -37,6 +37,8 @@ export class GuestPair<I, O> {
   private ended = false;
   /** We told the host how the call ended (an end envelope with an error): let the up body deliver it. */
   private endSent = false;
+  /** The host told us how the call ended (its end envelope): nothing is left to cut short. */
+  private endReceived = false;
   private failure: StreampathError | undefined;
   private readonly ready: Promise<void>;
   private resolveReady!: () => void;
@@ -243,6 +245,7 @@ export class GuestPair<I, O> {
             const { error, metadata } = parseEnd(buf.subarray(start, end));
             this.options.onTrailers?.(metadata);
             this.inbox.arrived(0, size);
+            this.endReceived = true;
             ended = error ?? true;
             return;
           }
@@ -262,6 +265,8 @@ export class GuestPair<I, O> {
       else this.finish(failure);
     } finally {
       watchdog.stop();
+      // A down we stop reading is given back, not left paused with data queued (which keeps its stream open).
+      if (this.ended || attempt !== this.attempt) reader.cancel().catch(() => undefined);
     }
   }
 
@@ -423,9 +428,11 @@ export class GuestPair<I, O> {
     } catch {
       // already closed
     }
-    // Requests still open are aborted; those carrying our last words get a moment to deliver them.
+    // Requests still open are aborted; those carrying our last words (or the ack of the host's) get a
+    // moment to deliver them. Every abort is a stream reset, and Node's guard against rapid resets
+    // closes a connection that sends too many (a browser tab's connection carries all its calls).
     const attempt = this.attempt;
-    if (error && !this.endSent) attempt.abort();
+    if (error && !this.endSent && !this.endReceived) attempt.abort();
     else {
       const timer = setTimeout(() => attempt.abort(), 1000);
       (timer as { unref?: () => void }).unref?.();
