@@ -19,6 +19,7 @@ import {
   Inbox, Outbox, PairFlag, type PairWindow, checkPairFlags, encodeControl, endPayload, parseControl, parseEnd,
 } from "../core/pair.js";
 import { invoke } from "./call.js";
+import { probe } from "./keepalive.js";
 import type { HandlerContext, MethodDescriptor } from "./service.js";
 
 export interface PairSettings {
@@ -279,6 +280,8 @@ export class PairCall {
     const { down, up } = this;
     this.down = this.up = undefined;
     if (!down && !up) return;
+    // A half that broke or was replaced may be on a connection that died without a word.
+    for (const half of [down, up]) if (half?.session) probe(half.session);
     // Not in this tick: it may be a close event's, run inside nghttp2's receive callback, where
     // Node 20's RST_STREAM of another stream loops forever at 100 % CPU (a tab closed mid-call).
     setImmediate(() => {

@@ -3,6 +3,7 @@
  * Connect on one port, over TLS or cleartext HTTP/2 (h2c).
  */
 import http2 from "node:http2";
+import type { Duplex } from "node:stream";
 import type { AddressInfo } from "node:net";
 import { Code, StreampathError } from "../core/error.js";
 import { type Authenticate, type HostLimits, PrincipalCalls, buildRoutes, dispatch, protocolOf } from "./dispatch.js";
@@ -81,6 +82,12 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
     ? http2.createSecureServer({ ...options.tls, settings, allowHTTP1: false, handshakeTimeout: handshakeTimeoutMs })
     : http2.createServer({ settings });
   const perPrincipal = new PrincipalCalls();
+  // Every connection's socket, so that close() ends even one whose session will not go.
+  const sockets = new Set<Duplex>();
+  server.on(options.tls ? "secureConnection" : "connection", (socket: Duplex) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
   const shutdown = new AbortController();
   const sessions = new Set<http2.ServerHttp2Session>();
   const calls = new Set<Promise<void>>();
@@ -146,6 +153,9 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
         // Node 20 can spin forever destroying a session in the tick a peer reset one of its streams.
         await new Promise((resolve) => setImmediate(resolve));
         for (const session of sessions) session.destroy();
+        // A session stuck on a pending write to a dead connection can leave its socket open.
+        await new Promise((resolve) => setImmediate(resolve));
+        for (const socket of sockets) socket.destroy();
         await closed;
       })();
       return closing;
