@@ -5,16 +5,9 @@
  */
 import http2 from "node:http2";
 import test, { type ExecutionContext } from "ava";
-import { PAIR_CONTENT_TYPE, PairFlag, PairHeader, encodeControl, parseEnd } from "../runtime/core/pair.js";
-import { envelope, loadEcho, parseEnvelopes, rawRequest, rawSession, request, startEchoHost, waitFor } from "./helpers/host.js";
+import { PairFlag, PairHeader, encodeControl, parseEnd } from "../runtime/core/pair.js";
+import { envelope, loadEcho, parseEnvelopes, rawRequest, rawSession, request, startEchoHost, waitFor, pairHeaders } from "./helpers/host.js";
 
-const pairHeaders = (half: string, extra: Record<string, string> = {}) => ({
-  ":method": "POST",
-  ":path": "/test.echo.Echo/Chat",
-  "content-type": PAIR_CONTENT_TYPE,
-  [PairHeader.half]: half,
-  ...extra,
-});
 
 /** A host, a session, a down whose envelopes are collected, and its id. */
 async function openPair(t: ExecutionContext) {

@@ -7,16 +7,9 @@
  */
 import http2 from "node:http2";
 import test from "ava";
-import { PAIR_CONTENT_TYPE, PairFlag, PairHeader, encodeControl, parseControl, parseEnd } from "../runtime/core/pair.js";
-import { type EchoModule, envelope, loadEcho, parseEnvelopes, rawRequest, rawSession, request, startEchoHost, waitFor } from "./helpers/host.js";
+import { PairFlag, PairHeader, encodeControl, parseControl, parseEnd } from "../runtime/core/pair.js";
+import { type EchoModule, envelope, loadEcho, parseEnvelopes, rawRequest, rawSession, request, startEchoHost, waitFor, pairHeaders } from "./helpers/host.js";
 
-const pairHeaders = (half: string, extra: Record<string, string> = {}) => ({
-  ":method": "POST",
-  ":path": "/test.echo.Echo/Chat",
-  "content-type": PAIR_CONTENT_TYPE,
-  [PairHeader.half]: half,
-  ...extra,
-});
 
 /** A down stream whose envelopes are collected as they come. */
 function openDown(session: http2.ClientHttp2Session) {

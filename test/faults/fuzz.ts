@@ -24,6 +24,7 @@
  *
  *   npx tsx --conditions=source test/faults/fuzz.ts [cases] [seed] [targets,..]
  */
+import { concatBytes } from "../../runtime/core/bytes.js";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -479,15 +480,9 @@ function varint(n: bigint): number[] {
 
 const BOUNDARY_BIGINTS = [0n, 1n, -1n, 127n, 128n, 2n ** 31n - 1n, 2n ** 31n, -(2n ** 31n), 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 64n - 1n];
 
-function concatBytes(...parts: ArrayLike<number>[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+/** The runtime's concatBytes, taking plain arrays of byte values too. */
+const concatParts = (...parts: ArrayLike<number>[]): Uint8Array =>
+  concatBytes(parts.map((p) => (p instanceof Uint8Array ? p : Uint8Array.from(p))));
 
 /** 1–4 byte-level mutations: flips, overwrites, cuts, insertions, duplications, splices, boundary numbers. */
 function mutateBytes(rng: Rng, input: Uint8Array, others: readonly Uint8Array[], maxBytes = 1 << 16): Uint8Array {
@@ -514,44 +509,44 @@ function mutateBytes(rng: Rng, input: Uint8Array, others: readonly Uint8Array[],
         b = b.slice(rng.below(n + 1));
         break;
       case 4: // insert random bytes
-        b = concatBytes(b.subarray(0, at), rng.bytes(rng.int(1, 8)), b.subarray(at));
+        b = concatParts(b.subarray(0, at), rng.bytes(rng.int(1, 8)), b.subarray(at));
         break;
       case 5: { // delete a slice
         const end = rng.int(at, Math.min(n, at + 16));
-        b = concatBytes(b.subarray(0, at), b.subarray(end));
+        b = concatParts(b.subarray(0, at), b.subarray(end));
         break;
       }
       case 6: { // duplicate a slice elsewhere
         const from = rng.below(n + 1);
         const slice = b.slice(from, rng.int(from, Math.min(n, from + 64)));
-        b = concatBytes(b.subarray(0, at), slice, b.subarray(at));
+        b = concatParts(b.subarray(0, at), slice, b.subarray(at));
         break;
       }
       case 7: { // splice with another valid input
         if (others.length === 0) break;
         const other = rng.pick(others);
-        b = concatBytes(b.subarray(0, at), other.subarray(rng.below(other.length + 1)));
+        b = concatParts(b.subarray(0, at), other.subarray(rng.below(other.length + 1)));
         break;
       }
       case 8: { // a big-endian u32 boundary number over the bytes (an envelope length)
         const v = rng.pick(BOUNDARY_NUMBERS);
         const four = [v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
-        b = concatBytes(b.subarray(0, at), four, b.subarray(Math.min(n, at + (rng.chance(0.5) ? 4 : 0))));
+        b = concatParts(b.subarray(0, at), four, b.subarray(Math.min(n, at + (rng.chance(0.5) ? 4 : 0))));
         break;
       }
       case 9: { // a varint boundary number (a protobuf value or length)
         const v = varint(rng.pick(BOUNDARY_BIGINTS));
-        b = concatBytes(b.subarray(0, at), v, b.subarray(Math.min(n, at + (rng.chance(0.5) ? v.length : 0))));
+        b = concatParts(b.subarray(0, at), v, b.subarray(Math.min(n, at + (rng.chance(0.5) ? v.length : 0))));
         break;
       }
       case 10: { // a protobuf tag: any field number, any wire type (groups, 6 and 7 included)
         const field = rng.pick([0, 1, 2, 3, 4, 5, 15, 16, 1000, 19000, 536870911]);
         const tag = varint(BigInt(field) * 8n + BigInt(rng.below(8)));
-        b = concatBytes(b.subarray(0, at), tag, b.subarray(at));
+        b = concatParts(b.subarray(0, at), tag, b.subarray(at));
         break;
       }
       case 11: // overlong varint bytes
-        b = concatBytes(b.subarray(0, at), new Array(rng.int(1, 11)).fill(rng.pick([0x80, 0xff])), b.subarray(at));
+        b = concatParts(b.subarray(0, at), new Array(rng.int(1, 11)).fill(rng.pick([0x80, 0xff])), b.subarray(at));
         break;
     }
     if (b.length > maxBytes) b = b.slice(0, maxBytes);
@@ -712,7 +707,7 @@ function* shrinkSequence<T extends { length: number; slice(start?: number, end?:
   }
 }
 
-const shrinkBytes = (b: Uint8Array) => shrinkSequence(b, (x, y) => concatBytes(x, y));
+const shrinkBytes = (b: Uint8Array) => shrinkSequence(b, (x, y) => concatParts(x, y));
 
 function* shrinkText(s: string): Generator<string> {
   const lines = s.split("\n");
@@ -982,7 +977,7 @@ function envelopeTarget(): Target<EnvelopeInput> {
       expected.push({ flags, data });
       parts.push(header(flags, length), [...data]);
     }
-    return { bytes: concatBytes(...parts), expected };
+    return { bytes: concatParts(...parts), expected };
   };
   const pickMax = (rng: Rng) => rng.pick([0, 1, 5, 16, 100, 255, 1024, 65536, 65536, 4 << 20, 4 << 20]);
   return {
@@ -997,7 +992,7 @@ function envelopeTarget(): Target<EnvelopeInput> {
         const length = rng.pick([max + 1, max + 2, 2 ** 31, 2 ** 32 - 1, Math.min(2 ** 32 - 1, max + rng.int(1, 1 << 30))]);
         const prefix = rng.chance(0.3) ? validStream(rng, max).bytes : new Uint8Array(0);
         const suffix = rng.chance(0.3) ? rng.bytes(rng.int(1, 20)) : new Uint8Array(0);
-        return { kind: "huge", max, bytes: concatBytes(prefix, header(rng.below(256), length), suffix) };
+        return { kind: "huge", max, bytes: concatParts(prefix, header(rng.below(256), length), suffix) };
       }
       const stream = validStream(rng, max);
       if (r < 0.4) return { kind: "valid", max, ...stream };

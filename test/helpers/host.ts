@@ -32,6 +32,7 @@ import {
   type HostLimits,
   type ServiceDescriptor,
 } from "../../runtime/host/index.js";
+import { PAIR_CONTENT_TYPE, PairHeader } from "../../runtime/core/pair.js";
 import { FIXTURES, generateForThisProcess, importGenerated } from "./generated.js";
 
 export const ECHO_PROTO = path.join(FIXTURES, "host/echo.proto");
@@ -288,6 +289,15 @@ export async function startEchoHost(t: ExecutionContext, options: EchoHostOption
 }
 
 // ---------------------------------------------------------------- raw HTTP/2
+
+/** Headers of a raw pair request (`half`: down, up or batch) to an Echo method. */
+export const pairHeaders = (half: string, extra: Record<string, string> = {}, method = "Chat"): http2.OutgoingHttpHeaders => ({
+  ":method": "POST",
+  ":path": `/test.echo.Echo/${method}`,
+  "content-type": PAIR_CONTENT_TYPE,
+  [PairHeader.half]: half,
+  ...extra,
+});
 
 /** `flags | length:u32be | payload`; `declared` overrides the length field. */
 export function envelope(payload: Uint8Array, flags = 0, declared = payload.length): Buffer {
