@@ -189,8 +189,8 @@ export function indexPositions(source: string): FilePositions {
         const value = tokens[j]?.text === "=" ? tokens[j + 1] : undefined;
         const owner = scope.kind === "oneof" ? scopes[scopes.length - 2]?.name ?? pkg : scope.name;
         push(result.options, owner, { name, at: tokens[i + 1] ?? t, value });
-        // A brace in the name is no aggregate value: counting it would swallow the enclosing block.
-        if (name.includes("{")) {
+        // A brace in the name is no aggregate value: counting it would swallow (or close) the enclosing block.
+        if (/[{}]/.test(name)) {
           while (i < tokens.length && tokens[i].text !== ";") i++;
           i++;
         } else skipStatement();

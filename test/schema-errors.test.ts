@@ -5,7 +5,7 @@
  * (from `generate()` or from the CLI) when there is any error.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import test, { type ExecutionContext } from "ava";
@@ -199,3 +199,13 @@ for (const [what, source, at] of [
     t.is(`${diagnostics[0]!.line}:${diagnostics[0]!.column}`, at, diagnostics.map(formatDiagnostic).join("\n"));
   });
 }
+
+test("position: after an option with a closing brace in its name, the service's rpcs keep their places", (t) => {
+  // The fuzzer's case 390: test/fixtures/guest/worker.proto with `= READ` made `} READ`.
+  const fixture = readFileSync(path.join(ROOT, "test/fixtures/guest/worker.proto"), "utf8").split("\n");
+  fixture[11] = fixture[11]!.replace("= READ", "} READ");
+  const diagnostics = loadText(t, fixture.join("\n").replace('import "host/echo.proto";', ""));
+  t.true(diagnostics.length > 0);
+  t.deepEqual(diagnostics.filter((d) => d.line === 1 && d.column === 1).map(formatDiagnostic), [], "nothing falls back to 1:1");
+  t.true(diagnostics.some((d) => d.line === 15 && d.column === 11), diagnostics.map(formatDiagnostic).join("\n"));
+});
