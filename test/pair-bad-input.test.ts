@@ -99,3 +99,21 @@ test("a down for a unary method is refused unimplemented (unary calls use Connec
   t.is(refused.status, 501);
   t.is(json(refused.body).code, "unimplemented");
 });
+
+test("a batch whose stream is gone once its body is read leaves the pair going: what it carried is taken", async (t) => {
+  const pair = await openPair(t);
+  const headers = (first: number) => pairHeaders("batch", { [PairHeader.id]: pair.id, [PairHeader.firstSeq]: String(first) });
+  // The first batch's stream is destroyed just after its body ends, before the host can answer it.
+  let broken = 0;
+  pair.host.host.server.on("stream", (stream, h) => {
+    if (h[PairHeader.half] !== "batch" || broken++ > 0) return;
+    stream.once("end", () => queueMicrotask(() => stream.destroy()));
+  });
+  const lost = rawRequest(pair.session, headers(1), [await msg("a")]);
+  await lost.response;
+  const ok = await rawRequest(pair.session, headers(1), [Buffer.concat([await msg("a"), envelope(Buffer.from("{}"), PairFlag.End)])]).response;
+  t.is(ok.status, 200, ok.body.toString());
+  t.is(ok.headers[PairHeader.received], "2", "the broken batch's envelope was taken once, the resent one dropped");
+  t.is(await pair.end(), undefined, "the call ended well");
+  t.is((await pair.host.call("chat")).received, 1, "the request reached the handler once");
+});

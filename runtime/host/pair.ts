@@ -133,7 +133,13 @@ export class PairGateway {
       pair.acceptBatch((visit) => {
         for (const { flags, data } of envelopes) visit(flags, data, 0, data.length);
       }, first);
-      stream.respond({ ":status": 200, [PairHeader.received]: String(pair.inbox.received) }, { endStream: true });
+      // Taken: a batch whose stream broke meanwhile leaves it taken (the guest learns `received` anew).
+      if (stream.destroyed || stream.closed) return;
+      try {
+        stream.respond({ ":status": 200, [PairHeader.received]: String(pair.inbox.received) }, { endStream: true });
+      } catch {
+        // reset between the check and the answer: as above
+      }
     } catch (caught) {
       const error = StreampathError.from(caught, Code.Internal);
       // A gap in a batch is the guest's to mend by resending from `received`. A protocol fault
