@@ -41,6 +41,22 @@ export function networkError(error: unknown, what: string): StreampathError {
   return new StreampathError(Code.Unavailable, `${what}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
 }
 
+/** `request`, or UNAVAILABLE with `what` if its response does not come within `ms`: a guest must not trust a fetch to end. */
+export function within<T>(request: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StreampathError(Code.Unavailable, `${what} got no response within ${ms} ms`)), ms);
+  });
+  return Promise.race([request, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The headers of a response as a record (what CallOptions.onHeaders is given). */
+export function headerRecord(headers: Headers): Record<string, string> {
+  const record: Record<string, string> = {};
+  headers.forEach((value, name) => (record[name] = value));
+  return record;
+}
+
 /** A unary call with the Connect protocol: one protobuf body up, one down. */
 export async function connectUnary<I, O>(
   fetch: Fetch,

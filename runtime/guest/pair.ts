@@ -19,7 +19,8 @@ import {
   Inbox, Outbox, PAIR_CONTENT_TYPE, PairFlag, PairHeader, type Sealed, checkPairFlags, encodeControl, endPayload,
   parseControl, parseEnd, windowHeaders, windowOf,
 } from "../core/pair.js";
-import { responseError } from "./http.js";
+import { headerRecord, responseError, within } from "./http.js";
+import { postBatch } from "./pair-batch.js";
 import { type PairEnvironment, UNCONFIRMED_UPS_BEFORE_BATCH } from "./pair-environment.js";
 import { Watchdog } from "./watchdog.js";
 
@@ -118,7 +119,8 @@ export class GuestPair<I, O> {
     } else if (this.options.timeoutMs !== undefined) headers["connect-timeout-ms"] = String(this.options.timeoutMs);
     let response: Response;
     try {
-      response = await this.within(this.env.fetch(this.url(), { method: "POST", headers, signal: attempt.signal }), "the down request");
+      const down = this.env.fetch(this.url(), { method: "POST", headers, signal: attempt.signal });
+      response = await within(down, this.env.responseTimeoutMs, `${this.url()}: the down request`);
     } catch (error) {
       if (attempt === this.attempt) this.broken(error);
       return;
@@ -139,11 +141,7 @@ export class GuestPair<I, O> {
     if (!this.id || !hostWindow || !Number.isSafeInteger(hostReceived)) {
       return this.finish(new StreampathError(Code.Internal, `${this.url()}: the pair response lacks its headers`));
     }
-    if (this.options.onHeaders) {
-      const seen: Record<string, string> = {};
-      response.headers.forEach((value, name) => (seen[name] = value));
-      this.options.onHeaders(seen);
-    }
+    this.options.onHeaders?.(headerRecord(response.headers));
     this.outbox ??= new Outbox(hostWindow, this.env.keep);
     let replay: Sealed[];
     try {
@@ -193,16 +191,6 @@ export class GuestPair<I, O> {
         this.broken(error);
       },
     );
-  }
-
-  /** The host answered a down at once: a request without response headers for this long is as good as broken. */
-  private within<T>(request: Promise<T>, what: string): Promise<T> {
-    const ms = this.env.responseTimeoutMs;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StreampathError(Code.Unavailable, `${this.url()}: ${what} got no response within ${ms} ms`)), ms);
-    });
-    return Promise.race([request, timeout]).finally(() => clearTimeout(timer));
   }
 
   private async readDown(body: ReadableStream<Uint8Array>, attempt: AbortController, heartbeatMs?: number): Promise<void> {
@@ -333,43 +321,27 @@ export class GuestPair<I, O> {
     if (this.posting || this.batches.length === 0) return;
     this.posting = true;
     const attempt = this.attempt;
+    const request = {
+      fetch: this.env.fetch, url: this.url(), id: this.id!, headers: this.options.headers,
+      timeoutMs: this.env.responseTimeoutMs, signal: attempt.signal,
+    };
     try {
       while (this.batches.length > 0 && attempt === this.attempt) {
-        const taken = this.batches.splice(0);
-        const body = taken.length === 1 ? taken[0]!.chunk : concat(taken.map((s) => s.chunk));
-        const headers = {
-          "content-type": PAIR_CONTENT_TYPE,
-          [PairHeader.half]: "batch",
-          [PairHeader.id]: this.id!,
-          [PairHeader.firstSeq]: String(taken[0]!.first),
-          ...this.options.headers,
-        };
-        let response: Response;
-        try {
-          response = await this.within(
-            this.env.fetch(this.url(), { method: "POST", headers, body: body as BodyInit, signal: attempt.signal }),
-            "a batch",
-          );
-        } catch (error) {
-          if (attempt === this.attempt && !this.ended) this.broken(error);
+        const outcome = await postBatch(request, this.batches.splice(0));
+        if (outcome.kind === "broken") {
+          if (attempt === this.attempt && !this.ended) this.broken(outcome.error);
           return;
         }
-        if (response.status !== 200) {
-          const error = await responseError(response, this.url());
-          // A gap says what the host has; without that it is another failure ("the pair has ended").
-          const has = response.headers.get(PairHeader.received);
-          if (error.code !== Code.FailedPrecondition || has === null || this.ended) return this.finish(error);
+        if (outcome.kind === "refused") return this.finish(outcome.error);
+        if (outcome.kind === "gap") {
+          if (this.ended) return;
           // Send again from there, and our credit anew (a control queued behind the gap was dropped with it).
-          this.batches = this.outbox!.replayFrom(Number(has));
+          this.batches = this.outbox!.replayFrom(outcome.received);
           this.control(true, true);
-        } else {
-          await response.arrayBuffer();
+        } else if (Number.isSafeInteger(outcome.received) && outcome.received > this.outbox!.acked && outcome.received <= this.outbox!.sent) {
           // The host has everything up to `received`: an acknowledgement, and progress if it is new.
-          const received = Number(response.headers.get(PairHeader.received));
-          if (Number.isSafeInteger(received) && received > this.outbox!.acked && received <= this.outbox!.sent) {
-            this.failures = 0;
-            this.outbox!.control({ ack: received });
-          }
+          this.failures = 0;
+          this.outbox!.control({ ack: outcome.received });
         }
       }
     } finally {
