@@ -9,6 +9,7 @@ import { Code, StreampathError } from "../core/error.js";
 import { CONNECT_STREAM, CONNECT_UNARY, connectTimeout, respondConnectError, serveConnect } from "./connect.js";
 import { GRPC_CONTENT_TYPE, finishGrpc, grpcTimeout, serveGrpc } from "./grpc.js";
 import type { PairGateway } from "./pair.js";
+import type { PairForwarder } from "./pair-forward.js";
 import { PAIR_CONTENT_TYPE } from "../core/pair.js";
 import type { HandlerContext, MethodDescriptor, ServiceRegistration } from "./service.js";
 
@@ -88,6 +89,7 @@ export async function dispatch<P>(
   hostSignal: AbortSignal,
   gateway: PairGateway,
   perPrincipal: PrincipalCalls,
+  forwarder?: PairForwarder,
 ): Promise<void> {
   const protocol = protocolOf(headers["content-type"]);
   if (headers[":method"] !== "POST" || !protocol) {
@@ -104,6 +106,9 @@ export async function dispatch<P>(
     return;
   }
   if (protocol === "pair") {
+    // A half of a pair another instance holds goes there; that instance authenticates it.
+    const owner = forwarder?.ownerOf(headers);
+    if (owner !== undefined) return forwarder!.forward(stream, headers, owner);
     // A pair outlives its requests: it keeps its own deadline and cancellation.
     let principal: P;
     try {

@@ -13,6 +13,9 @@ export {
   type ServiceImplementation,
   type ServiceRegistration,
 } from "./service.js";
+export { staticMembership, type ClusterOptions, type Membership } from "./cluster.js";
+export type { ForwardCounts } from "./pair-forward.js";
+export type { PeerSessionOptions } from "./peer-session.js";
 export { connectHost, type HostLink, type HostLinkOptions } from "./link.js";
 // Transport-neutral, from runtime/core; here too so host code needs one import.
 export { createClient, type CallOptions, type Client, type ClientMethod, type Transport } from "../core/client.js";

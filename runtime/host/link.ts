@@ -12,19 +12,12 @@ import { Code, StreampathError } from "../core/error.js";
 import { flatten } from "../core/flatten.js";
 import { decodeAt } from "../core/message.js";
 import { writeEnvelopes } from "./call.js";
-import { CONNECTION_WINDOW, STREAM_WINDOW } from "./server.js";
-import { keepalive } from "./keepalive.js";
+import { PeerSession, type PeerSessionOptions } from "./peer-session.js";
 import type { MethodDescriptor } from "../core/service.js";
 
-export interface HostLinkOptions {
-  /** CA certificate(s) to trust for https:// peers (PEM). */
-  ca?: string | Buffer;
-  /** Interval of keepalive pings; a ping unanswered within it closes the session. Default 30 s. */
-  keepaliveMs?: number;
+export interface HostLinkOptions extends PeerSessionOptions {
   /** Largest response message accepted, in bytes. Default 4 MiB. */
   maxMessageBytes?: number;
-  /** A peer that has not completed the HTTP/2 handshake by then is given up on. Default 10 s. */
-  connectTimeoutMs?: number;
 }
 
 /** A transport to one peer host; calls share its HTTP/2 session. */
@@ -33,59 +26,18 @@ export interface HostLink extends Transport {
   close(): Promise<void>;
 }
 
-
 export function connectHost(url: string, options: HostLinkOptions = {}): HostLink {
   const authority = new URL(url).origin;
   const maxMessageBytes = options.maxMessageBytes ?? 4 * 1024 * 1024;
-  const keepaliveMs = options.keepaliveMs ?? 30_000;
-  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
-  let current: http2.ClientHttp2Session | undefined;
-  const all = new Set<http2.ClientHttp2Session>();
-  // Calls in flight per session: a session with none does not keep the process alive.
-  const active = new Map<http2.ClientHttp2Session, number>();
-  const track = (s: http2.ClientHttp2Session, delta: number) => {
-    const n = (active.get(s) ?? 0) + delta;
-    active.set(s, n);
-    if (n > 0) s.ref();
-    else s.unref();
-  };
-
-  const session = (): http2.ClientHttp2Session => {
-    if (current && !current.closed && !current.destroyed) return current;
-    const s = http2.connect(authority, { ca: options.ca, settings: { initialWindowSize: STREAM_WINDOW } });
-    current = s;
-    all.add(s);
-    s.on("error", () => undefined); // calls on it fail with their own errors
-    // A peer that accepts TCP but never speaks HTTP/2 would hold calls forever; pings need a connection.
-    const handshake = setTimeout(
-      () => s.destroy(new Error(`no HTTP/2 handshake from ${authority} within ${connectTimeoutMs} ms`)),
-      connectTimeoutMs,
-    );
-    // "connect" is only the socket; the peer's SETTINGS frame is its half of the handshake.
-    s.once("remoteSettings", () => clearTimeout(handshake));
-    s.once("connect", () => s.setLocalWindowSize(CONNECTION_WINDOW));
-    s.once("close", () => clearTimeout(handshake));
-    const forget = () => {
-      if (current === s) current = undefined;
-    };
-    s.once("goaway", forget); // finish what runs on it, open new calls elsewhere
-    s.once("close", () => {
-      forget();
-      all.delete(s);
-      active.delete(s);
-    });
-    keepalive(s, keepaliveMs);
-    s.unref();
-    return s;
-  };
+  const peer = new PeerSession(authority, options);
 
   // Responses are decoded a chunk at a time and served one by one (flatten): a
   // generator's yield per message would cost several awaits each.
   async function* callBatches<I, O>(method: MethodDescriptor<I, O>, requests: AsyncIterable<I>, callOptions: CallOptions, state: { failure?: StreampathError }): AsyncGenerator<O[]> {
     const { signal, timeoutMs } = callOptions;
     if (signal?.aborted) throw StreampathError.from(signal.reason, Code.Canceled);
-    const s = session();
-    track(s, +1);
+    const s = peer.get();
+    peer.track(s, +1);
     const stream = s.request({
       ":method": "POST",
       ":path": method.path,
@@ -153,7 +105,7 @@ export function connectHost(url: string, options: HostLinkOptions = {}): HostLin
       clearTimeout(timer);
       // The consumer stopped early: reset the stream (destroy, not close(): see fail()).
       if (!done) resetLater(stream, new StreampathError(Code.Canceled, "the caller stopped reading"));
-      track(s, -1);
+      peer.track(s, -1);
     }
   }
 
@@ -163,13 +115,7 @@ export function connectHost(url: string, options: HostLinkOptions = {}): HostLin
       const state: { failure?: StreampathError } = {};
       return flatten(callBatches(method, requests, callOptions, state), () => state.failure);
     },
-    async close() {
-      await Promise.all(
-        // close() on a destroyed session never calls back.
-        // ref(): an idle session is unref'd, and a close nobody waits on would let the process exit mid-await.
-        [...all].map((s) => new Promise<void>((resolve) => (s.closed || s.destroyed ? resolve() : (s.ref(), s.close(() => resolve()))))),
-      );
-    },
+    close: () => peer.close(),
   };
 }
 

@@ -12,6 +12,7 @@ import { type Envelope, EnvelopeDecoder } from "../core/envelope.js";
 import { Code, StreampathError } from "../core/error.js";
 import { PAIR_CONTENT_TYPE, PairHeader, windowHeaders, windowOf } from "../core/pair.js";
 import { connectTimeout, readBody, respondConnectError } from "./connect.js";
+import { PAIR_ID, checkInstanceName } from "./cluster.js";
 import { PairCall, type PairSettings } from "./pair-call.js";
 import type { HandlerContext, MethodDescriptor } from "./service.js";
 
@@ -20,7 +21,10 @@ export interface PairOptions extends Omit<PairSettings, "maxMessageBytes"> {
   maxPairsPerPrincipal: number;
   /** Identifies a principal for matching halves and counting pairs. Default: strings as they are, else JSON. */
   principalKey: (principal: unknown) => string;
-  /** Prefix of this host's pair ids. Default: 8 random hex digits per host. */
+  /**
+   * This instance's name, which starts each of its pair ids. Default: `cluster.instanceId`
+   * if the host has one, else 8 random hex digits per host.
+   */
   instanceId: string;
 }
 
@@ -38,7 +42,6 @@ export const DEFAULT_PAIR_OPTIONS: Omit<PairOptions, "instanceId"> = {
 
 /** Ended pair ids remembered, so a late half hears "ended" rather than "unknown". */
 const TOMBSTONES = 10_000;
-const ID_SHAPE = /^([0-9a-f]{8})\.([A-Za-z0-9_-]{22})$/;
 
 const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
   const value = headers[name];
@@ -69,7 +72,7 @@ export class PairGateway {
     private readonly hostSignal: AbortSignal,
   ) {
     this.options = { ...DEFAULT_PAIR_OPTIONS, instanceId: randomBytes(4).toString("hex"), ...options };
-    if (!/^[0-9a-f]{8}$/.test(this.options.instanceId)) throw new TypeError("pair instanceId must be 8 lower-case hex digits");
+    checkInstanceName(this.options.instanceId);
     hostSignal.addEventListener("abort", () => {
       for (const pair of [...this.pairs.values()]) pair.finish(StreampathError.from(hostSignal.reason, Code.Unavailable));
     }, { once: true });
@@ -78,6 +81,11 @@ export class PairGateway {
   /** The key that identifies `principal` for matching halves and counting calls. */
   principalKey(principal: unknown): string {
     return this.options.principalKey(principal);
+  }
+
+  /** This instance's name, the first part of its pair ids. */
+  get instanceId(): string {
+    return this.options.instanceId;
   }
 
   /** Pairs open now (for tests and metrics). */
@@ -216,7 +224,7 @@ export class PairGateway {
   }
 
   private find(id: string | undefined, key: string, method: MethodDescriptor): PairCall {
-    const shape = id === undefined ? null : ID_SHAPE.exec(id);
+    const shape = id === undefined ? null : PAIR_ID.exec(id);
     if (!shape) throw new StreampathError(Code.InvalidArgument, `${PairHeader.id} is missing or malformed`);
     const pair = this.pairs.get(id!);
     // Another principal's pair is answered exactly like an unknown one: ids are not confirmed to strangers.

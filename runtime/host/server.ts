@@ -7,8 +7,10 @@ import type { Duplex } from "node:stream";
 import type { AddressInfo } from "node:net";
 import { Code, StreampathError } from "../core/error.js";
 import { type Authenticate, type HostLimits, PrincipalCalls, buildRoutes, dispatch, protocolOf } from "./dispatch.js";
+import { type ClusterOptions, checkInstanceName } from "./cluster.js";
 import { keepalive } from "./keepalive.js";
 import { type PairOptions, PairGateway } from "./pair.js";
+import { type ForwardCounts, PairForwarder } from "./pair-forward.js";
 import type { ServiceRegistration } from "./service.js";
 
 export interface HostOptions<P = unknown> {
@@ -38,6 +40,12 @@ export interface HostOptions<P = unknown> {
   /** The pair gateway's windows, timeouts and limits (browser streaming calls). */
   pair?: Partial<PairOptions>;
   /**
+   * One of several instances behind a load balancer: its name, and where the
+   * others are. A pair half that reaches this instance but belongs to another
+   * is forwarded there (docs/deploy.md).
+   */
+  cluster?: ClusterOptions;
+  /**
    * Answers requests that are not calls (any method but POST, or a POST whose
    * content type is none of streampath's protocols): pages, scripts, assets,
    * an app's own endpoints, so one origin serves an app and its services.
@@ -55,6 +63,10 @@ export interface Host {
    * listening to sessions or streams, metrics, tests that break connections.
    */
   readonly server: http2.Http2Server | http2.Http2SecureServer;
+  /** This instance's name: the first part of its pair ids. */
+  readonly instanceId: string;
+  /** Pair halves this instance forwarded to the instances that hold their calls, by kind (all 0 without `cluster`). */
+  readonly forwarded: Readonly<ForwardCounts>;
   /**
    * Graceful shutdown: stop accepting connections and calls, let calls in
    * flight finish for up to `graceMs`, then cancel them and close.
@@ -91,7 +103,16 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
   const shutdown = new AbortController();
   const sessions = new Set<http2.ServerHttp2Session>();
   const calls = new Set<Promise<void>>();
-  const gateway = new PairGateway(options.pair ?? {}, limits.maxMessageBytes, shutdown.signal);
+  const cluster = options.cluster;
+  if (cluster) {
+    checkInstanceName(cluster.instanceId);
+    if (options.pair?.instanceId !== undefined && options.pair.instanceId !== cluster.instanceId) {
+      throw new TypeError("createHost: pair.instanceId and cluster.instanceId differ: give the name once, in cluster");
+    }
+  }
+  const pairOptions = cluster ? { ...options.pair, instanceId: cluster.instanceId } : (options.pair ?? {});
+  const gateway = new PairGateway(pairOptions, limits.maxMessageBytes, shutdown.signal);
+  const forwarder = cluster ? new PairForwarder(cluster, shutdown.signal) : undefined;
 
   server.on("session", (session) => {
     sessions.add(session);
@@ -117,7 +138,7 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
       options.fallback(stream, headers);
       return;
     }
-    const call = dispatch(stream, headers, routes, limits, options.authenticate, shutdown.signal, gateway, perPrincipal);
+    const call = dispatch(stream, headers, routes, limits, options.authenticate, shutdown.signal, gateway, perPrincipal, forwarder);
     calls.add(call);
     void call.finally(() => calls.delete(call));
   });
@@ -135,6 +156,8 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
   return {
     port,
     server,
+    instanceId: gateway.instanceId,
+    forwarded: forwarder?.forwarded ?? { down: 0, up: 0, batch: 0 },
     url: `${options.tls ? "https" : "http"}://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`,
     close(graceMs = 5000) {
       closing ??= (async () => {
@@ -153,6 +176,7 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
         // Node 20 can spin forever destroying a session in the tick a peer reset one of its streams.
         await new Promise((resolve) => setImmediate(resolve));
         for (const session of sessions) session.destroy();
+        forwarder?.close();
         // A session stuck on a pending write to a dead connection can leave its socket open.
         await new Promise((resolve) => setImmediate(resolve));
         for (const socket of sockets) socket.destroy();

@@ -31,6 +31,7 @@ import {
   type Host,
   type HostLimits,
   type ServiceDescriptor,
+  type ClusterOptions,
 } from "../../runtime/host/index.js";
 import { PAIR_CONTENT_TYPE, PairHeader } from "../../runtime/core/pair.js";
 import { FIXTURES, generateForThisProcess, importGenerated } from "./generated.js";
@@ -152,6 +153,9 @@ export interface EchoHostOptions {
   handshakeTimeoutMs?: number;
   /** Answers requests that are not calls (a page and its worker script, say). */
   fallback?: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void;
+  /** One instance of several (test/helpers/cluster.ts). */
+  cluster?: ClusterOptions;
+  port?: number;
 }
 
 /** A host serving Echo on 127.0.0.1:0 (h2c), closed at the test's teardown. */
@@ -272,6 +276,8 @@ export async function startEchoHost(t: ExecutionContext, options: EchoHostOption
     fallback: options.fallback,
     keepaliveMs: options.keepaliveMs,
     handshakeTimeoutMs: options.handshakeTimeoutMs,
+    cluster: options.cluster,
+    port: options.port,
     authenticate: (headers) => {
       if (headers["x-deny"]) throw new StreampathError(Code.Unauthenticated, "denied by x-deny");
       return String(headers["x-user"] ?? "anon");
