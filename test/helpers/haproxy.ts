@@ -1,0 +1,110 @@
+/**
+ * Debian's haproxy in front of several host instances, as a deployment runs
+ * it: TLS and HTTP/2 to browsers, HTTP/2 (h2c) to each instance, balancing
+ * per request (per HTTP/2 stream) round-robin, or choosing the instance
+ * named in a pair id (docs/deploy.md shows the same config). Started in the
+ * foreground on a free port and stopped at the test's teardown.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createConnection, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { ExecutionContext } from "ava";
+import { PairHeader } from "../../runtime/core/pair.js";
+import { sleep } from "./host.js";
+
+export const HAPROXY_INSTALL = "haproxy is not installed: apt-get install -y haproxy";
+
+export interface Backend {
+  name: string;
+  /** `http://127.0.0.1:PORT` of an h2c instance. */
+  url: string;
+}
+
+export interface HaproxyOptions {
+  backends: Backend[];
+  /** "round-robin": any request to any instance; "pair-id": a pair half to the instance its id names. */
+  route: "round-robin" | "pair-id";
+  tls: { key: string; cert: string };
+}
+
+/** The haproxy.cfg for `backends` behind a TLS front on `port` (what docs/deploy.md explains). */
+export function haproxyConfig(options: HaproxyOptions, port: number, pem: string): string {
+  const routes = options.route === "pair-id"
+    ? options.backends.map((b) => `    use-server ${b.name} if { req.hdr(${PairHeader.id}) -m beg ${b.name}. }`)
+    : [];
+  return [
+    "global",
+    "    maxconn 4000",
+    "defaults",
+    "    mode http",
+    "    timeout connect 5s",
+    "    timeout client 60s",
+    // Longer than the pair's heartbeat (15 s): the most a backend may be silent on a stream.
+    "    timeout server 60s",
+    "frontend fe",
+    `    bind 127.0.0.1:${port} ssl crt ${pem} alpn h2,http/1.1`,
+    "    default_backend instances",
+    "backend instances",
+    "    balance roundrobin",
+    "    option redispatch 1",
+    "    retries 2",
+    ...routes,
+    "    default-server check inter 1s fall 2 rise 2",
+    ...options.backends.map((b) => `    server ${b.name} ${new URL(b.url).host} proto h2`),
+    "",
+  ].join("\n");
+}
+
+export interface Haproxy {
+  /** `https://localhost:PORT`. */
+  url: string;
+  port: number;
+  process: ChildProcess;
+}
+
+export async function startHaproxy(t: ExecutionContext, options: HaproxyOptions): Promise<Haproxy> {
+  try {
+    execFileSync("haproxy", ["-v"], { stdio: "ignore" });
+  } catch {
+    throw new Error(HAPROXY_INSTALL);
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), "streampath-haproxy-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const pem = path.join(dir, "site.pem");
+  writeFileSync(pem, options.tls.cert + options.tls.key);
+  const port = await freePort();
+  const config = path.join(dir, "haproxy.cfg");
+  writeFileSync(config, haproxyConfig(options, port, pem));
+  execFileSync("haproxy", ["-c", "-q", "-f", config]);
+  const child = spawn("haproxy", ["-db", "-f", config], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  t.teardown(async () => {
+    child.kill("SIGTERM");
+    await Promise.race([exited, sleep(3000).then(() => child.kill("SIGKILL"))]);
+  });
+  for (const until = Date.now() + 5000; !(await accepts(port)); ) {
+    if (child.exitCode !== null || Date.now() > until) throw new Error(`haproxy did not start: ${stderr}`);
+    await sleep(20);
+  }
+  return { url: `https://localhost:${port}`, port, process: child };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: "127.0.0.1" });
+    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("error", () => resolve(false));
+  });
+}
