@@ -10,6 +10,7 @@ export type PairInput =
   | { kind: "client"; upload: Upload; count: number }
   | { kind: "server"; upload: Upload; count: number }
   | { kind: "many"; upload: Upload; calls: number; bidis: number; maxJoining?: number }
+  | { kind: "mixed"; upload: Upload; calls: number; events: number }
   | { kind: "stall"; upload: Upload; window: number; windowBytes: number; readFirst: number; payloadBytes: number; floods: number };
 
 const request = (text: string, repeat = 0) => ({ text, repeat, failWith: 0, delayMs: 0 });
@@ -78,6 +79,35 @@ serveTest(async (input: PairInput) => {
     const failures = results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason));
     const ok = results.filter((r) => r.status === "fulfilled" && r.value).length;
     return { upload: gateway.upload, ok, failures: failures.slice(0, 5), failed: failures.length, ms: performance.now() - started };
+  }
+  if (input.kind === "mixed") {
+    // `calls` each of bidi, client-streaming and server-streaming, all at once; every message checked.
+    const n = input.events;
+    const bidis = Array.from({ length: input.calls }, async (_, call) => {
+      let expected = 1;
+      for await (const event of client.events(events(n))) {
+        if (Number(event.seq) !== expected || !samePayload(event.payload, expected)) throw new Error(`bidi ${call}: got ${event.seq} for ${expected}`);
+        expected++;
+      }
+      if (expected !== n + 1) throw new Error(`bidi ${call}: ${expected - 1} of ${n}`);
+    });
+    const clients = Array.from({ length: input.calls }, async (_, call) => {
+      async function* texts() {
+        for (let i = 0; i < n; i++) yield request(String(i % 10));
+      }
+      const reply = await client.collect(texts());
+      if (reply.index !== n || reply.text !== Array.from({ length: n }, (_, i) => i % 10).join("")) throw new Error(`collect ${call}: ${reply.index}`);
+    });
+    const servers = Array.from({ length: input.calls }, async (_, call) => {
+      let expected = 0;
+      for await (const reply of client.repeat(request(`r${call}`, n))) {
+        if (reply.index !== expected++) throw new Error(`repeat ${call}: got ${reply.index}`);
+      }
+      if (expected !== n) throw new Error(`repeat ${call}: ${expected} of ${n}`);
+    });
+    const results = await Promise.allSettled([...bidis, ...clients, ...servers]);
+    const failures = results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason));
+    return { upload: gateway.upload, ok: results.length - failures.length, failures: failures.slice(0, 5), failed: failures.length, ms: performance.now() - started };
   }
   if (input.kind === "server") {
     const indexes: number[] = [];
