@@ -1,5 +1,6 @@
 // streampath/runtime/host: serving host services, and calling other hosts.
-export { createHost, DEFAULT_LIMITS, type Host, type HostOptions } from "./server.js";
+export { createHost, DEFAULT_LIMITS, type DrainOptions, type Host, type HostOptions } from "./server.js";
+export { drainOnSignal, type DrainOnSignalOptions } from "./drain-on-signal.js";
 export { DEFAULT_PAIR_OPTIONS, type PairOptions } from "./pair.js";
 export type { Authenticate, HostLimits } from "./dispatch.js";
 export {

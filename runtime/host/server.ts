@@ -6,6 +6,7 @@ import http2 from "node:http2";
 import type { Duplex } from "node:stream";
 import type { AddressInfo } from "node:net";
 import { Code, StreampathError } from "../core/error.js";
+import { PairHeader } from "../core/pair.js";
 import { type Authenticate, type HostLimits, PrincipalCalls, buildRoutes, dispatch, protocolOf } from "./dispatch.js";
 import { type ClusterOptions, checkInstanceName } from "./cluster.js";
 import { keepalive } from "./keepalive.js";
@@ -52,6 +53,11 @@ export interface HostOptions<P = unknown> {
    * Without it they get 405 or 415.
    */
   fallback?: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void;
+  /**
+   * GET or HEAD here answers 200 while the host serves and 503 once it drains, for a
+   * balancer's health check (docs/deploy.md). Default `/.well-known/streampath/health`.
+   */
+  healthPath?: string;
 }
 
 export interface Host {
@@ -67,11 +73,25 @@ export interface Host {
   readonly instanceId: string;
   /** Pair halves this instance forwarded to the instances that hold their calls, by kind (all 0 without `cluster`). */
   readonly forwarded: Readonly<ForwardCounts>;
+  /** Draining or closed: new calls are refused, the health check answers 503. */
+  readonly draining: boolean;
   /**
-   * Graceful shutdown: stop accepting connections and calls, let calls in
-   * flight finish for up to `graceMs`, then cancel them and close.
+   * Graceful shutdown (a rolling restart, SIGTERM): new calls are refused
+   * (REFUSED_STREAM: safe to retry elsewhere) and the health check says 503,
+   * so a balancer stops sending here; calls and pairs in flight go on —
+   * their halves may still arrive, on new connections too — for up to
+   * `graceMs`; then they end with UNAVAILABLE and `reason`, and the host closes.
    */
+  drain(options?: DrainOptions): Promise<void>;
+  /** `drain({ graceMs })`. */
   close(graceMs?: number): Promise<void>;
+}
+
+export interface DrainOptions {
+  /** How long calls in flight may go on. Default 5 s. */
+  graceMs?: number;
+  /** What the calls still running then are told. Default "the host is shutting down". */
+  reason?: string;
 }
 
 export const DEFAULT_LIMITS: HostLimits = { maxMessageBytes: 4 * 1024 * 1024, maxCallsPerPrincipal: 1000 };
@@ -83,6 +103,11 @@ export const DEFAULT_LIMITS: HostLimits = { maxMessageBytes: 4 * 1024 * 1024, ma
  */
 export const STREAM_WINDOW = 4 * 1024 * 1024;
 export const CONNECTION_WINDOW = 16 * 1024 * 1024;
+
+/** A request that belongs to a pair already running (an up, a batch, a resumed down): drain lets it in. */
+function continuesPair(headers: http2.IncomingHttpHeaders): boolean {
+  return protocolOf(headers["content-type"]) === "pair" && headers[PairHeader.id] !== undefined;
+}
 
 export async function createHost<P = unknown>(options: HostOptions<P>): Promise<Host> {
   if (!options.tls === !options.h2c) throw new TypeError("createHost: give either tls or h2c: true");
@@ -110,6 +135,7 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
       throw new TypeError("createHost: pair.instanceId and cluster.instanceId differ: give the name once, in cluster");
     }
   }
+  const healthPath = options.healthPath ?? "/.well-known/streampath/health";
   const pairOptions = cluster ? { ...options.pair, instanceId: cluster.instanceId } : (options.pair ?? {});
   const gateway = new PairGateway(pairOptions, limits.maxMessageBytes, shutdown.signal);
   const forwarder = cluster ? new PairForwarder(cluster, shutdown.signal) : undefined;
@@ -129,8 +155,18 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
   });
   server.on("stream", (stream, headers) => {
     stream.on("error", () => undefined); // resets by the client surface as "close"
-    if (shutdown.signal.aborted) {
-      // Not in this tick: we are inside the session's receive callback (nodejs/node#64113).
+    if (headers[":path"] === healthPath && (headers[":method"] === "GET" || headers[":method"] === "HEAD")) {
+      stream.respond({ ":status": draining === undefined ? 200 : 503, "content-type": "text/plain", "cache-control": "no-store" });
+      stream.end(draining === undefined ? "serving\n" : `draining: ${draining}\n`);
+      return;
+    }
+    // Draining: nothing new starts here, but the pairs that live here go on (their halves may come
+    // on new connections, through the balancer or forwarded by another instance) until the grace ends.
+    const refused = shutdown.signal.aborted
+      || (draining !== undefined && protocolOf(headers["content-type"]) !== undefined && !continuesPair(headers));
+    if (refused) {
+      // REFUSED_STREAM: not processed, safe to send elsewhere. Not in this tick: we are inside the
+      // session's receive callback (nodejs/node#64113).
       setImmediate(() => stream.close(http2.constants.NGHTTP2_REFUSED_STREAM));
       return;
     }
@@ -153,36 +189,44 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
   const port = (server.address() as AddressInfo).port;
   const hostname = options.hostname ?? "127.0.0.1";
   let closing: Promise<void> | undefined;
+  let draining: string | undefined;
+  const drain = ({ graceMs = 5000, reason = "the host is shutting down" }: DrainOptions = {}) => {
+    closing ??= (async () => {
+      draining = reason;
+      for (const session of sessions) session.close(); // GOAWAY: no new streams, current ones finish
+      // Calls run on, and pairs wait for their guests to finish them, until the grace ends.
+      const until = Date.now() + graceMs;
+      while ((calls.size > 0 || gateway.size > 0) && Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(25, Math.max(1, until - Date.now()))));
+      }
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      shutdown.abort(new StreampathError(Code.Unavailable, reason));
+      // Canceled calls end at once, except one whose client never closes its side: don't wait on it.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const settled = new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)));
+      await Promise.race([Promise.allSettled([...calls]), settled]);
+      clearTimeout(timer);
+      // Node 20 can spin forever destroying a session in the tick a peer reset one of its streams.
+      await new Promise((resolve) => setImmediate(resolve));
+      for (const session of sessions) session.destroy();
+      forwarder?.close();
+      // A session stuck on a pending write to a dead connection can leave its socket open.
+      await new Promise((resolve) => setImmediate(resolve));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    })();
+    return closing;
+  };
   return {
     port,
     server,
     instanceId: gateway.instanceId,
     forwarded: forwarder?.forwarded ?? { down: 0, up: 0, batch: 0 },
     url: `${options.tls ? "https" : "http"}://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`,
-    close(graceMs = 5000) {
-      closing ??= (async () => {
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        for (const session of sessions) session.close(); // GOAWAY: no new streams, current ones finish
-        const drained = Promise.allSettled([...calls]);
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-        await Promise.race([drained, grace]);
-        clearTimeout(timer);
-        shutdown.abort(new StreampathError(Code.Unavailable, "the host is shutting down"));
-        // Canceled calls end at once, except one whose client never closes its side: don't wait on it.
-        const settled = new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)));
-        await Promise.race([Promise.allSettled([...calls]), settled]);
-        clearTimeout(timer);
-        // Node 20 can spin forever destroying a session in the tick a peer reset one of its streams.
-        await new Promise((resolve) => setImmediate(resolve));
-        for (const session of sessions) session.destroy();
-        forwarder?.close();
-        // A session stuck on a pending write to a dead connection can leave its socket open.
-        await new Promise((resolve) => setImmediate(resolve));
-        for (const socket of sockets) socket.destroy();
-        await closed;
-      })();
-      return closing;
+    get draining() {
+      return draining !== undefined;
     },
+    drain,
+    close: (graceMs = 5000) => drain({ graceMs }),
   };
 }
