@@ -9,6 +9,7 @@
  * MessagePort over which both directions send packets within credit. Either
  * way a packet holds many messages: per-chunk cost dominates in browsers.
  */
+import type { ConnectionState } from "./connection-state.js";
 import { Code, StreampathError } from "./error.js";
 
 /** The key every bridge message on an endpoint carries, so an endpoint can carry other traffic too. */
@@ -87,9 +88,40 @@ export interface HelloMessage {
   [BRIDGE_TAG]: "hello" | "ready";
   /** With "ready": the paths whose codecs the worker has, so their calls may cross as binary batches. */
   binary?: string[];
+  /** With "ready": the state of the worker's connection to its host, if it relays one (serveBridge's `connection`). */
+  state?: WireConnectionState;
 }
 
-export type BridgeMessage = OpenMessage | ReplyMessage | HelloMessage;
+/** Worker → window: the state of the worker's connection to its host changed. */
+export interface StateMessage {
+  [BRIDGE_TAG]: "state";
+  state: WireConnectionState;
+}
+
+export type BridgeMessage = OpenMessage | ReplyMessage | HelloMessage | StateMessage;
+
+/** A ConnectionState as it crosses: its error as a WireError. */
+export type WireConnectionState =
+  | { kind: "connecting" | "live" }
+  | { kind: "reconnecting"; attempt: number; error: WireError; since: number }
+  | { kind: "offline"; error: WireError; since: number };
+
+export function connectionStateToWire(state: ConnectionState): WireConnectionState {
+  if (state.kind === "connecting" || state.kind === "live") return { kind: state.kind };
+  const error = toWire(state.error);
+  return state.kind === "reconnecting" ? { kind: state.kind, attempt: state.attempt, error, since: state.since } : { kind: state.kind, error, since: state.since };
+}
+
+/** A peer's state; undefined if it is not a well-formed one. */
+export function connectionStateFromWire(wire: unknown): ConnectionState | undefined {
+  const w = wire as Partial<{ kind: string; attempt: number; error: unknown; since: number }> | null;
+  if (typeof w !== "object" || w === null) return undefined;
+  if (w.kind === "connecting" || w.kind === "live") return { kind: w.kind };
+  if ((w.kind !== "reconnecting" && w.kind !== "offline") || typeof w.since !== "number") return undefined;
+  const error = fromWire(w.error);
+  if (w.kind === "offline") return { kind: "offline", error, since: w.since };
+  return Number.isSafeInteger(w.attempt) && w.attempt! >= 1 ? { kind: "reconnecting", attempt: w.attempt!, error, since: w.since } : undefined;
+}
 
 export interface BridgeLimits {
   window: number;

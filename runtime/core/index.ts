@@ -55,6 +55,15 @@ export { EnvelopeBatch, FLUSH_BYTES, Flusher, MessageBatch, type Schedule, nextT
 export { Channel, type ChannelOptions } from "./channel.js";
 export { createClient, type CallOptions, type Client, type ClientMethod, type Transport } from "./client.js";
 export { flatten } from "./flatten.js";
+export {
+  CONNECTING,
+  ConnectionCell,
+  type ConnectionState,
+  type ConnectionStateListener,
+  type ConnectionStateSource,
+  LIVE,
+  sameConnectionState,
+} from "./connection-state.js";
 export { type Handlers, LocalCall } from "./local-call.js";
 export {
   IN_REALM,

@@ -6,7 +6,9 @@
  * stalls the handler's producer (the response stream's queue, or credit);
  * a window that cancels aborts the handler's context.signal. Calls of the
  * `services` given cross as binary batches of their generated codecs, the
- * others as plain objects (structured clone). See docs/bridge.md.
+ * others as plain objects (structured clone). Given a `connection` (the
+ * gateway), it relays that connection's state to every window connection.
+ * See docs/bridge.md and docs/connection-state.md.
  */
 import {
   BRIDGE_TAG,
@@ -16,6 +18,7 @@ import {
   type Packet,
   bridgeMessage,
   checkLimits,
+  connectionStateToWire,
   packetCount,
   stringRecord,
 } from "../core/bridge.js";
@@ -24,6 +27,7 @@ import { Inbox } from "../core/bridge-inbox.js";
 import { type BridgePort, PortLink } from "../core/bridge-port.js";
 import { outgoingStream, streamSource } from "../core/bridge-streams.js";
 import type { CallOptions } from "../core/client.js";
+import type { ConnectionState, ConnectionStateSource } from "../core/connection-state.js";
 import { Code, StreampathError } from "../core/error.js";
 import type { MethodDescriptor, ServiceDescriptor } from "../core/service.js";
 
@@ -41,6 +45,11 @@ export interface BridgeServeOptions {
    * structured clone of many small objects. Others cross as plain objects.
    */
   services?: readonly (ServiceDescriptor | { readonly service: ServiceDescriptor })[];
+  /**
+   * A connection whose state the windows should see (the worker's gateway): posted with
+   * "ready" and on every change, it becomes each WorkerConnection's state once the worker serves.
+   */
+  connection?: Pick<ConnectionStateSource, "state" | "subscribe">;
 }
 
 export interface BridgeServer {
@@ -61,12 +70,21 @@ export function serveBridge(
   const calls = new Set<Served>();
   /** Set by close(): later calls fail with it at once rather than wait for an answer that never comes. */
   let closed: StreampathError | undefined;
+  let closedAt = 0;
   const methods = new Map<string, MethodDescriptor>();
   for (const entry of serveOptions.services ?? []) {
     const service = "service" in entry ? entry.service : entry;
     for (const method of Object.values(service.methods)) methods.set(method.path, method);
   }
-  const ready = { [BRIDGE_TAG]: "ready", binary: [...methods.keys()] };
+  const binary = [...methods.keys()];
+  const { connection } = serveOptions;
+  // What the windows are told: the connection's state, or offline once closed (nothing is served any more).
+  const state = (): ConnectionState | undefined => (closed ? { kind: "offline", error: closed, since: closedAt } : connection?.state);
+  const ready = () => {
+    const now = state();
+    return { [BRIDGE_TAG]: "ready", binary, ...(now && { state: connectionStateToWire(now) }) };
+  };
+  const post = (now: ConnectionState) => endpoint.postMessage({ [BRIDGE_TAG]: "state", state: connectionStateToWire(now) }, []);
 
   const open = (message: OpenMessage): void => {
     let limits: BridgeLimits;
@@ -139,17 +157,21 @@ export function serveBridge(
   const listener = (event: MessageEvent): void => {
     const message = bridgeMessage(event.data);
     if (!message) return;
-    if (message[BRIDGE_TAG] === "hello") endpoint.postMessage(ready, []);
+    if (message[BRIDGE_TAG] === "hello") endpoint.postMessage(ready(), []);
     else if (message[BRIDGE_TAG] === "open") open(message);
   };
   endpoint.addEventListener("message", listener);
   endpoint.start?.();
-  endpoint.postMessage(ready, []);
+  endpoint.postMessage(ready(), []);
+  const unsubscribe = connection?.subscribe(post);
 
   return {
     close(reason?: unknown) {
       if (closed) return;
+      unsubscribe?.();
       closed = reason === undefined ? new StreampathError(Code.Unavailable, "the worker's bridge is closed") : StreampathError.from(reason, Code.Unavailable);
+      closedAt = Date.now();
+      post(state()!);
       for (const call of [...calls]) call.fail(closed);
       calls.clear();
     },

@@ -4,6 +4,7 @@
  * gateway's calls, so a switch to the fallback holds for every later call.
  */
 import type { PairWindow } from "../core/pair.js";
+import type { ConnectionReports } from "./connection.js";
 import type { Fetch } from "./http.js";
 import type { Slots } from "./slots.js";
 
@@ -34,6 +35,8 @@ export interface PairEnvironment {
   readonly joining: Slots;
   /** How long a down or batch request may wait for its response headers before it counts as broken. */
   readonly responseTimeoutMs: number;
+  /** The gateway's connection state: the pair reports its calls and what breaks them (connection.ts). */
+  readonly connection: ConnectionReports;
 }
 
 /** A single early reset proves nothing; request streaming that never works fails every time. */

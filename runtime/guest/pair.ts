@@ -70,6 +70,7 @@ export class GuestPair<I, O> {
   start(requests: AsyncIterable<I>): AsyncIterable<O> {
     const { signal, timeoutMs } = this.options;
     if (signal?.aborted) throw StreampathError.from(signal.reason, Code.Canceled);
+    this.release = this.env.connection.hold((reason) => this.cancel(reason));
     signal?.addEventListener("abort", () => this.cancel(StreampathError.from(signal.reason, Code.Canceled)), { once: true });
     if (timeoutMs !== undefined) {
       const timer = setTimeout(() => this.cancel(new StreampathError(Code.DeadlineExceeded, `deadline of ${timeoutMs}ms exceeded`)), timeoutMs);
@@ -91,6 +92,8 @@ export class GuestPair<I, O> {
   }
 
   private onEnd: () => void = () => undefined;
+  /** Tells the gateway's connection state the call is over (and how). */
+  private release: (error?: StreampathError) => void = () => undefined;
 
   private url(): string {
     return this.env.baseUrl + this.method.path;
@@ -188,7 +191,7 @@ export class GuestPair<I, O> {
         if (!this.env.streamingConfirmed && !this.joined && ++this.env.unconfirmedUpFailures >= UNCONFIRMED_UPS_BEFORE_BATCH) {
           this.env.upload = "batch";
         }
-        this.broken(error);
+        this.broken(error, false); // an up alone says nothing of the connection: its down does
       },
     );
   }
@@ -352,8 +355,9 @@ export class GuestPair<I, O> {
   }
 
   /** A half broke: reopen both, at once the first time, then with backoff and jitter. */
-  private broken(cause: unknown): void {
+  private broken(cause: unknown, unreachable = true): void {
     if (this.ended || this.resuming) return;
+    if (unreachable) this.env.connection.failed(cause);
     this.resuming = true;
     this.attempt.abort();
     this.up = undefined;
@@ -387,6 +391,7 @@ export class GuestPair<I, O> {
     this.ended = true;
     this.releaseJoining();
     this.onEnd();
+    this.release(error);
     this.outbox?.fail(error ?? new StreampathError(Code.Canceled, "the call ended"));
     if (error) {
       this.failure = error;

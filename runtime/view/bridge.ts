@@ -5,7 +5,9 @@
  * transferred ReadableStreams or, where a browser cannot transfer them, over
  * a MessagePort of the call's own with credits; as binary batches of the
  * generated codecs where the worker has them, else as the plain objects
- * (structured clone). See docs/bridge.md.
+ * (structured clone). Its connection state combines its own with the
+ * host connection's state the worker relays. See docs/bridge.md and
+ * docs/connection-state.md.
  */
 import {
   BRIDGE_TAG,
@@ -16,6 +18,7 @@ import {
   bridgeMessage,
   canTransferStreams,
   checkLimits,
+  connectionStateFromWire,
   stringRecord,
   toWire,
 } from "../core/bridge.js";
@@ -24,9 +27,11 @@ import { Inbox } from "../core/bridge-inbox.js";
 import { PortLink } from "../core/bridge-port.js";
 import { outgoingStream, streamSource } from "../core/bridge-streams.js";
 import type { CallOptions, Transport } from "../core/client.js";
+import type { ConnectionStateSource } from "../core/connection-state.js";
 import { deadlineSignal } from "../core/deadline.js";
 import { Code, StreampathError } from "../core/error.js";
 import type { MethodDescriptor } from "../core/service.js";
+import { WorkerState } from "./worker-state.js";
 
 export interface BridgeOptions {
   /** auto (port): a MessagePort per call with credits, measured the faster in Chromium (docs/bridge.md); streams: transferable ReadableStreams. */
@@ -39,7 +44,13 @@ export interface BridgeOptions {
   maxBatch?: number;
 }
 
-export interface WorkerConnection extends Transport {
+/**
+ * A Transport to the worker, whose connection state is what the window can count on (worker-state.ts):
+ * `connecting` until the worker serves; then the state of the worker's connection to its host if the
+ * worker relays one (serveBridge's `connection`), else `live`; `offline` while the window's network is,
+ * and for good once the connection is closed or the worker failed before it served.
+ */
+export interface WorkerConnection extends Transport, ConnectionStateSource {
   readonly mode: "streams" | "port";
   /** Fails running calls (and cancels them in the worker) and later ones with `reason`. The worker is not terminated. */
   close(reason?: unknown): void;
@@ -83,6 +94,8 @@ export function connectWorker(worker: Worker | MessagePort, options: BridgeOptio
   let serving = false;
   let served!: () => void;
   const ready = new Promise<void>((resolve) => (served = () => ((serving = true), resolve())));
+  const state = new WorkerState();
+  const { cell } = state;
   const binary = new Set<string>();
   const replies = new Map<number, (stream: ReadableStream<Packet>) => void>();
   /** Calls that ended before their reply came (bounded by the calls that were open at once). */
@@ -94,6 +107,10 @@ export function connectWorker(worker: Worker | MessagePort, options: BridgeOptio
     if (message[BRIDGE_TAG] === "ready") {
       if (encoding === "auto" && Array.isArray(message.binary)) for (const path of message.binary) binary.add(String(path));
       served();
+      // The state rides with "ready", so the window never shows live before it hears the host's state.
+      state.served(connectionStateFromWire(message.state));
+    } else if (message[BRIDGE_TAG] === "state") {
+      state.relayed(connectionStateFromWire(message.state));
     } else if (message[BRIDGE_TAG] === "reply") {
       const resolve = replies.get(message.id);
       replies.delete(message.id);
@@ -134,11 +151,18 @@ export function connectWorker(worker: Worker | MessagePort, options: BridgeOptio
     call: <I, O>(method: MethodDescriptor<I, O>, requests: AsyncIterable<I>, callOptions?: CallOptions) =>
       new BridgeCall<I, O>(connection, method, requests, callOptions ?? {}),
     close,
+    get state() {
+      return cell.state;
+    },
+    subscribe: (listener) => cell.subscribe(listener),
+    whenLive: (signal) => cell.whenLive(signal),
   };
 
   function close(reason?: unknown): void {
     if (closing.signal.aborted) return;
-    closing.abort(reason === undefined ? new StreampathError(Code.Unavailable, "the worker connection is closed") : StreampathError.from(reason, Code.Unavailable));
+    const error = reason === undefined ? new StreampathError(Code.Unavailable, "the worker connection is closed") : StreampathError.from(reason, Code.Unavailable);
+    closing.abort(error);
+    state.close(error);
     endpoint.removeEventListener("message", listener);
     onError.removeEventListener("error", failed);
     replies.clear();

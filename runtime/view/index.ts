@@ -11,3 +11,4 @@ export {
   type ViewService,
 } from "./view.js";
 export { type BridgeOptions, connectWorker, type WorkerConnection } from "./bridge.js";
+export type { ConnectionState, ConnectionStateListener, ConnectionStateSource } from "../core/connection-state.js";
