@@ -14,9 +14,15 @@ import { selfSigned } from "./helpers/tls.js";
 import { PairHeader } from "../runtime/core/pair.js";
 import type { Fetch } from "../runtime/guest/index.js";
 
-async function setup(t: import("ava").ExecutionContext, route: "round-robin" | "pair-id", upload: "stream" | "batch" = "stream") {
-  const cluster = await startEchoCluster(t, ["s1", "s2", "s3"]);
-  const haproxy = await startHaproxy(t, { route, tls: selfSigned(), backends: cluster.instances.map((i) => ({ name: i.name, url: i.url })) });
+async function setup(
+  t: import("ava").ExecutionContext,
+  route: "round-robin" | "pair-id",
+  upload: "stream" | "batch" = "stream",
+  more: { heartbeatMs?: number; timeoutServerMs?: number } = {},
+) {
+  const cluster = await startEchoCluster(t, ["s1", "s2", "s3"], more.heartbeatMs ? { pair: { heartbeatMs: more.heartbeatMs } } : {});
+  const backends = cluster.instances.map((i) => ({ name: i.name, url: i.url }));
+  const haproxy = await startHaproxy(t, { route, tls: selfSigned(), backends, timeoutServerMs: more.timeoutServerMs });
   const sent: Record<string, number> = {};
   const counting = (fetch: Fetch): Fetch => (input, init) => {
     const half = new Headers(init.headers).get(PairHeader.half) ?? "unary";
@@ -89,4 +95,28 @@ test.serial("haproxy routing by the pair id's instance: every half reaches its o
   // New calls (downs without an id) are still spread round-robin.
   for (const instance of cluster.instances) t.true(instance.calls.length > 30, spread(cluster));
   t.log(spread(cluster));
+});
+
+test.serial("an idle bidi call outlives haproxy's timeout server: the host's down and the guest's up both have heartbeats", async (t) => {
+  // haproxy cuts a stream whose instance says nothing for `timeout server`: an up (answered only at
+  // its end) with nothing to send would get 504, a down without heartbeats a clean, false end.
+  const { client, sent } = await setup(t, "round-robin", "stream", { heartbeatMs: 600, timeoutServerMs: 1500 });
+  let release!: () => void;
+  const idle = new Promise<void>((resolve) => (release = resolve));
+  async function* requests(): AsyncGenerator<EchoRequest> {
+    yield request({ text: "before" });
+    await idle;
+    yield request({ text: "after" });
+  }
+  const replies: string[] = [];
+  const call = (async () => {
+    for await (const reply of client.chat(requests())) replies.push(reply.text);
+  })();
+  while (replies.length < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+  await new Promise((resolve) => setTimeout(resolve, 4500)); // three times haproxy's timeout
+  release();
+  await call;
+  t.deepEqual(replies, ["before", "after"]);
+  t.is(sent.down, 1, "no resume: neither half was cut");
+  t.is(sent.up, 1);
 });

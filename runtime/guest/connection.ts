@@ -32,6 +32,8 @@ export interface ConnectionReports {
   failed(cause: unknown): void;
   /** A call runs until the returned function is called, with its error if it failed; `cancel` ends it if the gateway closes. */
   hold(cancel: (reason: StreampathError) => void): (error?: StreampathError) => void;
+  /** Calls `callback` once, when the state next becomes live; returns a function that cancels it. */
+  onLive(callback: () => void): () => void;
 }
 
 export interface HostConnectionOptions {
@@ -124,6 +126,15 @@ export class HostConnection implements ConnectionReports {
       if (error?.code === Code.Unavailable && this.cell.state.kind === "live") this.suspected = true;
       this.schedule();
     };
+  }
+
+  onLive(callback: () => void): () => void {
+    const unsubscribe = this.cell.subscribe((state) => {
+      if (state.kind !== "live") return;
+      unsubscribe();
+      callback();
+    });
+    return unsubscribe;
   }
 
   close(reason: StreampathError): void {

@@ -160,6 +160,7 @@ export class GuestPair<I, O> {
     this.resolveReady();
     this.control(true, true);
     const heartbeatMs = Number(response.headers.get(PairHeader.heartbeat));
+    if (heartbeatMs > 0 && this.env.upload === "stream") this.heartbeatUp(heartbeatMs, attempt);
     await this.readDown(response.body!, attempt, heartbeatMs > 0 ? heartbeatMs : undefined);
   }
 
@@ -181,8 +182,12 @@ export class GuestPair<I, O> {
     };
     this.env.fetch(this.url(), { method: "POST", headers, body, duplex: "half", signal: attempt.signal }).then(
       async (response) => {
-        if (response.status === 200) this.env.streamingConfirmed = true;
-        else if (attempt === this.attempt) this.finish(await responseError(response, this.url()));
+        if (response.status === 200) return void (this.env.streamingConfirmed = true);
+        if (attempt !== this.attempt) return;
+        // A proxy's 503/504 (haproxy answers 504 for an up whose host said nothing for `timeout server`) is a break.
+        const error = await responseError(response, this.url());
+        if (error.code === Code.Unavailable) this.broken(error, false);
+        else this.finish(error);
       },
       (error) => {
         if (attempt !== this.attempt || this.ended) return;
@@ -296,8 +301,24 @@ export class GuestPair<I, O> {
     else if (control) this.transmit({ first: this.outbox!.sent + 1, chunk: encodeControl(control) });
   }
 
+  /**
+   * The up says something at least as often as the host's down: a proxy cuts a request whose host
+   * answered nothing for its server timeout (haproxy: 504), and a request body counts as activity.
+   */
+  private heartbeatUp(ms: number, attempt: AbortController): void {
+    const timer = setInterval(() => {
+      if (performance.now() - this.sentAt >= ms / 2) this.control(true);
+    }, ms / 2);
+    (timer as { unref?: () => void }).unref?.();
+    attempt.signal.addEventListener("abort", () => clearInterval(timer), { once: true });
+  }
+
+  /** When something last went up (performance.now()). */
+  private sentAt = 0;
+
   private transmit(sealed: Sealed): void {
     if (this.resuming) return; // kept in the Outbox; the resumed stream replays it
+    this.sentAt = performance.now();
     if (this.env.upload === "batch") {
       this.batches.push(sealed);
       void this.postBatches();
@@ -369,10 +390,15 @@ export class GuestPair<I, O> {
     }
     const { baseMs, capMs } = this.env.retry;
     const delay = n === 1 ? 0 : Math.min(capMs, baseMs * 2 ** (n - 2)) * (0.5 + Math.random() / 2);
-    setTimeout(() => {
+    // The gateway's probe may find the host back before the backoff ends: resume then.
+    const resume = () => {
+      clearTimeout(timer);
+      stopWaiting();
       this.resuming = false;
       if (!this.ended) void this.connect();
-    }, delay);
+    };
+    const timer = setTimeout(resume, delay);
+    const stopWaiting = delay > 0 ? this.env.connection.onLive(resume) : () => undefined;
   }
 
   /** The caller gives up: the host is told with an end envelope carrying the error, then both halves go. */

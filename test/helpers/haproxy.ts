@@ -27,6 +27,8 @@ export interface HaproxyOptions {
   /** "round-robin": any request to any instance; "pair-id": a pair half to the instance its id names. */
   route: "round-robin" | "pair-id";
   tls: { key: string; cert: string };
+  /** haproxy's `timeout server`: the longest an instance may say nothing on a stream. Default 60 s. */
+  timeoutServerMs?: number;
 }
 
 /** The haproxy.cfg for `backends` behind a TLS front on `port` (what docs/deploy.md explains). */
@@ -42,7 +44,7 @@ export function haproxyConfig(options: HaproxyOptions, port: number, pem: string
     "    timeout connect 5s",
     "    timeout client 60s",
     // Longer than the pair's heartbeat (15 s): the most a backend may be silent on a stream.
-    "    timeout server 60s",
+    `    timeout server ${options.timeoutServerMs ?? 60_000}ms`,
     "frontend fe",
     `    bind 127.0.0.1:${port} ssl crt ${pem} alpn h2,http/1.1`,
     "    default_backend instances",
