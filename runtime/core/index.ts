@@ -55,6 +55,7 @@ export { EnvelopeBatch, FLUSH_BYTES, Flusher, MessageBatch, type Schedule, nextT
 export { Channel, type ChannelOptions } from "./channel.js";
 export { createClient, type CallOptions, type Client, type ClientMethod, type Transport } from "./client.js";
 export { flatten } from "./flatten.js";
+export { type ResumeOptions, resumeStream } from "./resume.js";
 export {
   CONNECTING,
   ConnectionCell,

@@ -17,3 +17,5 @@ export {
   type WorkerService,
 } from "./worker.js";
 export { type BridgeEndpoint, type BridgeRegistry, type BridgeServeOptions, type BridgeServer, serveBridge } from "./bridge.js";
+// Restarting a lost server stream from its cursor (docs/deploy.md); from runtime/core, here too for worker code.
+export { type ResumeOptions, resumeStream } from "../core/resume.js";

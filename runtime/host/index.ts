@@ -20,3 +20,4 @@ export type { PeerSessionOptions } from "./peer-session.js";
 export { connectHost, type HostLink, type HostLinkOptions } from "./link.js";
 // Transport-neutral, from runtime/core; here too so host code needs one import.
 export { createClient, type CallOptions, type Client, type ClientMethod, type Transport } from "../core/client.js";
+export { type ResumeOptions, resumeStream } from "../core/resume.js";
