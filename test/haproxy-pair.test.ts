@@ -120,3 +120,32 @@ test.serial("an idle bidi call outlives haproxy's timeout server: the host's dow
   t.is(sent.down, 1, "no resume: neither half was cut");
   t.is(sent.up, 1);
 });
+
+test.serial("a draining instance leaves haproxy's rotation within a second and its running calls finish; new calls go to the others", async (t) => {
+  const { cluster, client } = await setup(t, "round-robin");
+  const [s1] = cluster.instances;
+  let release!: () => void;
+  const hold = new Promise<void>((resolve) => (release = resolve));
+  async function* requests(): AsyncGenerator<EchoRequest> {
+    yield request({ text: "running" });
+    await hold;
+    yield request({ text: "last" });
+  }
+  // Calls until one runs on s1.
+  const replies: string[] = [];
+  const running = (async () => {
+    for await (const reply of client.chat(requests())) replies.push(reply.text);
+  })();
+  await s1!.call("chat", "running", 3000).catch(() => undefined);
+  const onS1 = s1!.calls.some((c) => c.method === "chat");
+  const drained = s1!.host.drain({ graceMs: 10_000, reason: "rolling restart" });
+  await new Promise((resolve) => setTimeout(resolve, 1500)); // two failed health checks at 500 ms
+  const before = s1!.calls.length;
+  t.deepEqual((await run(client, 30)).slice(0, 5), [], "new calls all succeed, on the other instances");
+  t.is(s1!.calls.length, before, "no new call reached the draining instance");
+  release();
+  await running;
+  t.deepEqual(replies, ["running", "last"]);
+  await drained;
+  t.log(`the long call ran on ${onS1 ? "s1 (draining)" : "another instance"}`);
+});

@@ -43,22 +43,18 @@ export function sameConnectionState(a: ConnectionState, b: ConnectionState): boo
   return a.error.code === other.error.code && a.error.message === other.error.message;
 }
 
-class StateEvent extends Event {
-  constructor(readonly state: ConnectionState) {
-    super("change");
-  }
-}
-
 /**
- * Holds a ConnectionState and tells subscribers of its changes. Dispatch is an
- * EventTarget's, so a listener that throws is reported as the platform does
- * and the others are still called. `onWatched` hears when the first watcher
+ * Holds a ConnectionState and tells subscribers of its changes. A listener
+ * that throws is reported as an uncaught error (in a later task) and the
+ * others are still called. (Not an EventTarget: Node warns past 10 listeners
+ * of one, and every pair waiting to resume listens.) `onWatched` hears when the first watcher
  * (a subscriber or a whenLive waiter) comes and the last goes: a gateway
  * probes its host only while someone cares.
  */
 export class ConnectionCell implements ConnectionStateSource {
   private current: ConnectionState;
-  private readonly events = new EventTarget();
+  private readonly listeners = new Set<ConnectionStateListener>();
+  private readonly closeListeners = new Set<() => void>();
   private watchers = 0;
   private closed: StreampathError | undefined;
 
@@ -77,21 +73,30 @@ export class ConnectionCell implements ConnectionStateSource {
   /** Moves to `next`, telling subscribers if it differs; false if it did not (or the cell is closed). */
   set(next: ConnectionState): boolean {
     if (this.closed || sameConnectionState(this.current, next)) return false;
-    this.current = Object.freeze(next);
-    this.events.dispatchEvent(new StateEvent(this.current));
+    const state = (this.current = Object.freeze(next));
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(state);
+      } catch (error) {
+        setTimeout(() => {
+          throw error;
+        });
+      }
+    }
     return true;
   }
 
   subscribe(listener: ConnectionStateListener): () => void {
     if (this.closed) return () => undefined;
-    const handler = (event: Event) => listener((event as StateEvent).state);
-    this.events.addEventListener("change", handler);
+    // A wrapper per subscription: the same function may subscribe twice.
+    const handler: ConnectionStateListener = (state) => listener(state);
+    this.listeners.add(handler);
     this.watch(+1);
     let subscribed = true;
     return () => {
       if (!subscribed) return;
       subscribed = false;
-      this.events.removeEventListener("change", handler);
+      this.listeners.delete(handler);
       this.watch(-1);
     };
   }
@@ -103,7 +108,7 @@ export class ConnectionCell implements ConnectionStateSource {
     return new Promise<void>((resolve, reject) => {
       const settle = (error?: StreampathError) => {
         unsubscribe();
-        this.events.removeEventListener("close", onClose);
+        this.closeListeners.delete(onClose);
         signal?.removeEventListener("abort", onAbort);
         if (error) reject(error);
         else resolve();
@@ -111,7 +116,7 @@ export class ConnectionCell implements ConnectionStateSource {
       const unsubscribe = this.subscribe((state) => state.kind === "live" && settle());
       const onClose = () => settle(this.closed);
       const onAbort = () => settle(StreampathError.from(signal!.reason, Code.Canceled));
-      this.events.addEventListener("close", onClose);
+      this.closeListeners.add(onClose);
       signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
@@ -121,7 +126,7 @@ export class ConnectionCell implements ConnectionStateSource {
     if (this.closed) return;
     this.set({ kind: "offline", error, since: Date.now() });
     this.closed = error;
-    this.events.dispatchEvent(new Event("close"));
+    for (const listener of [...this.closeListeners]) listener();
   }
 
   private watch(delta: number): void {

@@ -53,7 +53,12 @@ export function haproxyConfig(options: HaproxyOptions, port: number, pem: string
     "    option redispatch 1",
     "    retries 2",
     ...routes,
-    "    default-server check inter 1s fall 2 rise 2",
+    // Health: the instances' health path over h2c, 503 once an instance drains (host.drain()).
+    "    option httpchk",
+    "    http-check connect proto h2",
+    "    http-check send meth GET uri /.well-known/streampath/health ver HTTP/1.1 hdr host localhost",
+    "    http-check expect status 200",
+    "    default-server check inter 500ms fall 2 rise 2",
     ...options.backends.map((b) => `    server ${b.name} ${new URL(b.url).host} proto h2`),
     "",
   ].join("\n");
@@ -85,6 +90,7 @@ export async function startHaproxy(t: ExecutionContext, options: HaproxyOptions)
   child.stderr!.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   t.teardown(async () => {
+    if (stderr.includes("[WARNING]") || stderr.includes("[ALERT]")) t.log(`haproxy said: ${stderr.trim()}`);
     child.kill("SIGTERM");
     await Promise.race([exited, sleep(3000).then(() => child.kill("SIGKILL"))]);
   });
