@@ -21,3 +21,15 @@ export { connectHost, type HostLink, type HostLinkOptions } from "./link.js";
 // Transport-neutral, from runtime/core; here too so host code needs one import.
 export { createClient, type CallOptions, type Client, type ClientMethod, type Transport } from "../core/client.js";
 export { type ResumeOptions, resumeStream } from "../core/resume.js";
+// Events between instances and resume from a cursor (docs/broker.md); NATS: streampath/runtime/host/nats.
+export {
+  DEFAULT_BROKER_LIMITS,
+  DEFAULT_DUPLICATE_WINDOW_MS,
+  type Broker,
+  type BrokerLimits,
+  type BrokerMessage,
+  type PublishOptions,
+  type PublishResult,
+  type SubscribeOptions,
+} from "./broker.js";
+export { createMemoryBroker, type MemoryBrokerOptions } from "./broker-memory.js";
