@@ -330,9 +330,13 @@ export class Inbox {
     this.grantedBytes = window.bytes;
   }
 
-  /** Counts one arriving numbered envelope of `bytes` (header included); throws if the sender overran its credit. */
-  receive(bytes: number): number {
-    if (this.received >= this.granted || this.receivedBytes >= this.grantedBytes) {
+  /**
+   * Counts one arriving numbered envelope of `bytes` (header included); throws if the sender overran
+   * its credit. An end needs none (the sender adds it whatever its credit): a call whose last message
+   * used the credit up exactly must still be able to end.
+   */
+  receive(bytes: number, end = false): number {
+    if (!end && (this.received >= this.granted || this.receivedBytes >= this.grantedBytes)) {
       throw new StreampathError(
         Code.ResourceExhausted,
         `pair: envelope ${this.received + 1} beyond the credit of ${this.granted} envelopes, ${this.grantedBytes} bytes`,

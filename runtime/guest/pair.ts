@@ -235,7 +235,7 @@ export class GuestPair<I, O> {
             return;
           }
           const size = end - start + ENVELOPE_HEADER_BYTES;
-          this.inbox.receive(size);
+          this.inbox.receive(size, (flags & PairFlag.End) !== 0);
           this.failures = 0; // progress down: the retry budget starts over
           if (flags & PairFlag.End) {
             const { error, metadata } = parseEnd(buf.subarray(start, end));

@@ -225,7 +225,7 @@ export class PairCall {
       throw new StreampathError(Code.FailedPrecondition, `pair: expected envelope ${this.inbox.received + 1}, got ${number}`);
     }
     const size = end - start + ENVELOPE_HEADER_BYTES;
-    this.inbox.receive(size);
+    this.inbox.receive(size, (flags & PairFlag.End) !== 0);
     if (flags & PairFlag.End) {
       if (this.arriving.length) this.push(this.arriving.splice(0));
       this.inbox.arrived(0, size);
