@@ -39,6 +39,8 @@ export function haproxyConfig(options: HaproxyOptions, port: number, pem: string
   return [
     "global",
     "    maxconn 4000",
+    // Chromium allows 256 streams per connection, and a streaming call holds two: haproxy's default is 100.
+    "    tune.h2.max-concurrent-streams 256",
     "defaults",
     "    mode http",
     "    timeout connect 5s",
