@@ -13,14 +13,18 @@ import type { BoardWriterClient } from "../gen/board/v1/worker_guest.js";
 import { LANES, applyEvent, cardsOf } from "./board-state.js";
 import type { CardFilter } from "./card-filter.js";
 import { el } from "./dom.js";
+import { type PendingEdits, refusal } from "./pending-edits.js";
+import type { StatusLine } from "./status-line.js";
 
 export const LANE_NAMES: Record<number, string> = { [Lane.LANE_TODO]: "To do", [Lane.LANE_DOING]: "Doing", [Lane.LANE_DONE]: "Done" };
 
 export interface BoardViewElements {
   board: HTMLElement;
-  status: HTMLElement;
+  status: StatusLine;
   present: HTMLElement;
   message: HTMLElement;
+  /** Where this tab's edits wait for their answers. */
+  pending: PendingEdits;
 }
 
 /** Shows a short message (an error, a refusal) under the toolbar. */
@@ -53,25 +57,29 @@ export function boardView(ui: BoardViewElements, me: Author, filter: CardFilter)
       scheduled = true;
     };
     filter.onChange(schedule);
-    ui.board.addEventListener("click", (event) => void onClick(event, boardWriter, me, ui.message));
+    ui.board.addEventListener("click", (event) => void onClick(event, boardWriter, me, ui.pending, board));
 
     /** Follows the reader for as long as the page lives, resuming after the revision it has. */
     const follow = async (boardId: string, first: () => void) => {
       for (let failures = 0; ; failures++) {
         try {
           for await (const { update } of boardReader.updates({ boardId, afterRevision: board?.revision ?? 0n })) {
-            if (update.case === "snapshot") board = update.value;
-            else if (update.case === "event" && board) applyEvent(board, update.value);
+            if (update.case === "snapshot") {
+              // Never silently: a board that went back in time lost what it had (the server's data was reset).
+              if (board && update.value.revision < board.revision) {
+                say(ui.message, `The board was reset on the server: revision ${board.revision} → ${update.value.revision}. Changes since are lost.`, "error");
+              }
+              board = update.value;
+            } else if (update.case === "event" && board) applyEvent(board, update.value);
             else continue;
-            ui.status.textContent = `live · revision ${board!.revision}`;
-            ui.status.dataset.state = "live";
+            ui.status.setRevision(board!.revision);
             failures = 0;
             schedule();
             first();
           }
         } catch (error) {
-          ui.status.textContent = `reconnecting: ${StreampathError.from(error).message}`;
-          ui.status.dataset.state = "reconnecting";
+          // The worker connection's state says what is wrong; this says what the board could not do.
+          say(ui.message, `The board stopped updating: ${StreampathError.from(error).message}; trying again`, "error");
         }
         await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * 2 ** failures)));
       }
@@ -139,22 +147,28 @@ function renderLane(board: Board, lane: Lane, filter: CardFilter, focusId: strin
   return section;
 }
 
-async function onClick(event: Event, writer: BoardWriterClient, me: Author, message: HTMLElement): Promise<void> {
+async function onClick(event: Event, writer: BoardWriterClient, me: Author, pending: PendingEdits, board: Board | undefined): Promise<void> {
   const button = (event.target as HTMLElement).closest("button");
   const card = button?.closest<HTMLElement>(".card");
   if (!button || !card?.dataset.cardId) return;
   const cardId = card.dataset.cardId;
+  const title = board?.cards[cardId]?.title;
   const lane = Lane[card.closest<HTMLElement>(".lane")!.dataset.lane as keyof typeof Lane];
   const index = LANES.indexOf(lane as (typeof LANES)[number]);
   let kind: Change["kind"];
-  if (button.title === "Remove") kind = { case: "removedCardId", value: cardId };
-  else kind = { case: "moved", value: { cardId, toLane: LANES[index + (button.title === "Move left" ? -1 : 1)]!, rank: 0 } };
+  let what: string;
+  if (button.title === "Remove") {
+    kind = { case: "removedCardId", value: cardId };
+    what = `remove “${title ?? cardId}”`;
+  } else {
+    const toLane = LANES[index + (button.title === "Move left" ? -1 : 1)]!;
+    kind = { case: "moved", value: { cardId, toLane, rank: 0 } };
+    what = `move “${title ?? cardId}” to ${LANE_NAMES[toLane]}`;
+  }
   card.classList.add("busy");
   try {
-    const ack = await writer.submit({ changeId: crypto.randomUUID(), author: me, kind });
-    if (ack.rejectedReason) say(message, `Refused: ${ack.rejectedReason.value}`, "error");
-  } catch (error) {
-    say(message, `Could not send the change: ${StreampathError.from(error).message}`, "error");
+    const answer = writer.submit({ changeId: crypto.randomUUID(), author: me, kind });
+    await pending.track(what, answer, () => `Done: ${what}`, (reason) => refusal(reason, title));
   } finally {
     card.classList.remove("busy");
   }

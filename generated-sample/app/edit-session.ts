@@ -5,9 +5,10 @@
  * (at once if changes wait, else at the next change) resends every change
  * not yet acknowledged (the leader answers a change id it has seen with its
  * first answer, so nothing applies twice). At most `capacity` changes wait for an answer; more
- * submissions wait for room.
+ * submissions wait for room. With the gateway's connection state, a new call waits until the
+ * host is reached again rather than fail on a schedule.
  */
-import { Channel, Code, StreampathError } from "streampath/runtime/core";
+import { Channel, Code, type ConnectionStateSource, StreampathError } from "streampath/runtime/core";
 import type { Change, ChangeAck } from "../gen/board/v1/board_pb.js";
 import type { BoardHostClient } from "../gen/board/v1/hosts_host.js";
 import { sleep } from "./live-board.js";
@@ -18,6 +19,8 @@ export interface EditSessionOptions {
   /** Consecutive failed calls after which every waiting change fails. Default 10. */
   attempts?: number;
   maxBackoffMs?: number;
+  /** While it is not live, a failed call is not tried again. */
+  connection?: ConnectionStateSource;
 }
 
 interface Pending {
@@ -30,6 +33,11 @@ interface Pending {
 export class EditSession {
   /** Edit calls opened (1 + reconnects), for tests and the status line. */
   calls = 0;
+
+  /** Changes sent and not yet answered. */
+  get waiting(): number {
+    return this.pending.size;
+  }
   private readonly pending = new Map<string, Pending>();
   private readonly capacity: number;
   private readonly stop = new AbortController();
@@ -110,6 +118,7 @@ export class EditSession {
             continue;
           }
           await sleep(Math.min(this.options.maxBackoffMs ?? 5000, 100 * 2 ** failures), this.stop.signal);
+          await this.options.connection?.whenLive(this.stop.signal).catch(() => undefined);
         } finally {
           if (this.up === up) this.up = undefined;
         }

@@ -5,8 +5,8 @@
  * window call reads from this one copy (a BoardFeed), so ten subscribers
  * cost one Watch, not ten.
  */
-import { Channel, Code, StreampathError } from "streampath/runtime/core";
-import type { Author, Board, PresenceUpdate } from "../gen/board/v1/board_pb.js";
+import { type CallOptions, Channel, Code, type ConnectionStateSource, StreampathError, resumeStream } from "streampath/runtime/core";
+import type { Author, Board, PresenceUpdate, WatchRequest } from "../gen/board/v1/board_pb.js";
 import type { BoardHostClient } from "../gen/board/v1/hosts_host.js";
 import { BoardFeed } from "./board-feed.js";
 import { BOARD_ID, emptyBoard } from "./board-state.js";
@@ -20,6 +20,8 @@ export interface LiveBoardOptions {
   onStatus?: (status: LiveStatus, error?: StreampathError) => void;
   /** Longest pause between two attempts. Default 5000 ms. */
   maxBackoffMs?: number;
+  /** The gateway's connection state: a lost Watch is started again once it is live. */
+  connection?: ConnectionStateSource;
 }
 
 /**
@@ -70,13 +72,31 @@ export class LiveBoard {
     this.options.onStatus?.(status, error);
   }
 
+  /**
+   * One Watch for as long as the tab lives. A call the host lost (its instance died, it drained)
+   * is started again after the last revision this copy has (resumeStream), once the gateway
+   * reaches the host again: the copy converges, with no event twice and none missed.
+   */
   private async watch(): Promise<void> {
+    const signal = this.stop.signal;
+    const open = async function* (this: LiveBoard, request: WatchRequest, options: CallOptions) {
+      await this.options.connection?.whenLive(signal);
+      this.watches++;
+      yield* this.host.watch(request, options);
+    }.bind(this);
     let failures = 0;
-    while (!this.stop.signal.aborted) {
+    while (!signal.aborted) {
       try {
-        this.watches++;
-        const request = { boardId: BOARD_ID, afterRevision: this.feed.revision };
-        for await (const { update } of this.host.watch(request, { signal: this.stop.signal })) {
+        const updates = resumeStream(open, { boardId: BOARD_ID, afterRevision: this.feed.revision }, {
+          advance: (request, { update }) =>
+            update.case === "snapshot" || update.case === "event" ? { ...request, afterRevision: update.value.revision } : request,
+          // Every failure is worth another call while the tab lives: the host may be back any moment.
+          retryable: () => true,
+          attempts: Infinity,
+          capMs: this.options.maxBackoffMs ?? 5000,
+          onRestart: (error) => this.setStatus("reconnecting", error),
+        }, { signal });
+        for await (const { update } of updates) {
           if (update.case === "snapshot") this.feed.reset(this.withPresence(update.value));
           else if (update.case === "event") this.feed.apply(update.value);
           if (this.status !== "live") this.setStatus("live");
@@ -85,10 +105,10 @@ export class LiveBoard {
         }
         throw new StreampathError(Code.Unavailable, "the board host ended the watch");
       } catch (caught) {
-        if (this.stop.signal.aborted) return;
-        const error = StreampathError.from(caught);
-        this.setStatus("reconnecting", error);
-        await sleep(transient(error) ? this.backoff(failures++) : this.backoff(10), this.stop.signal);
+        if (signal.aborted) return;
+        // The host ended it, or the copy could not take an event (a protocol fault): start afresh.
+        this.setStatus("reconnecting", StreampathError.from(caught));
+        await sleep(this.backoff(failures++), signal);
       }
     }
   }

@@ -1,8 +1,9 @@
 /**
  * The app's window (bundled to /main.js): starts the worker, connects to it
  * over the bridge, serves the BoardView and the Toolbar, and shows the board.
- * The path of a change: this window → the worker (bridge) → the board host
- * (the pair, over HTTP/2) → the leader (host link), and back out to every tab.
+ * The path of a change: this window → the worker (bridge) → a board host
+ * (the pair, over HTTP/2) → the board's log, and back out to every tab. The
+ * header says whether the host is reached now, and lists edits still waiting.
  */
 import { connectWorker, serveView } from "streampath/runtime/view";
 import { createBoardViewClient } from "../gen/board/v1/views_view.js";
@@ -11,6 +12,8 @@ import { boardView, say } from "./board-view.js";
 import { CardFilter } from "./card-filter.js";
 import { byId } from "./dom.js";
 import { tabAuthor } from "./identity.js";
+import { PendingEdits } from "./pending-edits.js";
+import { StatusLine } from "./status-line.js";
 import { toolbar } from "./toolbar.js";
 
 const me = tabAuthor();
@@ -20,11 +23,14 @@ const filter = new CardFilter();
 const message = byId("message");
 worker.addEventListener("error", (event) => say(message, `The worker failed: ${event.message || "did /worker.js load?"}`, "error"));
 
+const status = new StatusLine(byId("status"), connection);
+const pending = new PendingEdits(byId("pending"), (text, kind) => say(message, text, kind), (count) => status.setWaiting(count));
+
 const views = serveView({
   worker: connection,
   services: [
-    boardView({ board: byId("board"), status: byId("status"), present: byId("present"), message }, me, filter),
-    toolbar({ addForm: byId<HTMLFormElement>("add-card"), filterInput: byId<HTMLInputElement>("filter"), filterAuthor: byId("filter-author"), message }, me, filter),
+    boardView({ board: byId("board"), status, present: byId("present"), message, pending }, me, filter),
+    toolbar({ addForm: byId<HTMLFormElement>("add-card"), filterInput: byId<HTMLInputElement>("filter"), filterAuthor: byId("filter-author"), message, pending }, me, filter),
   ],
 });
 

@@ -3,18 +3,18 @@
  * then the new card is focused on the BoardView) and the filter. Its Filter
  * method narrows the board to one author's cards (no author: everyone's).
  */
-import { StreampathError } from "streampath/runtime/core";
 import type { ViewService } from "streampath/runtime/view";
 import { type Author, Card, type Lane } from "../gen/board/v1/board_pb.js";
 import { defineToolbar } from "../gen/board/v1/views_view.js";
-import { say } from "./board-view.js";
 import type { CardFilter } from "./card-filter.js";
+import { type PendingEdits, refusal } from "./pending-edits.js";
 
 export interface ToolbarElements {
   addForm: HTMLFormElement;
   filterInput: HTMLInputElement;
   filterAuthor: HTMLElement;
   message: HTMLElement;
+  pending: PendingEdits;
 }
 
 export function toolbar(ui: ToolbarElements, me: Author, filter: CardFilter): ViewService {
@@ -33,20 +33,12 @@ export function toolbar(ui: ToolbarElements, me: Author, filter: CardFilter): Vi
       const title = String(form.get("title") ?? "").trim();
       if (!title) return;
       const card = Card.create({ id: crypto.randomUUID(), title, lane: Number(form.get("lane")) as Lane, createdBy: me });
-      const button = ui.addForm.querySelector("button")!;
-      button.disabled = true;
+      // Not blocked while it waits: with the host away, edits queue (listed as pending) and go when it is back.
+      ui.addForm.reset();
       void (async () => {
-        try {
-          const ack = await boardWriter.submit({ changeId: crypto.randomUUID(), author: me, kind: { case: "added", value: card } });
-          if (ack.rejectedReason) return say(ui.message, `Refused: ${ack.rejectedReason.value}`, "error");
-          ui.addForm.reset();
-          say(ui.message, `Added “${title}” (revision ${ack.revision})`);
-          await boardView.focus({ cardId: card.id, toLane: card.lane, rank: 0 });
-        } catch (error) {
-          say(ui.message, `Could not add the card: ${StreampathError.from(error).message}`, "error");
-        } finally {
-          button.disabled = false;
-        }
+        const answer = boardWriter.submit({ changeId: crypto.randomUUID(), author: me, kind: { case: "added", value: card } });
+        const ack = await ui.pending.track(`add “${title}”`, answer, (ok) => `Added “${title}” (revision ${ok.revision})`, (reason) => refusal(reason, title));
+        if (ack && !ack.rejectedReason) await boardView.focus({ cardId: card.id, toLane: card.lane, rank: 0 }).catch(() => undefined);
       })();
     });
 

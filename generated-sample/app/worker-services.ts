@@ -5,7 +5,7 @@
  * a window that got its acknowledgement finds the change on its board.
  * Kept apart from worker.ts (the browser entry) so Node tests serve the same.
  */
-import { Channel, Code, StreampathError } from "streampath/runtime/core";
+import { Channel, Code, type ConnectionStateSource, StreampathError } from "streampath/runtime/core";
 import type { WorkerService } from "streampath/runtime/guest";
 import type { Author, ChangeAck } from "../gen/board/v1/board_pb.js";
 import { type BoardReaderClient, defineBoardReader, defineBoardWriter } from "../gen/board/v1/worker_guest.js";
@@ -32,6 +32,8 @@ export interface BoardWorkerOptions {
   /** Who this tab is (presence, and the author of its changes when they name none). */
   me?: Author;
   onStatus?: (status: LiveStatus, error?: StreampathError) => void;
+  /** The gateway's connection state: lost calls are started again once it is live. */
+  connection?: ConnectionStateSource;
 }
 
 function checkBoardId(boardId: string): void {
@@ -62,7 +64,7 @@ export function boardWorker(options: BoardWorkerOptions = {}): BoardWorker {
   };
   worker.services.push(
     defineBoardReader(({ boardHost }) => {
-      const live = (worker.live = new LiveBoard(boardHost, { me: options.me, onStatus: options.onStatus }));
+      const live = (worker.live = new LiveBoard(boardHost, { me: options.me, onStatus: options.onStatus, connection: options.connection }));
       return {
         async current(request, ctx) {
           checkBoardId(request.boardId);
@@ -77,7 +79,8 @@ export function boardWorker(options: BoardWorkerOptions = {}): BoardWorker {
       };
     }),
     defineBoardWriter(({ boardHost, boardReader }) => {
-      const edits = (worker.edits = new EditSession(boardHost));
+      // A tab keeps its edits until they are answered, however long the host is away: they show as pending.
+      const edits = (worker.edits = new EditSession(boardHost, { attempts: Infinity, connection: options.connection }));
       const submit = async (change: Parameters<EditSession["submit"]>[0], signal: AbortSignal): Promise<ChangeAck> => {
         const ack = await edits.submit({ ...change, author: change.author ?? options.me }, signal);
         if (!ack.rejectedReason) await readerReached(boardReader, ack.revision, signal);

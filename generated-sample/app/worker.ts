@@ -1,7 +1,8 @@
 /**
  * The app's dedicated worker (bundled to /worker.js): BoardReader and
  * BoardWriter built by serveWorker over the gateway to the page's own
- * origin, served to the window through the bridge. Who this tab is comes in
+ * origin, served to the window through the bridge, with the gateway's
+ * connection state. Who this tab is comes in
  * the worker's URL (`/worker.js?id=...&name=...&color=...`), chosen by the window.
  */
 import { connectGateway, serveBridge, serveWorker } from "streampath/runtime/guest";
@@ -15,6 +16,8 @@ function authorFromUrl(search: string): Author | undefined {
   return { id, displayName: params.get("name") || id, color: params.get("color") || "#888" };
 }
 
-const board = boardWorker({ me: authorFromUrl(self.location.search) });
-const registry = serveWorker({ gateway: connectGateway(self.location.origin), services: board.services });
-serveBridge(registry);
+const gateway = connectGateway(self.location.origin);
+const board = boardWorker({ me: authorFromUrl(self.location.search), connection: gateway });
+const registry = serveWorker({ gateway, services: board.services });
+// The window shows whether the host is reached now (connecting, live, reconnecting and why, offline).
+serveBridge(registry, undefined, { connection: gateway });
