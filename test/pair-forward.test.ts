@@ -154,3 +154,21 @@ test("an instance whose peer never answers says unavailable, and the balancer's 
   const took = Date.now() - started;
   t.true(took < 6000, `${took} ms`);
 });
+
+test("instance names: a bad name, two names that differ, or a membership URL that is not http(s) are refused when the host is made", async (t) => {
+  const { createHost, staticMembership } = await import("../runtime/host/index.js");
+  const membership = staticMembership({});
+  for (const bad of ["", "S1", "-s1", "s1-", "a.b", "x".repeat(33), "s_1"]) {
+    const error = await t.throwsAsync(createHost({ h2c: true, services: [], cluster: { instanceId: bad, membership } }), { instanceOf: TypeError });
+    t.regex(error!.message, /instance name .* is not allowed: use 1 to 32 lower-case letters, digits and inner hyphens/, bad);
+  }
+  await t.throwsAsync(createHost({ h2c: true, services: [], pair: { instanceId: "a1" }, cluster: { instanceId: "b1", membership } }), {
+    instanceOf: TypeError,
+    message: /pair.instanceId and cluster.instanceId differ/,
+  });
+  t.throws(() => staticMembership({ s1: "ftp://127.0.0.1:1" }), { instanceOf: TypeError, message: /instance s1: ftp:\/\/127.0.0.1:1 is not an http:\/\/ \(h2c\) or https:\/\/ URL/ });
+  t.throws(() => staticMembership({ "S 1": "http://127.0.0.1:1" }), { instanceOf: TypeError });
+  const good = await createHost({ h2c: true, services: [], cluster: { instanceId: "b-12", membership } });
+  t.is(good.instanceId, "b-12");
+  await good.close(0);
+});
