@@ -15,6 +15,7 @@ export {
   type ServiceRegistration,
 } from "./service.js";
 export { staticMembership, type ClusterOptions, type Membership } from "./cluster.js";
+export { brokerMembership, type BrokerMembership, type BrokerMembershipOptions } from "./membership-broker.js";
 export type { ForwardCounts } from "./pair-forward.js";
 export type { PeerSessionOptions } from "./peer-session.js";
 export { connectHost, type HostLink, type HostLinkOptions } from "./link.js";
