@@ -1,9 +1,10 @@
 /**
  * `npm start`: the sample board app. Bundles the window and worker code,
- * makes a development certificate if there is none, starts the leader and
- * the board host, and prints the URL. Ctrl-C (SIGINT) or SIGTERM closes
- * both hosts and exits 0. PORT (default 8443; 0: any free port) and HOST
- * (default 127.0.0.1) choose where the board host listens.
+ * makes a development certificate if there is none, starts the board host
+ * with the board kept in generated-sample/.data/board (DATA_DIR to choose
+ * another), and prints the URL. Ctrl-C (SIGINT) or SIGTERM drains the host
+ * (running calls get a second), closes the files and exits 0. PORT (default
+ * 8443; 0: any free port) and HOST (default 127.0.0.1) choose where it listens.
  */
 import { fileURLToPath } from "node:url";
 import { startApp } from "./app/app.js";
@@ -18,6 +19,7 @@ const app = await startApp({
   port,
   hostname: process.env.HOST ?? "127.0.0.1",
   certDir: fileURLToPath(new URL("./.cert", import.meta.url)),
+  dataDir: process.env.DATA_DIR || fileURLToPath(new URL("./.data/board", import.meta.url)),
   log: (line) => console.log(line),
 });
 console.log(`\nstreampath board: ${app.url}\n(a self-signed certificate: let the browser proceed; open it in several tabs; Ctrl-C stops)\n`);
@@ -29,8 +31,8 @@ async function shutdown(signal: string): Promise<void> {
     process.exit(1);
   }
   stopping = true;
-  console.log(`${signal}: closing the hosts`);
-  // Nothing else should keep the process alive once the hosts are closed; say so if something does.
+  console.log(`${signal}: draining the board host`);
+  // Nothing else should keep the process alive once the host is closed; say so if something does.
   const stuck = setTimeout(() => {
     console.error("still running 5 s after the signal: something holds the process; exiting anyway");
     process.exit(1);

@@ -1,8 +1,8 @@
 /**
  * The sample app's hosts, called as a browser worker calls them (a Node
- * guest over the pair): writes through one board host reach the leader and,
- * over another board host's link, that host's watchers; acknowledgements,
- * refusals, resent changes, resumed watches, import and presence.
+ * guest over the pair): writes through one board host go into the board's
+ * log and reach another board host's watchers; acknowledgements, refusals,
+ * resent changes, resumed watches (by revision and history), import and presence.
  */
 import test from "ava";
 import { BOARD_ID } from "../generated-sample/app/board-state.js";
@@ -12,9 +12,9 @@ import { nodeGateway } from "./helpers/guest.js";
 import { Channel, Code } from "../runtime/core/index.js";
 import { connectHost } from "../runtime/host/index.js";
 import { selfSigned } from "./helpers/tls.js";
-import { fromArray, sleep, waitFor } from "./helpers/host.js";
+import { fromArray, waitFor } from "./helpers/host.js";
 import { startBoardHost } from "../generated-sample/app/board-host.js";
-import { startLeader } from "../generated-sample/app/leader.js";
+import { openMemoryStore } from "../generated-sample/app/board-store.js";
 import { addCard, moveCard, newCard, startSampleHosts } from "./helpers/sample-hosts.js";
 
 async function next<T>(updates: AsyncIterator<T>, ms = 5000): Promise<T> {
@@ -29,8 +29,8 @@ async function next<T>(updates: AsyncIterator<T>, ms = 5000): Promise<T> {
   }
 }
 
-test("a change written through one board host reaches the leader and another board host's watcher", async (t) => {
-  const { leader, boardHosts } = await startSampleHosts(t, 2);
+test("a change written through one board host goes into the log and reaches another board host's watcher", async (t) => {
+  const { boardHosts } = await startSampleHosts(t, 2);
   const a = createBoardHostClient(nodeGateway(t, boardHosts[0]!.host.url));
   const b = createBoardHostClient(nodeGateway(t, boardHosts[1]!.host.url));
   const stop = new AbortController();
@@ -42,20 +42,23 @@ test("a change written through one board host reaches the leader and another boa
   const acks = [];
   for await (const ack of a.edit(fromArray([addCard("ch-1", newCard("c1", "Write the sample")), moveCard("ch-2", "c1", Lane.LANE_DOING)]))) acks.push(ack);
   t.deepEqual(acks.map((ack) => [ack.changeId, ack.revision, ack.rejectedReason]), [["ch-1", 1n, undefined], ["ch-2", 2n, undefined]]);
-  t.like(leader.stats, { applied: 2, rejected: 0 });
+  t.like(boardHosts[0]!.stats, { published: 2, duplicates: 0 });
+  t.is(boardHosts[1]!.stats.published, 0);
 
   const seen: WatchUpdate[] = [await next(watch), await next(watch)];
   t.deepEqual(seen.map((u) => (u.update.case === "event" ? u.update.value.revision : u.update.case)), [1n, 2n]);
   const added = seen[0]!.update.case === "event" ? seen[0]!.update.value.change : undefined;
-  t.truthy(added?.at, "the leader stamped the change's time");
+  t.truthy(added?.at, "the receiving host stamped the change's time");
   const board = await b.getBoard({ boardId: BOARD_ID });
   t.is(board.revision, 2n);
   t.like(board.cards.c1, { title: "Write the sample", lane: Lane.LANE_DOING, rank: 1, revision: 2n });
   t.truthy(board.cards.c1!.createdAt);
+  t.deepEqual(board, { ...(await a.getBoard({ boardId: BOARD_ID })), present: board.present }, "both copies are the same board");
+  t.truthy(board.historyId, "the log's first change named the board's history");
 });
 
 test("an acknowledgement comes once the host's own copy has the change, and refusals say why without ending the call", async (t) => {
-  const { leader, boardHosts } = await startSampleHosts(t);
+  const { boardHosts } = await startSampleHosts(t);
   const host = createBoardHostClient(nodeGateway(t, boardHosts[0]!.host.url));
   const changes = new Channel<Change>(4);
   const acks = host.edit(changes)[Symbol.asyncIterator]();
@@ -74,21 +77,29 @@ test("an acknowledgement comes once the host's own copy has the change, and refu
   t.like(await next(acks), { changeId: "ch-1", revision: 1n, rejectedReason: undefined }, "a resent change gets its first answer");
   await changes.send(moveCard("ch-5", "c1", Lane.LANE_DONE));
   t.like(await next(acks), { changeId: "ch-5", revision: 2n, rejectedReason: undefined });
+  await changes.send(addCard("x".repeat(65), newCard("c9", "Long id")));
+  t.like(await next(acks), { revision: 2n, rejectedReason: { value: "a change_id is 1-64 visible ASCII characters" } });
   changes.close();
   t.true((await acks.next()).done);
-  t.like(leader.stats, { applied: 2, rejected: 3, repeated: 1 });
+  t.like(boardHosts[0]!.stats, { published: 6, duplicates: 1 }, "the resent ch-1 was the broker's duplicate; the long id never reached it");
+  t.is(boardHosts[0]!.replica.position, 5n, "refusals are in the log too, with no revision");
 });
 
-test("a watch resumed inside the host's log gets the events it missed and no snapshot; one from too far gets a snapshot", async (t) => {
+test("a watch resumed inside the host's log, in the same history, gets the events it missed and no snapshot; one from too far, another history or none gets a snapshot", async (t) => {
   const { boardHosts } = await startSampleHosts(t);
   const host = createBoardHostClient(nodeGateway(t, boardHosts[0]!.host.url));
   for await (const _ of host.edit(fromArray([1, 2, 3].map((i) => addCard(`ch-${i}`, newCard(`c${i}`, `Card ${i}`)))))) void _;
+  const { historyId } = await host.getBoard({ boardId: BOARD_ID });
   const stop = new AbortController();
   t.teardown(() => stop.abort());
-  const resumed = host.watch({ boardId: BOARD_ID, afterRevision: 1n }, { signal: stop.signal })[Symbol.asyncIterator]();
+  const resumed = host.watch({ boardId: BOARD_ID, afterRevision: 1n, historyId }, { signal: stop.signal })[Symbol.asyncIterator]();
   const kinds = [await next(resumed), await next(resumed)].map((u) => (u.update.case === "event" ? u.update.value.revision : u.update.case));
   t.deepEqual(kinds, [2n, 3n]);
-  const ahead = host.watch({ boardId: BOARD_ID, afterRevision: 99n }, { signal: stop.signal })[Symbol.asyncIterator]();
+  for (const other of [undefined, "another history"]) {
+    const first = await next(host.watch({ boardId: BOARD_ID, afterRevision: 1n, historyId: other }, { signal: stop.signal })[Symbol.asyncIterator]());
+    t.like(first.update, { case: "snapshot", value: { revision: 3n, historyId } }, `history ${other}`);
+  }
+  const ahead = host.watch({ boardId: BOARD_ID, afterRevision: 99n, historyId }, { signal: stop.signal })[Symbol.asyncIterator]();
   const snapshot = await next(ahead);
   t.is(snapshot.update.case, "snapshot");
   t.is(snapshot.update.case === "snapshot" && snapshot.update.value.revision, 3n);
@@ -96,11 +107,11 @@ test("a watch resumed inside the host's log gets the events it missed and no sna
 });
 
 test("import sends many cards up and gets one summary; unknown boards are NotFound; ping answers", async (t) => {
-  const { leader, boardHosts } = await startSampleHosts(t);
+  const { boardHosts } = await startSampleHosts(t);
   const host = createBoardHostClient(nodeGateway(t, boardHosts[0]!.host.url));
   const summary = await host.import(fromArray([newCard("i1", "Imported"), newCard("i2", ""), newCard("i3", "Also")]));
   t.deepEqual(summary, { accepted: 2, rejected: 1, revision: 2n });
-  t.is(leader.stats.applied, 2);
+  t.is(boardHosts[0]!.replica.feed.revision, 2n);
   t.deepEqual(Object.keys((await host.getBoard({ boardId: BOARD_ID })).cards).sort(), ["i1", "i3"]);
   t.like(await t.throwsAsync(host.getBoard({ boardId: "b2" })), { code: Code.NotFound });
   const watch = host.watch({ boardId: "b2", afterRevision: 0n })[Symbol.asyncIterator]();
@@ -134,23 +145,52 @@ test("presence: each client sees who else is here, and who left when their call 
   t.like(await t.throwsAsync(next(adaDown)), { code: Code.InvalidArgument });
 });
 
-test("a board host keeps following across a leader restart, and starts over from the new leader's board", async (t) => {
-  const first = await startLeader();
+test("a board host restarted on the same broker has the board; one on a broker that lost its data starts a new history, which a resuming watcher sees", async (t) => {
+  const store = await openMemoryStore();
+  t.teardown(() => store.close());
+  const first = await startBoardHost({ store, tls: selfSigned() });
   const port = first.host.port;
-  const boardHost = await startBoardHost({ leaderUrl: first.url, tls: selfSigned() });
-  t.teardown(() => boardHost.close());
-  const client = createBoardHostClient(nodeGateway(t, boardHost.host.url));
+  const client = createBoardHostClient(nodeGateway(t, first.host.url));
   for await (const _ of client.edit(fromArray([addCard("ch-1", newCard("old1", "Old")), addCard("ch-2", newCard("old2", "Older"))]))) void _;
+  const before = await client.getBoard({ boardId: BOARD_ID });
   await first.close();
-  const second = await startLeader({ port });
-  t.teardown(() => second.close());
-  const ack = await client.edit(fromArray([addCard("ch-3", newCard("new1", "New"))]))[Symbol.asyncIterator]().next();
-  t.like(ack.value, { revision: 1n, rejectedReason: undefined }, "the write went to the new leader over the re-opened link");
-  let cards = "";
-  for (let i = 0; i < 100 && cards !== "new1@1"; i++) {
-    await sleep(100);
-    const board = await client.getBoard({ boardId: BOARD_ID });
-    cards = Object.keys(board.cards).join() + "@" + board.revision;
-  }
-  t.is(cards, "new1@1", "the host's copy became the new leader's board");
+
+  const again = await startBoardHost({ store, tls: selfSigned(), port });
+  const after = await client.getBoard({ boardId: BOARD_ID });
+  t.deepEqual({ ...after, present: {} }, { ...before, present: {} }, "the same board, revision and history");
+  await again.close();
+
+  const lost = await openMemoryStore();
+  t.teardown(() => lost.close());
+  const fresh = await startBoardHost({ store: lost, tls: selfSigned(), port });
+  t.teardown(() => fresh.close());
+  const stop = new AbortController();
+  t.teardown(() => stop.abort());
+  const watch = client.watch({ boardId: BOARD_ID, afterRevision: before.revision, historyId: before.historyId }, { signal: stop.signal })[Symbol.asyncIterator]();
+  t.like((await next(watch)).update, { case: "snapshot", value: { revision: 0n, historyId: undefined, cards: {} } }, "an empty board, not a continuation");
+  for await (const _ of client.edit(fromArray([addCard("ch-3", newCard("new1", "New"))]))) void _;
+  t.like((await next(watch)).update, { case: "event", value: { revision: 1n } });
+  const board = await client.getBoard({ boardId: BOARD_ID });
+  t.truthy(board.historyId, "the first change named the new history");
+  t.not(board.historyId, before.historyId);
+});
+
+test("a resend of a change refused before a host's copy began is answered as refused, with why, not failed forever", async (t) => {
+  const store = await openMemoryStore();
+  t.teardown(() => store.close());
+  const a = await startBoardHost({ store, tls: selfSigned(), snapshotEvery: 2 });
+  t.teardown(() => a.close());
+  const onA = createBoardHostClient(nodeGateway(t, a.host.url));
+  const first = [];
+  for await (const ack of onA.edit(fromArray([addCard("ch-1", newCard("c1", "One")), moveCard("ch-2", "nope", Lane.LANE_DONE)]))) first.push(ack);
+  t.like(first[1], { rejectedReason: { value: "no card nope on the board" } });
+  await waitFor(() => a.sync.published === 1, 5000, "the snapshot at position 2");
+
+  const b = await startBoardHost({ store, tls: selfSigned(), snapshotEvery: 2 });
+  t.teardown(() => b.close());
+  t.is(b.sync.loaded, 1, "b's copy began at the snapshot, after ch-2");
+  const onB = createBoardHostClient(nodeGateway(t, b.host.url));
+  const again = await onB.edit(fromArray([moveCard("ch-2", "nope", Lane.LANE_DONE)]))[Symbol.asyncIterator]().next();
+  t.regex(again.value?.rejectedReason?.value ?? "", /already in the board's log \(position 2\) before this host's copy began/);
+  t.is(b.stats.duplicates, 1);
 });

@@ -1,8 +1,8 @@
 /**
  * The sample app end to end, as `npm start` runs it, in Debian's Chromium:
  * two tabs (two people) on the board host; a card added through one tab's
- * form appears in the other tab, with the revision the leader gave it (the
- * app prints each event the leader orders); a move made in the second tab
+ * form appears in the other tab, with the revision the board's log gave it (the
+ * app prints each change it applies); a move made in the second tab
  * comes back to the first; each tab lists both people, and the one left
  * sees the other leave when that tab closes. A screenshot of the running
  * app is saved, and Ctrl-C (SIGINT) stops everything with exit 0 and frees
@@ -57,7 +57,7 @@ function canListen(port: number): Promise<boolean> {
   });
 }
 
-test("two tabs edit one board live through the worker, the board host and the leader; Ctrl-C stops the app cleanly", async (t) => {
+test("two tabs edit one board live through the worker, the board host and its log; Ctrl-C stops the app cleanly", async (t) => {
   const app = await startSampleApp(t);
   t.log(`the app at ${app.url}`);
   const browser = await launchChromium();
@@ -77,18 +77,18 @@ test("two tabs edit one board live through the worker, the board host and the le
   const bobCard = bob.locator(".lane[data-lane=LANE_TODO] .card", { hasText: title });
   await bobCard.waitFor({ timeout: 10_000 });
 
-  // The revision Bob's tab shows is the one the leader ordered it at, over the host link.
-  const [, leaderRevision] = await app.waitForLine(new RegExp(`^leader: revision (\\d+): .* added "${title}"$`), 5000);
-  t.is(await bobCard.getAttribute("data-revision"), leaderRevision);
-  t.regex((await ada.textContent("#message")) ?? "", new RegExp(`Added “${title}” \\(revision ${leaderRevision}\\)`));
+  // The revision Bob's tab shows is the one the board host applied it at (it prints each change).
+  const [, addRevision] = await app.waitForLine(new RegExp(`^board: revision (\\d+): .* added "${title}"$`), 5000);
+  t.is(await bobCard.getAttribute("data-revision"), addRevision);
+  t.regex((await ada.textContent("#message")) ?? "", new RegExp(`Added “${title}” \\(revision ${addRevision}\\)`));
 
   // Bob moves it to Doing; Ada's tab follows.
   await bobCard.getByTitle("Move right").click();
   const adaCard = ada.locator(".lane[data-lane=LANE_DOING] .card", { hasText: title });
   await adaCard.waitFor({ timeout: 10_000 });
-  const [, moveRevision] = await app.waitForLine(/^leader: revision (\d+): .* moved /, 5000);
+  const [, moveRevision] = await app.waitForLine(/^board: revision (\d+): .* moved /, 5000);
   t.is(await adaCard.getAttribute("data-revision"), moveRevision);
-  t.is(Number(moveRevision), Number(leaderRevision) + 1);
+  t.is(Number(moveRevision), Number(addRevision) + 1);
   t.is(await ada.locator(".lane[data-lane=LANE_TODO] .card", { hasText: title }).count(), 0);
 
   // The filter narrows Ada's board; clearing it brings the card back.
@@ -114,7 +114,7 @@ test("two tabs edit one board live through the worker, the board host and the le
   await ada.waitForFunction(() => document.querySelectorAll("#present .person").length === 1, undefined, { timeout: 15_000 });
   await ada.fill("#add-card input[name=title]", "After Bob left");
   await ada.click("#add-card button[type=submit]");
-  await app.waitForLine(/^leader: revision \d+: .* added "After Bob left"$/, 10_000);
+  await app.waitForLine(/^board: revision \d+: .* added "After Bob left"$/, 10_000);
   await browser.close();
   await new Promise((resolve) => setTimeout(resolve, 500));
   t.true(await answers(app.url), "the board host still answers after the browser went away");

@@ -1,15 +1,16 @@
 /**
- * The whole sample app in one process: the leader (h2c on 127.0.0.1, for
- * hosts only) and the board host browsers use (HTTPS/HTTP/2), which follows
- * the leader over a host link and serves the bundled page. `npm start` runs
- * it (generated-sample/start.ts); tests start it the same way.
+ * The whole sample app in one process (`npm start`, generated-sample/start.ts;
+ * tests start it the same way): one board host, HTTPS/HTTP/2, serving the
+ * bundled page, with the board's log and snapshots in the in-process broker,
+ * appended to files in `dataDir`, so a restart finds the board as it was.
+ * (`npm run start:cluster` runs three such hosts on NATS instead.)
  */
 import { stop as stopEsbuild } from "esbuild";
-import type { Event } from "../gen/board/v1/board_pb.js";
+import type { Change, Event } from "../gen/board/v1/board_pb.js";
 import { type BoardHostServer, startBoardHost } from "./board-host.js";
+import { type BoardStore, openFileStore } from "./board-store.js";
 import { bundleApp } from "./bundle.js";
 import { devCertificate } from "./dev-cert.js";
-import { type BoardLeaderHost, startLeader } from "./leader.js";
 import { staticFiles } from "./static-files.js";
 
 export interface AppOptions {
@@ -19,18 +20,22 @@ export interface AppOptions {
   hostname?: string;
   /** Where the development certificate is kept. */
   certDir: string;
+  /** Where the board is kept (the broker's files). */
+  dataDir: string;
   log?: (line: string) => void;
 }
 
 export interface App {
   /** The page: `https://localhost:PORT/`. */
   readonly url: string;
-  readonly leader: BoardLeaderHost;
   readonly boardHost: BoardHostServer;
+  readonly store: BoardStore;
+  /** Drains the host (calls running get a second to finish), then closes the files. */
   close(): Promise<void>;
 }
 
-function describe(event: Event): string {
+/** One line about an applied change, for the console: `Ada added "Ship it"`. */
+export function describeEvent(event: Event): string {
   const change = event.change;
   const who = change?.author?.displayName ?? "someone";
   const kind = change?.kind;
@@ -48,35 +53,45 @@ function describe(event: Event): string {
   }
 }
 
+/** The console lines of a board host: every change applied or refused, and broker trouble. */
+export function boardLog(log: (line: string) => void, prefix = "board") {
+  return {
+    onEvent: (event: Event) => log(`${prefix}: revision ${event.revision}: ${describeEvent(event)}`),
+    onRefused: (change: Change, reason: string) => log(`${prefix}: refused ${change.changeId || "a change"}: ${reason}`),
+    onProblem: (message: string) => log(`${prefix}: ${message}`),
+  };
+}
+
 export async function startApp(options: AppOptions): Promise<App> {
   const log = options.log ?? (() => undefined);
   const bundle = await bundleApp();
   await stopEsbuild(); // its service process would keep Node running after Ctrl-C
   const tls = devCertificate(options.certDir);
   if (tls.made) log(`made a self-signed certificate for localhost in ${options.certDir}`);
-  const leader = await startLeader({ onEvent: (event) => log(`leader: revision ${event.revision}: ${describe(event)}`) });
+  const store = await openFileStore(options.dataDir);
   let boardHost: BoardHostServer;
   try {
     boardHost = await startBoardHost({
-      leaderUrl: leader.url,
+      store,
       tls,
       port: options.port,
       hostname: options.hostname,
       fallback: staticFiles(bundle),
-      onFollowRetry: (error, delayMs) => log(`board host: following the leader failed (${error.message}); again in ${delayMs} ms`),
+      ...boardLog(log),
     });
   } catch (error) {
-    await leader.close();
+    await store.close();
     throw error;
   }
-  log(`leader on ${leader.url} (host links only); board host on ${boardHost.host.url}, following it`);
+  const { board } = boardHost.replica.feed;
+  log(`board: revision ${board.revision}, ${Object.keys(board.cards).length} cards, kept in ${options.dataDir} (log position ${boardHost.replica.position})`);
   return {
     url: `https://localhost:${boardHost.host.port}/`,
-    leader,
     boardHost,
+    store,
     async close() {
-      await boardHost.close();
-      await leader.close();
+      await boardHost.drain({ graceMs: 1000, reason: "the board app is stopping" });
+      await store.close();
     },
   };
 }

@@ -3,7 +3,7 @@
  * watchers. Each watcher is a cursor over one bounded log, not a queue of
  * its own: a slow watcher costs nothing, and one that falls behind the log
  * gets a fresh snapshot instead of an unbounded backlog.
- * Used by the leader (Follow), the board host (Watch) and the worker (Updates).
+ * Used by the board host (Watch) and the worker (Updates).
  */
 import type { Board, Event, WatchUpdate } from "../gen/board/v1/board_pb.js";
 import { applyEvent, timestampOf } from "./board-state.js";
@@ -45,6 +45,14 @@ export class BoardFeed {
     this.changed(true);
   }
 
+  /**
+   * Names the board's history (its first log message does): no snapshot for it, as nothing a
+   * watcher has changes; a watcher learns the name from its next snapshot.
+   */
+  nameHistory(historyId: string): void {
+    this.current.historyId = historyId;
+  }
+
   /** Applies the next event; throws if it is not the next revision. */
   apply(event: Event): void {
     applyEvent(this.current, event);
@@ -61,7 +69,7 @@ export class BoardFeed {
 
   /** The events after `revision`, or undefined if some of them are no longer kept. */
   eventsAfter(revision: bigint): Event[] | undefined {
-    if (revision > this.current.revision) return undefined; // from another history (the leader restarted)
+    if (revision > this.current.revision) return undefined; // from another history (the board was reset)
     if (revision === this.current.revision) return [];
     const first = this.log[0];
     if (!first || first.revision > revision + 1n) return undefined;

@@ -1,8 +1,9 @@
 /**
- * The rules of the board, shared by every copy of it: the leader checks and
- * stamps a change into an event, and the leader, the board hosts and the
- * workers all apply the same events, so their copies agree.
- * Plain functions over the generated message objects; no I/O.
+ * The rules of the board, shared by every copy of it: each board host checks
+ * and stamps every change of the board's log into an event (board-log.ts),
+ * and the hosts and the workers apply the same events, so their copies agree.
+ * Plain functions over the generated message objects; no I/O, no clock: the
+ * host that published a change set its time, so every host decides alike.
  */
 import { type Board, type Card, type Change, type Event, Lane } from "../gen/board/v1/board_pb.js";
 import type { Timestamp } from "../gen/google/protobuf/timestamp_pb.js";
@@ -10,13 +11,24 @@ import type { Timestamp } from "../gen/google/protobuf/timestamp_pb.js";
 export const BOARD_ID = "b1";
 export const BOARD_NAME = "Sample board";
 
-/** Limits of the demo board: a change past them is refused, with why. */
-export const LIMITS = { cards: 1000, titleChars: 200, bodyChars: 4000, labels: 16, thumbnailBytes: 64 * 1024 };
+/**
+ * Limits of the demo board: a change past them is refused, with why.
+ * `boardBytes` (the encoded cards) keeps a snapshot of the board, with its
+ * recent change ids, inside one broker message (NATS: 1 MiB less headers).
+ */
+export const LIMITS = { cards: 1000, titleChars: 200, bodyChars: 4000, labels: 16, thumbnailBytes: 64 * 1024, boardBytes: 640 * 1024, changeIdChars: 64 };
+
+/** A change id is the broker's dedup id too: visible ASCII, and short, as snapshots keep thousands. */
+const CHANGE_ID = new RegExp(`^[\\x21-\\x7e]{1,${LIMITS.changeIdChars}}$`);
 
 export const LANES = [Lane.LANE_TODO, Lane.LANE_DOING, Lane.LANE_DONE] as const;
 
 export function emptyBoard(): Board {
-  return { id: BOARD_ID, name: BOARD_NAME, cards: {}, revision: 0n, present: {} };
+  return { id: BOARD_ID, name: BOARD_NAME, cards: {}, revision: 0n, present: {}, historyId: undefined };
+}
+
+export function msOf(timestamp: Timestamp | undefined): number {
+  return timestamp ? Number(timestamp.seconds) * 1000 + Math.floor(timestamp.nanos / 1e6) : 0;
 }
 
 export function timestampOf(ms: number): Timestamp {
@@ -41,7 +53,17 @@ function laneProblem(lane: Lane): string | undefined {
 
 /** Why `change` cannot be applied to `board`, or undefined when it can. */
 export function rejectionOf(board: Board, change: Change): string | undefined {
-  if (!change.changeId) return "a change needs a change_id";
+  return changeIdProblem(change.changeId) ?? kindProblem(board, change);
+}
+
+/** Why `changeId` cannot name a change, or undefined. */
+export function changeIdProblem(changeId: string): string | undefined {
+  if (!changeId) return "a change needs a change_id";
+  if (!CHANGE_ID.test(changeId)) return `a change_id is 1-${LIMITS.changeIdChars} visible ASCII characters`;
+  return undefined;
+}
+
+function kindProblem(board: Board, change: Change): string | undefined {
   const kind = change.kind;
   switch (kind.case) {
     case "added": {
@@ -71,12 +93,13 @@ export function rejectionOf(board: Board, change: Change): string | undefined {
 }
 
 /**
- * The event the leader records for an accepted change: the change as it
- * will be applied everywhere, with what only the leader decides filled in
- * (ranks, times, the revision), so replicas need no clock or judgement.
+ * The event an accepted change becomes: the change as it will be applied
+ * everywhere, with what depends on the board filled in (ranks, the
+ * revision) and the time the publishing host gave it (`change.at`), so
+ * watchers need no clock or judgement.
  */
-export function stamp(board: Board, change: Change, revision: bigint, nowMs: number): Event {
-  const at = timestampOf(nowMs);
+export function stamp(board: Board, change: Change, revision: bigint): Event {
+  const at = change.at;
   const kind = change.kind;
   let stamped: Change["kind"] = kind;
   if (kind.case === "added") {
@@ -96,27 +119,49 @@ export function applyEvent(board: Board, event: Event): void {
   if (event.revision !== board.revision + 1n) {
     throw new Error(`event ${event.revision} does not follow revision ${board.revision}`);
   }
+  const id = cardIdOf(event);
+  const card = cardAfter(board, event);
   board.revision = event.revision;
+  if (id === undefined) return;
+  if (card) board.cards[id] = card;
+  else delete board.cards[id];
+}
+
+/** The id of the card `event` changes. */
+export function cardIdOf(event: Event): string | undefined {
+  const kind = event.change?.kind;
+  switch (kind?.case) {
+    case "added":
+      return kind.value.id;
+    case "edited":
+      return kind.value.card?.id;
+    case "removedCardId":
+      return kind.value;
+    case "moved":
+      return kind.value.cardId;
+    default:
+      return undefined;
+  }
+}
+
+/** The card as `event` leaves it (undefined: removed, or not there), without changing `board`. */
+export function cardAfter(board: Board, event: Event): Card | undefined {
   const kind = event.change?.kind;
   const updatedAt = event.change?.at;
   switch (kind?.case) {
     case "added":
-      board.cards[kind.value.id] = { ...kind.value, revision: event.revision };
-      break;
+      return { ...kind.value, revision: event.revision };
     case "edited": {
       const { card, mask } = kind.value;
       const old = card && board.cards[card.id];
-      if (old) board.cards[old.id] = { ...edited(old, card, mask?.paths ?? []), updatedAt, revision: event.revision };
-      break;
+      return old && { ...edited(old, card, mask?.paths ?? []), updatedAt, revision: event.revision };
     }
-    case "removedCardId":
-      delete board.cards[kind.value];
-      break;
     case "moved": {
       const old = board.cards[kind.value.cardId];
-      if (old) board.cards[old.id] = { ...old, lane: kind.value.toLane, rank: kind.value.rank, updatedAt, revision: event.revision };
-      break;
+      return old && { ...old, lane: kind.value.toLane, rank: kind.value.rank, updatedAt, revision: event.revision };
     }
+    default:
+      return undefined;
   }
 }
 

@@ -1,15 +1,24 @@
 /**
  * The sample app as `npm start` runs it (tsx with the "source" condition,
- * generated-sample/start.ts), on PORT=0, in its own process group so a
+ * generated-sample/start.ts), on PORT=0, with its board in a temporary
+ * DATA_DIR unless the test gives one, in its own process group so a
  * signal reaches it as Ctrl-C in a terminal would. Its output is kept line
  * by line for the test to wait on.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { ExecutionContext } from "ava";
+import { type BoardHostClient, createBoardHostClient } from "../../generated-sample/gen/board/v1/hosts_host.js";
+import { connectGateway } from "../../runtime/guest/index.js";
+import { http2Fetch } from "../../runtime/guest/node.js";
 import { ROOT } from "./generated.js";
 
 export interface RunningApp {
   readonly url: string;
+  /** Where the board is kept. */
+  readonly dataDir: string;
   readonly port: number;
   readonly child: ChildProcess;
   /** Every line the app printed so far (stdout and stderr). */
@@ -20,12 +29,18 @@ export interface RunningApp {
   stop(signal: NodeJS.Signals, ms?: number): Promise<number | null>;
 }
 
-export async function startSampleApp(t: ExecutionContext, env: Record<string, string> = {}): Promise<RunningApp> {
+/** `script`: generated-sample/start.ts (`npm start`) or generated-sample/start-cluster.ts (`npm run start:cluster`). */
+export async function startSampleApp(t: ExecutionContext, env: Record<string, string> = {}, script = "generated-sample/start.ts"): Promise<RunningApp> {
+  let dataDir = env.DATA_DIR;
+  if (dataDir === undefined) {
+    const dir = (dataDir = mkdtempSync(path.join(tmpdir(), "streampath-board-")));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  }
   // tsx as a loader in the app's own process, as `npm start` runs it: the tsx CLI would put a parent
   // in between that relays signals and, if the child's report takes over 30 ms (a loaded machine), exits 130 itself.
-  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", "generated-sample/start.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", script], {
     cwd: ROOT,
-    env: { ...process.env, PORT: "0", ...env },
+    env: { ...process.env, PORT: "0", ...env, DATA_DIR: dataDir },
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -73,9 +88,10 @@ export async function startSampleApp(t: ExecutionContext, env: Record<string, st
     }
   };
 
-  const [, url, port] = await waitForLine(/streampath board: (https:\/\/localhost:(\d+)\/)/, 60_000);
+  const [, url, port] = await waitForLine(/streampath board(?:, \d+ instances)?: (https:\/\/localhost:(\d+)\/)/, 90_000);
   return {
     url: url!,
+    dataDir,
     port: Number(port),
     child,
     lines,
@@ -91,4 +107,15 @@ export async function startSampleApp(t: ExecutionContext, env: Record<string, st
       }
     },
   };
+}
+
+/** A BoardHost client of a running app, as a tab's worker reaches it: the gateway over HTTP/2, trusting the app's development certificate. */
+export function appClient(t: ExecutionContext, app: RunningApp): BoardHostClient {
+  const fetch = http2Fetch({ ca: readFileSync(path.join(ROOT, "generated-sample/.cert/cert.pem"), "utf8") });
+  const gateway = connectGateway(app.url.replace(/\/$/, ""), { fetch, retry: { attempts: 20, baseMs: 50, capMs: 500 } });
+  t.teardown(() => {
+    gateway.close();
+    fetch.close();
+  });
+  return createBoardHostClient(gateway);
 }

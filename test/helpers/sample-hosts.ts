@@ -1,29 +1,30 @@
 /**
- * The sample app's hosts for Node tests: a leader and board hosts that
- * follow it over host links, on 127.0.0.1 port 0, closed at test end.
+ * The sample app's board hosts for Node tests: equal instances on one
+ * in-process broker (as `npm start` runs one, without its files), on
+ * 127.0.0.1 port 0, closed at test end.
  */
 import type { ExecutionContext } from "ava";
 import { type BoardHostServer, startBoardHost } from "../../generated-sample/app/board-host.js";
-import { type BoardLeaderHost, startLeader } from "../../generated-sample/app/leader.js";
+import { type BoardStore, openMemoryStore } from "../../generated-sample/app/board-store.js";
 import type { Card, Change } from "../../generated-sample/gen/board/v1/board_pb.js";
 import { Lane } from "../../generated-sample/gen/board/v1/board_pb.js";
 import { selfSigned } from "./tls.js";
 
 export interface SampleHosts {
-  leader: BoardLeaderHost;
+  store: BoardStore;
   boardHosts: BoardHostServer[];
 }
 
 export async function startSampleHosts(t: ExecutionContext, boardHosts = 1): Promise<SampleHosts> {
-  const leader = await startLeader();
-  t.teardown(() => leader.close());
+  const store = await openMemoryStore();
+  t.teardown(() => store.close());
   const hosts: BoardHostServer[] = [];
   for (let i = 0; i < boardHosts; i++) {
-    const host = await startBoardHost({ leaderUrl: leader.url, tls: selfSigned() });
+    const host = await startBoardHost({ store, tls: selfSigned() });
     t.teardown(() => host.close());
     hosts.push(host);
   }
-  return { leader, boardHosts: hosts };
+  return { store, boardHosts: hosts };
 }
 
 const ADA = { id: "u-ada", displayName: "Ada", color: "#3a7" };

@@ -887,11 +887,12 @@ export interface Board {
   cards: { [key: string]: Card };
   revision: bigint;
   present: { [key: string]: Author };
+  historyId?: string;
 }
 
 export const Board: MessageCodec<Board> = {
   typeName: "board.v1.Board",
-  fieldNumbers: [1, 2, 3, 4, 5],
+  fieldNumbers: [1, 2, 3, 4, 5, 6],
   create(init) {
     const m: Board = {
       id: "",
@@ -899,6 +900,7 @@ export const Board: MessageCodec<Board> = {
       cards: {},
       revision: 0n,
       present: {},
+      historyId: undefined,
     };
     return init === undefined ? m : Object.assign(m, init);
   },
@@ -944,6 +946,10 @@ export const Board: MessageCodec<Board> = {
       w.join(value);
       w.join(start);
     }
+    if (m.historyId !== undefined) {
+      w.uint32(50);
+      w.string(m.historyId);
+    }
   },
   read(r, end, into) {
     const m = into ?? Board.create();
@@ -987,6 +993,9 @@ export const Board: MessageCodec<Board> = {
           setEntry(m.present, k, v ?? Author.create());
           break;
         }
+        case 50:
+          m.historyId = r.string();
+          break;
         default:
           r.skip(tag, Board);
       }
@@ -1010,6 +1019,9 @@ export const Board: MessageCodec<Board> = {
     }
     if (Object.keys(m.present).length > 0) {
       j.present = messageMapToJson(Author, m.present, o);
+    }
+    if (m.historyId !== undefined) {
+      j.historyId = m.historyId;
     }
     return j;
   },
@@ -1042,6 +1054,10 @@ export const Board: MessageCodec<Board> = {
             k,
             stringFromJson,
           );
+          break;
+        case "historyId":
+        case "history_id":
+          m.historyId = stringFromJson(v, Board, k);
           break;
         default:
           unknownJsonField(k, Board, o);
@@ -1124,15 +1140,17 @@ export const GetBoardRequest: MessageCodec<GetBoardRequest> = {
 export interface WatchRequest {
   boardId: string;
   afterRevision: bigint;
+  historyId?: string;
 }
 
 export const WatchRequest: MessageCodec<WatchRequest> = {
   typeName: "board.v1.WatchRequest",
-  fieldNumbers: [1, 2],
+  fieldNumbers: [1, 2, 3],
   create(init) {
     const m: WatchRequest = {
       boardId: "",
       afterRevision: 0n,
+      historyId: undefined,
     };
     return init === undefined ? m : Object.assign(m, init);
   },
@@ -1152,6 +1170,10 @@ export const WatchRequest: MessageCodec<WatchRequest> = {
       w.uint32(16);
       w.uint64(m.afterRevision);
     }
+    if (m.historyId !== undefined) {
+      w.uint32(26);
+      w.string(m.historyId);
+    }
   },
   read(r, end, into) {
     const m = into ?? WatchRequest.create();
@@ -1163,6 +1185,9 @@ export const WatchRequest: MessageCodec<WatchRequest> = {
           break;
         case 16:
           m.afterRevision = r.uint64();
+          break;
+        case 26:
+          m.historyId = r.string();
           break;
         default:
           r.skip(tag, WatchRequest);
@@ -1178,6 +1203,9 @@ export const WatchRequest: MessageCodec<WatchRequest> = {
     }
     if (m.afterRevision !== 0n) {
       j.afterRevision = String(m.afterRevision);
+    }
+    if (m.historyId !== undefined) {
+      j.historyId = m.historyId;
     }
     return j;
   },
@@ -1196,6 +1224,10 @@ export const WatchRequest: MessageCodec<WatchRequest> = {
         case "afterRevision":
         case "after_revision":
           m.afterRevision = uint64FromJson(v, WatchRequest, k);
+          break;
+        case "historyId":
+        case "history_id":
+          m.historyId = stringFromJson(v, WatchRequest, k);
           break;
         default:
           unknownJsonField(k, WatchRequest, o);

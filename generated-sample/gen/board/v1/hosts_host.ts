@@ -12,7 +12,6 @@ import {
   Card,
   Change,
   ChangeAck,
-  Event,
   GetBoardRequest,
   ImportSummary,
   PresenceUpdate,
@@ -21,54 +20,9 @@ import {
 } from "./board_pb.js";
 
 /**
- * Owns the authoritative board and orders every change. Other hosts forward
- * writes to it over a host link.
- */
-export const BoardLeader = {
-  typeName: "board.v1.BoardLeader",
-  methods: {
-    apply: {
-      name: "Apply",
-      path: "/board.v1.BoardLeader/Apply",
-      kind: "unary",
-      input: Change,
-      output: ChangeAck,
-    },
-    follow: {
-      name: "Follow",
-      path: "/board.v1.BoardLeader/Follow",
-      kind: "server_streaming",
-      input: WatchRequest,
-      output: Event,
-    },
-  },
-} as const;
-
-/** What a host implements to serve board.v1.BoardLeader; register it with `implement(BoardLeader, ...)`. */
-export interface BoardLeaderImplementation<P = unknown> {
-  /** Applies one change and answers with its revision. */
-  apply(
-    request: Change,
-    context: HandlerContext<P>,
-  ): Promise<ChangeAck> | ChangeAck;
-  /** Every accepted event after a revision, for follower hosts. */
-  follow(
-    request: WatchRequest,
-    context: HandlerContext<P>,
-  ): AsyncIterable<Event>;
-}
-
-/** A typed client of board.v1.BoardLeader over a host link (`connectHost(url)`) or a worker's gateway. */
-export type BoardLeaderClient = Client<typeof BoardLeader>;
-
-export function createBoardLeaderClient(
-  transport: Transport,
-): BoardLeaderClient {
-  return createClient(BoardLeader, transport);
-}
-
-/**
- * What browsers talk to: serves reads locally and forwards writes to the leader.
+ * What browsers talk to. Every instance is equal: a change is published to
+ * the board's log in the broker, and each instance applies the log to its
+ * own copy, which Watch and GetBoard serve.
  */
 export const BoardHost = {
   typeName: "board.v1.BoardHost",
