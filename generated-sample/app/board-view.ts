@@ -65,8 +65,10 @@ export function boardView(ui: BoardViewElements, me: Author, filter: CardFilter)
         try {
           for await (const { update } of boardReader.updates({ boardId, afterRevision: board?.revision ?? 0n })) {
             if (update.case === "snapshot") {
-              // Never silently: a board that went back in time lost what it had (the server's data was reset).
-              if (board && update.value.revision < board.revision) {
+              // Never silently: a board of another history, or one that went back in time, lost what it had
+              // (the server's data was reset).
+              const otherHistory = board?.historyId !== undefined && update.value.historyId !== board.historyId;
+              if (board && (otherHistory || update.value.revision < board.revision)) {
                 say(ui.message, `The board was reset on the server: revision ${board.revision} → ${update.value.revision}. Changes since are lost.`, "error");
               }
               board = update.value;

@@ -3,7 +3,8 @@
  * bidi call, opened at the first change and kept open, and each
  * acknowledgement settles its change by id. When the call fails, a new one
  * (at once if changes wait, else at the next change) resends every change
- * not yet acknowledged (the leader answers a change id it has seen with its
+ * not yet acknowledged (the board's log takes a change id once — the broker's
+ * dedup, then the hosts' record of recent ids — and answers a resend with the
  * first answer, so nothing applies twice). At most `capacity` changes wait for an answer; more
  * submissions wait for room. With the gateway's connection state, a new call waits until the
  * host is reached again rather than fail on a schedule.

@@ -87,9 +87,13 @@ export class LiveBoard {
     let failures = 0;
     while (!signal.aborted) {
       try {
-        const updates = resumeStream(open, { boardId: BOARD_ID, afterRevision: this.feed.revision }, {
+        // The history with the revision: a host resumes with events only within the same history (a reset board is another).
+        const from: WatchRequest = { boardId: BOARD_ID, afterRevision: this.feed.revision, historyId: this.feed.board.historyId };
+        const updates = resumeStream(open, from, {
           advance: (request, { update }) =>
-            update.case === "snapshot" || update.case === "event" ? { ...request, afterRevision: update.value.revision } : request,
+            update.case === "snapshot" ? { ...request, afterRevision: update.value.revision, historyId: update.value.historyId }
+            : update.case === "event" ? { ...request, afterRevision: update.value.revision }
+            : request,
           // Every failure is worth another call while the tab lives: the host may be back any moment.
           retryable: () => true,
           attempts: Infinity,
