@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { stop as stopEsbuild } from "esbuild";
 import { bundleApp } from "./app/bundle.js";
 import { devCertificate } from "./app/dev-cert.js";
+import { haproxyConfig } from "./app/haproxy-config.js";
 
 const INSTALL = "apt-get install -y nats-server haproxy";
 const NAMES = ["b1", "b2", "b3"];
@@ -126,34 +127,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** haproxy.cfg: TLS and HTTP/2 to browsers, h2c to each host, round-robin per request, health checks. */
-function haproxyConfig(front: number, pem: string, backends: Record<string, string>): string {
-  return [
-    "global",
-    "    maxconn 4000",
-    "defaults",
-    "    mode http",
-    "    timeout connect 5s",
-    "    timeout client 60s",
-    "    timeout server 60s", // longer than the pair's heartbeat (15 s)
-    "frontend board",
-    `    bind 127.0.0.1:${front} ssl crt ${pem} alpn h2,http/1.1`,
-    "    default_backend hosts",
-    "backend hosts",
-    "    balance roundrobin",
-    "    option redispatch 1",
-    "    retries 2",
-    // 503 once a host drains; the check needs a Host header (it becomes :authority over h2).
-    "    option httpchk",
-    "    http-check connect proto h2",
-    "    http-check send meth GET uri /.well-known/streampath/health ver HTTP/1.1 hdr host localhost",
-    "    http-check expect status 200",
-    "    default-server check inter 500ms fall 2 rise 2",
-    ...Object.entries(backends).map(([name, url]) => `    server ${name} ${new URL(url).host} proto h2`),
-    "",
-  ].join("\n");
-}
-
 try {
   const bundleFile = path.join(run, "bundle.json");
   writeFileSync(bundleFile, JSON.stringify(await bundleApp()));
@@ -183,7 +156,7 @@ try {
   const pem = path.join(run, "site.pem");
   writeFileSync(pem, tls.cert + tls.key, { mode: 0o600 });
   const config = path.join(run, "haproxy.cfg");
-  writeFileSync(config, haproxyConfig(front, pem, members));
+  writeFileSync(config, haproxyConfig({ port: front, pem, backends: Object.entries(members).map(([name, url]) => ({ name, url })) }));
   execFileSync(haproxyBin, ["-c", "-q", "-f", config], { stdio: ["ignore", "ignore", "inherit"] });
   const haproxy = start("haproxy", haproxyBin, ["-db", "-f", config]);
   // Up once every host passed two health checks (rise 2 × 500 ms).

@@ -2,8 +2,9 @@
  * Debian's haproxy in front of several host instances, as a deployment runs
  * it: TLS and HTTP/2 to browsers, HTTP/2 (h2c) to each instance, balancing
  * per request (per HTTP/2 stream) round-robin, or choosing the instance
- * named in a pair id (docs/deploy.md shows the same config). Started in the
- * foreground on a free port and stopped at the test's teardown.
+ * named in a pair id — the config `npm run start:cluster` runs
+ * (generated-sample/app/haproxy-config.ts; docs/deploy.md explains it).
+ * Started in the foreground on a free port and stopped at the test's teardown.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -11,7 +12,7 @@ import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ExecutionContext } from "ava";
-import { PairHeader } from "../../runtime/core/pair.js";
+import { haproxyConfig } from "../../generated-sample/app/haproxy-config.js";
 import { sleep } from "./host.js";
 
 export const HAPROXY_INSTALL = "haproxy is not installed: apt-get install -y haproxy";
@@ -29,41 +30,6 @@ export interface HaproxyOptions {
   tls: { key: string; cert: string };
   /** haproxy's `timeout server`: the longest an instance may say nothing on a stream. Default 60 s. */
   timeoutServerMs?: number;
-}
-
-/** The haproxy.cfg for `backends` behind a TLS front on `port` (what docs/deploy.md explains). */
-export function haproxyConfig(options: HaproxyOptions, port: number, pem: string): string {
-  const routes = options.route === "pair-id"
-    ? options.backends.map((b) => `    use-server ${b.name} if { req.hdr(${PairHeader.id}) -m beg ${b.name}. }`)
-    : [];
-  return [
-    "global",
-    "    maxconn 4000",
-    // Chromium allows 256 streams per connection, and a streaming call holds two: haproxy's default is 100.
-    "    tune.h2.max-concurrent-streams 256",
-    "defaults",
-    "    mode http",
-    "    timeout connect 5s",
-    "    timeout client 60s",
-    // Longer than the pair's heartbeat (15 s): the most a backend may be silent on a stream.
-    `    timeout server ${options.timeoutServerMs ?? 60_000}ms`,
-    "frontend fe",
-    `    bind 127.0.0.1:${port} ssl crt ${pem} alpn h2,http/1.1`,
-    "    default_backend instances",
-    "backend instances",
-    "    balance roundrobin",
-    "    option redispatch 1",
-    "    retries 2",
-    ...routes,
-    // Health: the instances' health path over h2c, 503 once an instance drains (host.drain()).
-    "    option httpchk",
-    "    http-check connect proto h2",
-    "    http-check send meth GET uri /.well-known/streampath/health ver HTTP/1.1 hdr host localhost",
-    "    http-check expect status 200",
-    "    default-server check inter 500ms fall 2 rise 2",
-    ...options.backends.map((b) => `    server ${b.name} ${new URL(b.url).host} proto h2`),
-    "",
-  ].join("\n");
 }
 
 export interface Haproxy {
@@ -85,7 +51,7 @@ export async function startHaproxy(t: ExecutionContext, options: HaproxyOptions)
   writeFileSync(pem, options.tls.cert + options.tls.key);
   const port = await freePort();
   const config = path.join(dir, "haproxy.cfg");
-  writeFileSync(config, haproxyConfig(options, port, pem));
+  writeFileSync(config, haproxyConfig({ ...options, port, pem }));
   execFileSync("haproxy", ["-c", "-q", "-f", config]);
   const child = spawn("haproxy", ["-db", "-f", config], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
