@@ -13,6 +13,7 @@ import { Code, StreampathError } from "streampath/runtime/core";
 import { BoardSnapshot } from "../gen/board/v1/hosts_pb.js";
 import type { BoardReplica } from "./board-log.js";
 import { LOG_TOPIC, SNAPSHOT_TOPIC, type BoardStore } from "./board-store.js";
+import { sleep } from "./live-board.js";
 
 export interface SyncOptions {
   /** A snapshot at every position that is a multiple of this. Default 1000. */
@@ -137,16 +138,4 @@ export class BoardSync {
       (error: unknown) => this.options.onProblem?.(`publishing the snapshot at ${snapshot.position}: ${StreampathError.from(error).message}`),
     );
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }
