@@ -209,9 +209,15 @@ export class GuestPair<I, O> {
     const watchdog = new Watchdog(heartbeatMs === undefined ? undefined : 2 * heartbeatMs + 1000, (ms) => {
       if (attempt === this.attempt && !this.ended) this.broken(new StreampathError(Code.Unavailable, `the down stream was silent for ${ms} ms`));
     });
+    // A missed heartbeat is told at once (the state shows reconnecting, and a probe asks the host), though the
+    // pair itself waits for the watchdog: a late heartbeat on a busy machine should not cost a resume.
+    const missed = new Watchdog(heartbeatMs === undefined ? undefined : heartbeatMs + Math.max(1000, heartbeatMs / 10), (ms) => {
+      if (attempt === this.attempt && !this.ended) this.env.connection.failed(new StreampathError(Code.Unavailable, `no heartbeat from the host for ${ms} ms`));
+    });
     try {
       for (;;) {
         watchdog.kick();
+        missed.kick();
         const { done, value } = await reader.read();
         if (done) break;
         const batch: O[] = [];
@@ -261,6 +267,7 @@ export class GuestPair<I, O> {
       else this.finish(failure);
     } finally {
       watchdog.stop();
+      missed.stop();
       // A down we stop reading is given back, not left paused with data queued (which keeps its stream open).
       if (this.ended || attempt !== this.attempt) reader.cancel().catch(() => undefined);
     }
