@@ -21,6 +21,7 @@ import { BOARD_ID, changeIdProblem, timestampOf } from "./board-state.js";
 import { LOG_TOPIC, type BoardStore } from "./board-store.js";
 import { BoardSync } from "./board-sync.js";
 import { PresenceHub } from "./presence-hub.js";
+import { type PresenceRelay, relayPresence } from "./presence-relay.js";
 
 /** A quiet Watch gets a heartbeat this often, so a client sees the connection is alive. */
 export const HEARTBEAT_MS = 15_000;
@@ -69,6 +70,8 @@ export interface BoardHostServer {
   readonly replica: BoardReplica;
   readonly sync: BoardSync;
   readonly presence: PresenceHub;
+  /** Shares who is here with other instances, when the store has a presence topic. */
+  readonly relay: PresenceRelay | undefined;
   readonly stats: BoardHostStats;
   /** Drains the host (running calls finish, new ones go elsewhere), then stops reading the log. */
   drain(options?: DrainOptions): Promise<void>;
@@ -88,6 +91,8 @@ export async function startBoardHost(options: BoardHostOptions): Promise<BoardHo
   const replica = new BoardReplica({ onEvent: options.onEvent, onRefused: options.onRefused });
   const sync = await BoardSync.start(replica, store, { snapshotEvery: options.snapshotEvery, onProblem: options.onProblem });
   const presence = new PresenceHub();
+  // With other instances, who is here is shared through the store's presence topic.
+  const relay = store.presence ? relayPresence(presence, store.presence, options.cluster?.instanceId ?? "local") : undefined;
   const stats: BoardHostStats = { published: 0, duplicates: 0 };
 
   /** Publishes `change` and returns its answer, to be awaited later: publishes stay in order, answers overlap. */
@@ -202,6 +207,7 @@ export async function startBoardHost(options: BoardHostOptions): Promise<BoardHo
       services,
     });
   } catch (error) {
+    relay?.close();
     await sync.close();
     throw error;
   }
@@ -209,7 +215,8 @@ export async function startBoardHost(options: BoardHostOptions): Promise<BoardHo
   const drain = async (drainOptions?: DrainOptions) => {
     // Calls still running during the grace wait for this copy to apply their changes: stop reading after.
     await host.drain(drainOptions);
+    relay?.close();
     await sync.close();
   };
-  return { host, replica, sync, presence, stats, drain, close: () => drain({ graceMs: 1000 }) };
+  return { host, replica, sync, presence, relay, stats, drain, close: () => drain({ graceMs: 1000 }) };
 }

@@ -24,24 +24,29 @@ export const NATS_LOG_LIMITS: Partial<BrokerLimits> = { maxMessages: 1_000_000, 
 export const FILE_LOG_LIMITS: Partial<BrokerLimits> = { maxMessages: 100_000, maxBytes: 32 * MiB };
 /** A few snapshots (each at most about 1 MiB): one is enough, more cover a lagging host's stale one. */
 export const SNAPSHOT_LIMITS: Partial<BrokerLimits> = { maxMessages: 8, maxBytes: 16 * MiB };
+/** Presence is not history: a minute of it, read from now on. */
+export const PRESENCE_LIMITS: Partial<BrokerLimits> = { maxMessages: 10_000, maxBytes: 4 * MiB, maxAgeMs: 60_000 };
 
 export interface BoardStore {
   /** Holds LOG_TOPIC. */
   readonly log: Broker;
   /** Holds SNAPSHOT_TOPIC. */
   readonly snapshots: Broker;
+  /** Several instances: who is here, shared (presence-relay.ts). One instance has none. */
+  readonly presence?: Broker;
   /** What it is, for a log line. */
   readonly description: string;
   close(): Promise<void>;
 }
 
-function store(log: Broker, snapshots: Broker, description: string): BoardStore {
+function store(log: Broker, snapshots: Broker, description: string, presence?: Broker): BoardStore {
   return {
     log,
     snapshots,
+    presence,
     description,
     async close() {
-      await Promise.allSettled([log.close(), snapshots.close()]);
+      await Promise.allSettled([log.close(), snapshots.close(), presence?.close()]);
     },
   };
 }
@@ -71,5 +76,9 @@ export async function openNatsStore(servers: string, name = "board"): Promise<Bo
     await log.close();
     throw error;
   });
-  return store(log, snapshots, `NATS JetStream at ${servers}`);
+  const presence = await createNatsBroker({ servers, limits: PRESENCE_LIMITS, connection }).catch(async (error: unknown) => {
+    await Promise.allSettled([log.close(), snapshots.close()]);
+    throw error;
+  });
+  return store(log, snapshots, `NATS JetStream at ${servers}`, presence);
 }

@@ -3,7 +3,9 @@
  * calls. Each call gets the latest update per author, coalesced, so what
  * waits for a slow client is bounded by how many people are present, not by
  * how often they move. A call that ends without saying it left is announced
- * as having left.
+ * as having left. With other instances (presence-relay.ts), their people are
+ * here too: what this hub's own people do goes out through `onLocalChange`,
+ * and theirs comes in through `applyRemote`.
  */
 import { Code, StreampathError } from "streampath/runtime/core";
 import type { Author, PresenceUpdate } from "../gen/board/v1/board_pb.js";
@@ -26,12 +28,51 @@ interface Presence {
 export class PresenceHub {
   private sessions = new Set<Session>();
   private present = new Map<string, Presence>();
+  /** People on other instances, by `instance author-id`: their latest update and when it was heard. */
+  private remote = new Map<string, { update: PresenceUpdate; heard: number }>();
+  /** Told of every change this hub's own people make (join, move, leave): for other instances. */
+  onLocalChange?: (update: PresenceUpdate) => void;
 
-  /** Everyone present, by author id. */
+  /** Everyone present, here or on other instances, by author id. */
   authors(): Record<string, Author> {
     const out: Record<string, Author> = {};
+    for (const { update } of this.remote.values()) out[update.author!.id] = update.author!;
     for (const [id, { update }] of this.present) out[id] = update.author!;
     return out;
+  }
+
+  /** This hub's own people, as their latest updates: what a relay announces again now and then. */
+  localUpdates(): PresenceUpdate[] {
+    return [...this.present.values()].map(({ update }) => update);
+  }
+
+  /** An update from `instance`'s people: passed to everyone here unless it repeats what they have. */
+  applyRemote(instance: string, update: PresenceUpdate): void {
+    const id = update.author?.id;
+    if (!id) return;
+    const key = `${instance} ${id}`;
+    if (update.left) {
+      if (this.remote.delete(key) && !this.isPresent(id)) this.broadcast(update);
+      return;
+    }
+    const known = this.remote.get(key);
+    this.remote.set(key, { update, heard: Date.now() });
+    if (!known || known.update.focusCardId !== update.focusCardId) this.broadcast(update);
+  }
+
+  /** Forgets people of other instances not heard from since `before` (their instance went away without a word). */
+  expireRemote(before: number): void {
+    for (const [key, { update, heard }] of this.remote) {
+      if (heard >= before) continue;
+      this.remote.delete(key);
+      if (!this.isPresent(update.author!.id)) this.broadcast({ ...update, left: true, focusCardId: "" });
+    }
+  }
+
+  private isPresent(id: string): boolean {
+    if (this.present.has(id)) return true;
+    for (const { update } of this.remote.values()) if (update.author!.id === id) return true;
+    return false;
   }
 
   /** One Presence call: the caller's updates in, everyone else's out. */
@@ -90,6 +131,7 @@ export class PresenceHub {
           this.present.get(author.id)!.update = update;
         }
         this.broadcast(update, session);
+        this.onLocalChange?.(update);
       }
     } finally {
       if (author) this.leave(author, session);
@@ -101,10 +143,13 @@ export class PresenceHub {
     if (!entry) return;
     if (--entry.sessions > 0) return;
     this.present.delete(author.id);
-    this.broadcast({ author, boardId: BOARD_ID, focusCardId: "", left: true }, from);
+    const left = { author, boardId: BOARD_ID, focusCardId: "", left: true };
+    // The same person may still be here through another instance.
+    if (!this.isPresent(author.id)) this.broadcast(left, from);
+    this.onLocalChange?.(left);
   }
 
-  private broadcast(update: PresenceUpdate, from: Session): void {
+  private broadcast(update: PresenceUpdate, from?: Session): void {
     for (const session of this.sessions) {
       if (session === from) continue;
       session.pending.set(update.author!.id, update);

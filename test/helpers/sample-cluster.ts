@@ -74,7 +74,7 @@ export async function startBoardCluster(t: ExecutionContext, nats: NatsServer, n
     members.set(name, url);
     t.teardown(async () => {
       // A crashed host's calls still hang on its side: end them too.
-      await Promise.all([server?.close(), ...dead.map((d) => d.host.close(0))]);
+      await Promise.all([server?.close(), ...dead.map((d) => (d.relay?.close(), d.host.close(0)))]);
       await store?.close();
     });
     instances.push({
@@ -103,6 +103,7 @@ export async function startBoardCluster(t: ExecutionContext, nats: NatsServer, n
         if (!s) return;
         dead.push(s);
         duplicates += s.stats.duplicates;
+        s.relay?.close(); // a crash says nothing more to the other instances
         s.host.server.close();
         for (const socket of sockets) socket.destroy();
         await s.sync.close();
