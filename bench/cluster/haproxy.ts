@@ -12,7 +12,7 @@
 // so its haproxy allows 1,000, as the host does.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
+import { accepts, freePort } from "../../test/helpers/ports.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PairHeader } from "../../runtime/core/pair.js";
@@ -136,22 +136,4 @@ function clockTicks(): number {
   } catch {
     return 100;
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) =>
-    server.listen(0, "127.0.0.1", () => resolve()),
-  );
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host: "127.0.0.1" });
-    socket.once("connect", () => (socket.destroy(), resolve(true)));
-    socket.once("error", () => resolve(false));
-  });
 }
