@@ -7,6 +7,7 @@ import protobuf from "protobufjs";
 import type { LoadedFile } from "./load.js";
 import type {
   Enum,
+  Extension,
   Field,
   Message,
   Method,
@@ -19,32 +20,21 @@ import type {
   ValueType,
 } from "./model.js";
 import { SCALAR_TYPES } from "./model.js";
+import { defaultOf, featuresOf, jsonNameOf, localNameOf } from "./field-facts.js";
+
+export { jsonNameOf } from "./field-facts.js";
 import type { Position } from "./positions.js";
 
 type Report = (file: string, at: Position, rule: string, message: string) => void;
 
 const NO_POSITION: Position = { line: 1, column: 1 };
 
-/** protoc's json_name: drop underscores, upper-case the letter after each. */
-export function jsonNameOf(name: string): string {
-  let out = "";
-  let upper = false;
-  for (const c of name) {
-    if (c === "_") upper = true;
-    else if (upper) {
-      out += c.toUpperCase();
-      upper = false;
-    } else out += c;
-  }
-  return out;
-}
-
 function stripDot(name: string): string {
   return name.startsWith(".") ? name.slice(1) : name;
 }
 
 export function buildModel(root: protobuf.Root, files: Map<string, LoadedFile>, report: Report): SchemaModel {
-  const model: SchemaModel = { files: [], messages: new Map(), enums: new Map(), services: new Map() };
+  const model: SchemaModel = { files: [], messages: new Map(), enums: new Map(), services: new Map(), extensions: new Map() };
   const protoFiles = new Map<string, ProtoFile>();
   for (const f of files.values()) {
     const pf: ProtoFile = {
@@ -52,10 +42,12 @@ export function buildModel(root: protobuf.Root, files: Map<string, LoadedFile>, 
       displayPath: f.displayPath,
       package: f.package,
       syntax: f.syntax,
+      edition: f.edition,
       imports: f.imports,
       messages: [],
       enums: [],
       services: [],
+      extensions: [],
       requested: f.requested,
     };
     protoFiles.set(f.name, pf);
@@ -67,6 +59,14 @@ export function buildModel(root: protobuf.Root, files: Map<string, LoadedFile>, 
   });
   const declared = (file: LoadedFile | undefined, fullName: string): Position | undefined =>
     file?.positions?.declarations.get(fullName)?.at(-1);
+
+  const lookup = (f: protobuf.Field, name: string): protobuf.ReflectionObject | null => {
+    try {
+      return f.parent!.lookupTypeOrEnum(name);
+    } catch {
+      return null;
+    }
+  };
 
   /** Files whose types `name` may use: itself, its imports, and what those re-export publicly. */
   const visibleFrom = new Map<string, Set<string>>();
@@ -121,51 +121,81 @@ export function buildModel(root: protobuf.Root, files: Map<string, LoadedFile>, 
     return resolved instanceof protobuf.Enum ? { kind: "enum", typeName: fullName } : { kind: "message", typeName: fullName };
   };
 
+  /** One field of a message, or the field an extension adds; undefined when its type does not resolve. */
+  const buildField = (f: protobuf.Field, owner: string, file: LoadedFile, jsonName: string, localName: string): Field | undefined => {
+    const site = file.positions?.fields.get(`${owner}.${f.name}`)?.at(-1);
+    const position = at(file, site?.name ?? declared(file, owner));
+    const isMap = f instanceof protobuf.MapField;
+    const type = resolveValueType(f, owner, file, f.type);
+    if (!type) return undefined;
+    const features = featuresOf(f);
+    const partOf = f.partOf;
+    const synthetic = partOf !== null && f.options?.proto3_optional === true;
+    const repeated = f.repeated && !isMap;
+    const singular = !repeated && !isMap;
+    const resolved = type.kind === "scalar" ? undefined : lookup(f, f.type);
+    const group = resolved instanceof protobuf.Type && (resolved as { group?: boolean }).group === true;
+    const scalarOrEnum = type.kind !== "message" && !(type.kind === "scalar" && (type.scalar === "string" || type.scalar === "bytes"));
+    const required = singular && (f.required || features.field_presence === "LEGACY_REQUIRED");
+    const explicit = features.field_presence !== "IMPLICIT" || type.kind === "message" || synthetic || f.extend !== undefined;
+    const defaultText = site?.defaultText ?? (f.options?.default !== undefined ? String(f.options.default) : undefined);
+    let defaultValue: string | undefined;
+    if (defaultText !== undefined) {
+      defaultValue = defaultOf(defaultText, type);
+      if (defaultValue === undefined) report(position.file, position, "default", `[default = ${defaultText}] is not a value of field ${owner}.${f.name}'s type`);
+    }
+    return {
+      name: f.name,
+      localName,
+      jsonName,
+      number: f.id,
+      cardinality: isMap ? "map" : repeated ? "repeated" : "single",
+      type,
+      mapKey: isMap ? ((f as protobuf.MapField).keyType as ScalarType) : undefined,
+      packed: repeated && scalarOrEnum && (f.options?.packed ?? features.repeated_field_encoding === "PACKED") === true,
+      optional: singular && (partOf === null || synthetic) && explicit,
+      required,
+      delimited: type.kind === "message" && !isMap && (group || features.message_encoding === "DELIMITED"),
+      closedEnum: resolved instanceof protobuf.Enum && featuresOf(resolved).enum_type === "CLOSED",
+      defaultValue,
+      deprecated: f.options?.deprecated === true,
+      oneof: partOf !== null && !synthetic ? partOf.name : undefined,
+      position,
+      comment: f.comment ?? undefined,
+    };
+  };
+
   const buildMessage = (type: protobuf.Type, file: LoadedFile, pf: ProtoFile) => {
     const fullName = stripDot(type.fullName);
     const fields: Field[] = [];
     const oneofs: Oneof[] = [];
     const jsonNames = new Map<string, string>();
+    const localNames = new Map<string, string>();
     for (const f of type.fieldsArray) {
       // Extensions declared elsewhere show up on the extended type: not its own fields.
       if (f.name.startsWith(".") || f.declaringField) continue;
-      const site = file.positions?.fields.get(`${fullName}.${f.name}`)?.at(-1);
-      const position = at(file, site?.name ?? declared(file, fullName));
-      const isMap = f instanceof protobuf.MapField;
-      const type = resolveValueType(f, fullName, file, f.type);
-      if (!type) continue;
-      const partOf = f.partOf;
-      const synthetic = partOf !== null && f.options?.proto3_optional === true;
       const jsonName = (f.options?.json_name as string | undefined) ?? jsonNameOf(f.name);
+      const field = buildField(f, fullName, file, jsonName, localNameOf(f.name));
+      if (!field) continue;
+      const { position } = field;
       const clash = jsonNames.get(jsonName.toLowerCase());
-      if (clash !== undefined && file.syntax === "proto3") {
+      const jsonClash = clash !== undefined && file.syntax !== "proto2" && featuresOf(type).json_format !== "LEGACY_BEST_EFFORT";
+      if (jsonClash) {
         report(position.file, position, "json-name-conflict", `field ${f.name} and field ${clash} of ${fullName} have the same JSON name "${jsonName}"`);
       }
       jsonNames.set(jsonName.toLowerCase(), f.name);
-      if (f.resolvedType instanceof protobuf.Type && (f.resolvedType as { group?: boolean }).group) {
-        report(position.file, position, "unsupported", `field ${fullName}.${f.name} is a group, which streampath does not support`);
+      const sameProperty = localNames.get(field.localName);
+      if (sameProperty !== undefined && !jsonClash) {
+        report(position.file, position, "name-conflict", `field ${f.name} and field ${sameProperty} of ${fullName} would both be the TypeScript property "${field.localName}"`);
       }
-      const repeated = f.repeated && !isMap;
-      const scalarOrEnum = type.kind !== "message" && !(type.kind === "scalar" && (type.scalar === "string" || type.scalar === "bytes"));
-      const packedOption = f.options?.packed as boolean | undefined;
-      fields.push({
-        name: f.name,
-        jsonName,
-        number: f.id,
-        cardinality: isMap ? "map" : repeated ? "repeated" : "single",
-        type,
-        mapKey: isMap ? ((f as protobuf.MapField).keyType as ScalarType) : undefined,
-        packed: repeated && scalarOrEnum && (packedOption ?? file.syntax === "proto3"),
-        optional: !repeated && !isMap && (synthetic || (file.syntax === "proto2" && partOf === null) || (partOf === null && type.kind === "message")),
-        oneof: partOf !== null && !synthetic ? partOf.name : undefined,
-        position,
-      });
+      localNames.set(field.localName, f.name);
+      fields.push(field);
     }
     for (const o of type.oneofsArray) {
       const members = o.fieldsArray;
       if (members.length === 1 && members[0].options?.proto3_optional === true) continue;
       const site = file.positions?.fields.get(`${fullName}.${members[0]?.name}`)?.at(-1);
-      oneofs.push({ name: o.name, jsonName: jsonNameOf(o.name), fields: o.oneof.slice(), position: at(file, site?.name ?? declared(file, fullName)) });
+      oneofs.push({ name: o.name, localName: localNameOf(o.name), fields: o.oneof.slice(), position: at(file, site?.name ?? declared(file, fullName)) });
     }
     const message: Message = {
       name: type.name,
@@ -174,6 +204,8 @@ export function buildModel(root: protobuf.Root, files: Map<string, LoadedFile>, 
       fields,
       oneofs,
       nested: [],
+      extensionRanges: (type.extensions ?? []).map(([from, to]) => [from, to] as [number, number]),
+      deprecated: type.options?.deprecated === true,
       position: at(file, declared(file, fullName)),
       comment: type.comment ?? undefined,
     };
@@ -188,7 +220,9 @@ export function buildModel(root: protobuf.Root, files: Map<string, LoadedFile>, 
       name: e.name,
       fullName,
       file: pf.name,
-      values: Object.entries(e.values).map(([name, number]) => ({ name, number })),
+      values: Object.entries(e.values).map(([name, number]) => ({ name, number, deprecated: e.valuesOptions?.[name]?.deprecated === true })),
+      closed: featuresOf(e).enum_type === "CLOSED",
+      deprecated: e.options?.deprecated === true,
       position: at(file, declared(file, fullName)),
       comment: e.comment ?? undefined,
     };
@@ -243,11 +277,31 @@ export function buildModel(root: protobuf.Root, files: Map<string, LoadedFile>, 
     return service;
   };
 
+  const buildExtension = (f: protobuf.Field, file: LoadedFile, pf: ProtoFile) => {
+    const scope = stripDot(f.parent!.fullName);
+    const fullName = scope ? `${scope}.${f.name}` : f.name;
+    const site = file.positions?.fields.get(`${scope}#extend.${f.name}`)?.at(-1);
+    const extendee = lookup(f, f.extend!);
+    const where = at(file, site?.name ?? declared(file, scope));
+    if (!(extendee instanceof protobuf.Type)) {
+      report(where.file, where, "unknown-type", `extended type "${f.extend}" of extension ${fullName} ${extendee ? "is not a message" : "is unknown"}`);
+      return;
+    }
+    checkImported(file, f.extend!, extendee, site?.type);
+    const field = buildField(f, `${scope}#extend`, file, `[${fullName}]`, "value");
+    if (!field) return;
+    const extension: Extension = { name: f.name, fullName, file: pf.name, extendee: stripDot(extendee.fullName), field, position: where, comment: f.comment ?? undefined };
+    model.extensions.set(fullName, extension);
+    pf.extensions.push(fullName);
+  };
+
   const walk = (ns: protobuf.NamespaceBase, parent: Message | undefined) => {
     for (const obj of ns.nestedArray) {
       const file = files.get(obj.filename ?? "");
       const pf = protoFiles.get(obj.filename ?? "");
-      if (obj instanceof protobuf.Type) {
+      if (obj instanceof protobuf.Field) {
+        if (file && pf && obj.extend !== undefined) buildExtension(obj, file, pf);
+      } else if (obj instanceof protobuf.Type) {
         if (!file || !pf) continue;
         const message = buildMessage(obj, file, pf);
         parent?.nested.push(message.fullName);

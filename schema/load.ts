@@ -12,6 +12,7 @@ import protobuf from "protobufjs";
 import type { Diagnostic } from "./diagnostics.js";
 import { sortDiagnostics } from "./diagnostics.js";
 import { buildModel } from "./build-model.js";
+import { resolveFeatures } from "./field-facts.js";
 import { findOnLine, indexPositions, type FilePositions, type Position } from "./positions.js";
 import type { SchemaModel } from "./model.js";
 import { checkRoles } from "./roles.js";
@@ -41,12 +42,17 @@ export interface LoadedFile {
   displayPath: string;
   source: string | undefined;
   positions: FilePositions | undefined;
-  syntax: "proto2" | "proto3";
+  syntax: "proto2" | "proto3" | "editions";
+  /** `proto2`, `proto3` or the edition (`2023`). */
+  edition: string;
   package: string;
   imports: string[];
   publicImports: string[];
   requested: boolean;
 }
+
+/** Editions whose feature defaults the generator knows (protobuf-es supports the same). */
+export const SUPPORTED_EDITIONS: readonly string[] = ["2023", "2024"];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Ships `streampath/options.proto`; found from source and from dist alike. */
@@ -92,6 +98,7 @@ export function loadSchema(options: LoadOptions): LoadResult {
       source: undefined,
       positions: undefined,
       syntax: "proto3",
+      edition: "proto3",
       package: "google.protobuf",
       imports: [],
       publicImports: [],
@@ -124,6 +131,7 @@ export function loadSchema(options: LoadOptions): LoadResult {
       source,
       positions,
       syntax: "proto3",
+      edition: "proto3",
       package: "",
       imports: [],
       publicImports: [],
@@ -131,6 +139,7 @@ export function loadSchema(options: LoadOptions): LoadResult {
     };
     files.set(name, file);
     let parsed: protobuf.IParserResult;
+    const before = new Set(allObjects(root));
     try {
       (protobuf.parse as unknown as { filename: string | null }).filename = name;
       parsed = protobuf.parse(source, root, { keepCase: true, alternateCommentMode: true });
@@ -138,7 +147,24 @@ export function loadSchema(options: LoadOptions): LoadResult {
       reportParseError(file, error instanceof Error ? error.message : String(error), report);
       return file;
     }
-    file.syntax = positions.syntax;
+    // protobufjs forgets the file name after an error it catches itself (a bare-name
+    // `reserved foo;` in editions), leaving every later declaration of the file without one.
+    for (const obj of allObjects(root)) {
+      if (before.has(obj)) continue;
+      obj.filename ??= name;
+      if (obj instanceof protobuf.Type) for (const f of obj.fieldsArray) f.filename ??= name;
+    }
+    file.syntax = positions.edition ? "editions" : positions.syntax;
+    file.edition = positions.edition?.name ?? positions.syntax;
+    if (positions.edition && !SUPPORTED_EDITIONS.includes(positions.edition.name)) {
+      // Another edition's defaults are not these: guessing would write wrong bytes.
+      report(
+        file.displayPath,
+        positions.edition.at,
+        "edition",
+        `edition "${positions.edition.name}" is not supported; streampath supports proto2, proto3 and editions ${SUPPORTED_EDITIONS.join(", ")}`,
+      );
+    }
     file.package = parsed.package ?? "";
     for (const imported of [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])]) {
       const target = resolveImport(imported, includes, readFile);
@@ -181,6 +207,7 @@ export function loadSchema(options: LoadOptions): LoadResult {
     load(path.relative(include, abs).split(path.sep).join("/"), abs, true);
   }
 
+  resolveFeatures(root);
   const model = buildModel(root, files, report);
   checkRoles(model, files, report, options.strictRoles ?? false);
   if (diagnostics.length > 0) return { model: undefined, diagnostics: sortDiagnostics(diagnostics) };

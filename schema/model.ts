@@ -55,26 +55,38 @@ export type ValueType =
 export interface Field {
   /** Name as written in the .proto file (`created_at`). */
   name: string;
-  /** proto3 JSON name (`createdAt`), also the TypeScript property name. */
+  /** The TypeScript property: lowerCamelCase of `name` (`createdAt`), as protobuf-es names it; `json_name` does not change it. */
+  localName: string;
+  /** The JSON key: `json_name` if given, else lowerCamelCase of `name`. Extensions: `[pkg.name]`. */
   jsonName: string;
   number: number;
   /** `single`, `repeated` or `map`; for maps `mapKey` is set. */
   cardinality: "single" | "repeated" | "map";
   type: ValueType;
   mapKey?: ScalarType;
-  /** Repeated scalars/enums only: written packed (the proto3 default). */
+  /** Repeated scalars/enums only: written packed (proto3 and editions by default, proto2 with `[packed = true]`). */
   packed: boolean;
-  /** Has explicit presence (`optional` in proto3, any singular proto2 field): absent is `undefined`. */
+  /** Has explicit presence (`optional` in proto3, proto2 and editions singular fields): absent is `undefined`. */
   optional: boolean;
+  /** proto2 `required` or editions `LEGACY_REQUIRED`: encoding and decoding fail without it. */
+  required: boolean;
+  /** A message value written between group tags (proto2 `group`, editions `DELIMITED`), not length-prefixed. */
+  delimited: boolean;
+  /** An enum value the enum does not declare stays an unknown field (proto2 and `CLOSED` enums). */
+  closedEnum: boolean;
+  /** The `[default = …]` as a TypeScript expression (explicit presence only). */
+  defaultValue?: string;
+  deprecated: boolean;
   /** Name of the (non-synthetic) oneof this field belongs to. */
   oneof?: string;
   position: SourcePosition;
+  comment?: string;
 }
 
 export interface Oneof {
   name: string;
   /** lowerCamelCase; the TypeScript property holding the union. */
-  jsonName: string;
+  localName: string;
   fields: string[];
   position: SourcePosition;
 }
@@ -90,6 +102,9 @@ export interface Message {
   oneofs: Oneof[];
   /** Nested messages and enums are listed at file level too, by full name here. */
   nested: string[];
+  /** Field number ranges other files may extend (`extensions 100 to 199;`), inclusive. */
+  extensionRanges: [number, number][];
+  deprecated: boolean;
   position: SourcePosition;
   comment?: string;
 }
@@ -97,6 +112,7 @@ export interface Message {
 export interface EnumValue {
   name: string;
   number: number;
+  deprecated: boolean;
 }
 
 export interface Enum {
@@ -104,6 +120,24 @@ export interface Enum {
   fullName: string;
   file: string;
   values: EnumValue[];
+  /** A closed enum (proto2, editions `enum_type = CLOSED`): undeclared numbers are unknown fields. */
+  closed: boolean;
+  deprecated: boolean;
+  position: SourcePosition;
+  comment?: string;
+}
+
+/** `extend Foo { T name = N; }`: a field of another message, declared apart from it. */
+export interface Extension {
+  name: string;
+  /** `pkg.name`, or `pkg.Scope.name` when declared inside a message. */
+  fullName: string;
+  /** Import path of the declaring file. */
+  file: string;
+  /** Full name of the message extended. */
+  extendee: string;
+  /** The field as the extendee would declare it: `localName` is `value`, `jsonName` is `[fullName]`. */
+  field: Field;
   position: SourcePosition;
   comment?: string;
 }
@@ -149,13 +183,17 @@ export interface ProtoFile {
   /** Path shown in diagnostics (relative to the working directory); bundled files keep `name`. */
   displayPath: string;
   package: string;
-  syntax: "proto2" | "proto3";
+  syntax: "proto2" | "proto3" | "editions";
+  /** `proto2`, `proto3`, or the edition (`2023`, `2024`). */
+  edition: string;
   /** Import paths of the files this one imports. */
   imports: string[];
   /** Every message and enum declared in this file, nested ones included, by full name. */
   messages: string[];
   enums: string[];
   services: string[];
+  /** Extensions declared in this file, at top level or inside messages, by full name. */
+  extensions: string[];
   /** True for files named on the command line; the others are only imported. */
   requested: boolean;
 }
@@ -165,4 +203,5 @@ export interface SchemaModel {
   messages: Map<string, Message>;
   enums: Map<string, Enum>;
   services: Map<string, Service>;
+  extensions: Map<string, Extension>;
 }

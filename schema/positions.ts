@@ -28,6 +28,8 @@ export interface FieldSite {
   name: Position;
   type: Position;
   number: number;
+  /** The `[default = …]` value as written (`-12`, `"a\\n"`, `inf`, `BAR`); protobufjs loses 64-bit precision. */
+  defaultText?: string;
 }
 
 export interface FilePositions {
@@ -44,6 +46,8 @@ export interface FilePositions {
   imports: Map<string, { at: Position; modifier: string }>;
   /** `proto2` or `proto3` as the syntax statement says (proto2 without one). */
   syntax: "proto2" | "proto3";
+  /** The `edition = "…"` statement's value and where it stands, for files of an edition. */
+  edition?: { name: string; at: Position };
 }
 
 /** Splits proto source into tokens with 1-based line and column, skipping comments. */
@@ -163,6 +167,9 @@ export function indexPositions(source: string): FilePositions {
         skipStatement();
         continue;
       case "edition":
+        if (tokens[i + 2]?.kind === "string") result.edition = { name: tokens[i + 2].text.slice(1, -1), at: tokens[i + 2] };
+        skipStatement();
+        continue;
       case "reserved":
       case "extensions":
         skipStatement();
@@ -263,12 +270,34 @@ export function indexPositions(source: string): FilePositions {
           name,
           type,
           number: Number(tokens[j + 3]?.text),
+          defaultText: defaultOption(tokens, j + 4),
         });
       }
     }
     skipStatement();
   }
   return result;
+}
+
+/** The text of `default = …` in the option list that starts at `tokens[i]`, if any. */
+function defaultOption(tokens: Token[], i: number): string | undefined {
+  if (tokens[i]?.text !== "[") return undefined;
+  for (let depth = 0; i < tokens.length; i++) {
+    const t = tokens[i].text;
+    if (t === "[" || t === "{" || t === "(") depth++;
+    else if (t === "]" || t === "}" || t === ")") {
+      if (--depth === 0) return undefined;
+    } else if (depth === 1 && t === "default" && tokens[i + 1]?.text === "=") {
+      let j = i + 2;
+      if (tokens[j]?.text === "-") return "-" + (tokens[j + 1]?.text ?? "");
+      if (tokens[j]?.kind !== "string") return tokens[j]?.text;
+      // Adjacent strings are one value, as in C.
+      let text = "";
+      while (tokens[j]?.kind === "string") text += tokens[j++].text;
+      return text;
+    } else if (t === ";") return undefined;
+  }
+  return undefined;
 }
 
 /** Finds the column of `text` on `line`, for errors that protobufjs reports by line only. */

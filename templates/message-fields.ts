@@ -4,7 +4,8 @@
  */
 import type { CodeBlockWriter } from "ts-morph";
 import type { Field, Message, ScalarType, SchemaModel, ValueType } from "../schema/model.js";
-import { Wire, defaultValue, fromJsonFunction, isLong, notDefault, toJsonFunction, tsType, wireType } from "./scalars.js";
+import { Wire, fromJsonFunction, notDefault, toJsonFunction, wireType } from "./scalars.js";
+import { readMap, writeMap } from "./message-maps.js";
 
 export interface FieldContext {
   model: SchemaModel;
@@ -26,13 +27,18 @@ export interface FieldCode {
   jsonUsesOptions: boolean;
 }
 
-const tag = (number: number, wire: Wire) => ((number << 3) | wire) >>> 0;
+export const tag = (number: number, wire: Wire) => ((number << 3) | wire) >>> 0;
 
 /** Wire type and writer/reader method of a scalar or enum value. */
-function codecOf(type: ValueType): { wire: Wire; method: string } | undefined {
+export function codecOf(type: ValueType): { wire: Wire; method: string } | undefined {
   if (type.kind === "scalar") return { wire: wireType(type.scalar), method: type.scalar };
   if (type.kind === "enum") return { wire: Wire.Varint, method: "int32" };
   return undefined;
+}
+
+/** `.name`, or `["name"]` for a key that is not an identifier. */
+export function member(key: string): string {
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
 }
 
 export function emitField(ctx: FieldContext, f: Field): FieldCode {
@@ -40,30 +46,41 @@ export function emitField(ctx: FieldContext, f: Field): FieldCode {
   const codec = codecOf(f.type);
   const msgType = f.type.kind === "message" ? ref(f.type.typeName) : "";
   const oneof = f.oneof !== undefined ? message.oneofs.find((o) => o.name === f.oneof)! : undefined;
-  const access = oneof ? `m.${oneof.jsonName}.value` : `m.${f.jsonName}`;
+  const prop = `m.${f.localName}`;
+  const access = oneof ? `m.${oneof.localName}.value` : prop;
   /** When a singular field is written: set in its oneof, not undefined, or not the default. */
   const presence = oneof
-    ? `m.${oneof.jsonName}.case === "${f.jsonName}"`
+    ? `m.${oneof.localName}.case === "${f.localName}"`
     : f.optional
       ? `${access} !== undefined`
       : f.type.kind === "enum"
         ? `${access} !== 0`
         : notDefault((f.type as { scalar: ScalarType }).scalar, access);
+  /** A closed enum's check that `v` is declared (else it stays an unknown field). */
+  const declaredEnum = f.closedEnum ? `${ref((f.type as { typeName: string }).typeName)}[v] !== undefined` : undefined;
+  const keepEnum = () => `${rt("keepEnumValue")}(m, ${f.number}, v)`;
 
   /** Statements writing value `expr` with its tag. */
-  const writeValue = (w: CodeBlockWriter, type: ValueType, expr: string, number: number) => {
-    const c = codecOf(type);
-    if (c) {
-      w.writeLine(`w.uint32(${tag(number, c.wire)});`);
-      w.writeLine(`w.${c.method}(${expr});`);
+  const writeValue = (w: CodeBlockWriter, expr: string) => {
+    if (codec) {
+      w.writeLine(`w.uint32(${tag(f.number, codec.wire)});`);
+      w.writeLine(`w.${codec.method}(${expr});`);
+    } else if (f.delimited) {
+      w.writeLine(`w.uint32(${tag(f.number, Wire.StartGroup)});`);
+      w.writeLine(`${msgType}.write(${expr}, w);`);
+      w.writeLine(`w.uint32(${tag(f.number, Wire.EndGroup)});`);
     } else {
-      const name = ref((type as { typeName: string }).typeName);
-      w.writeLine(`w.uint32(${tag(number, Wire.Delimited)});`);
+      w.writeLine(`w.uint32(${tag(f.number, Wire.Delimited)});`);
       w.writeLine("const start = w.fork();");
-      w.writeLine(`${name}.write(${expr}, w);`);
+      w.writeLine(`${msgType}.write(${expr}, w);`);
       w.writeLine("w.join(start);");
     }
   };
+
+  /** A message value read from here, merged into `prev` if given. */
+  const readMessage = (prev: string) =>
+    f.delimited ? `${msgType}.read(r, r.enterGroup(end), ${prev}, ${f.number})` : `${msgType}.read(r, r.enter(), ${prev})`;
+  const messageTag = tag(f.number, f.delimited ? Wire.StartGroup : Wire.Delimited);
 
   /** An expression turning value `expr` into JSON. */
   const valueToJson = (type: ValueType, expr: string): string => {
@@ -86,23 +103,22 @@ export function emitField(ctx: FieldContext, f: Field): FieldCode {
   /** The `case` labels of this field's JSON names, opening a braced case when `block`. */
   const jsonCases = (w: CodeBlockWriter, block: boolean) => {
     const labels = [f.jsonName, ...(f.name !== f.jsonName ? [f.name] : [])];
-    labels.forEach((l, i) => w.writeLine(`case "${l}":${block && i === labels.length - 1 ? " {" : ""}`));
+    labels.forEach((l, i) => w.writeLine(`case ${JSON.stringify(l)}:${block && i === labels.length - 1 ? " {" : ""}`));
   };
 
   /** The JSON of a map or repeated field, as one runtime call. */
   const collectionToJson = (): string => {
-    const field = `m.${f.jsonName}`;
     const t = f.type;
     if (f.cardinality === "map") {
-      if (t.kind === "enum") return `${rt("enumMapToJson")}(${ref(t.typeName)}, ${field})`;
-      if (t.kind === "message") return `${rt("messageMapToJson")}(${ref(t.typeName)}, ${field}, o)`;
+      if (t.kind === "enum") return `${rt("enumMapToJson")}(${ref(t.typeName)}, ${prop})`;
+      if (t.kind === "message") return `${rt("messageMapToJson")}(${ref(t.typeName)}, ${prop}, o)`;
       const fn = toJsonFunction(t.scalar);
-      return `${rt("mapToJson")}(${field}${fn ? `, ${rtFn(fn)}` : ""})`;
+      return `${rt("mapToJson")}(${prop}${fn ? `, ${rtFn(fn)}` : ""})`;
     }
-    if (t.kind === "enum") return `${rt("enumsToJson")}(${ref(t.typeName)}, ${field})`;
-    if (t.kind === "message") return `${rt("messagesToJson")}(${ref(t.typeName)}, ${field}, o)`;
+    if (t.kind === "enum") return `${rt("enumsToJson")}(${ref(t.typeName)}, ${prop})`;
+    if (t.kind === "message") return `${rt("messagesToJson")}(${ref(t.typeName)}, ${prop}, o)`;
     const fn = toJsonFunction(t.scalar);
-    return fn ? `${field}.map(${rtFn(fn)})` : `${field}.slice()`;
+    return fn ? `${prop}.map(${rtFn(fn)})` : `${prop}.slice()`;
   };
 
   const collectionFromJson = (): string => {
@@ -118,25 +134,41 @@ export function emitField(ctx: FieldContext, f: Field): FieldCode {
     return `${rt("scalarsFromJson")}(v, ${self}, k, ${rt(fromJsonFunction(t.scalar))})`;
   };
 
+  /** Reads one (unpacked) element into `target(value)`, keeping a closed enum's undeclared value as unknown. */
+  const readElement = (w: CodeBlockWriter, assign: (value: string) => string) => {
+    if (declaredEnum) {
+      w.writeLine(`const v = r.${codec!.method}();`);
+      w.writeLine(`if (${declaredEnum}) ${assign("v")};`);
+      w.writeLine(`else ${keepEnum()};`);
+    } else w.writeLine(`${assign(`r.${codec!.method}()`)};`);
+  };
+
   const code: FieldCode = {
     jsonUsesOptions: f.type.kind === "message",
     write(w) {
-      if (f.cardinality === "map") return writeMap(w, ctx, f, writeValue);
+      if (f.cardinality === "map") return writeMap(w, ctx, f);
       if (f.cardinality === "repeated") {
         if (f.packed && codec) {
-          w.write(`if (m.${f.jsonName}.length > 0) `).inlineBlock(() => {
+          w.write(`if (${prop}.length > 0) `).inlineBlock(() => {
             w.writeLine(`w.uint32(${tag(f.number, Wire.Delimited)});`);
             w.writeLine("const start = w.fork();");
-            w.writeLine(`for (const v of m.${f.jsonName}) w.${codec.method}(v);`);
+            w.writeLine(`for (const v of ${prop}) w.${codec.method}(v);`);
             w.writeLine("w.join(start);");
           });
         } else {
-          w.write(`for (const v of m.${f.jsonName}) `).inlineBlock(() => writeValue(w, f.type, "v", f.number));
+          w.write(`for (const v of ${prop}) `).inlineBlock(() => writeValue(w, "v"));
         }
         w.newLine();
         return;
       }
-      w.write(`if (${presence}) `).inlineBlock(() => writeValue(w, f.type, access, f.number));
+      if (f.required) {
+        // Always written; missing, it fails the encode (as protobuf C++ and Java do).
+        w.writeLine(`if (${access} === undefined) ${rt("missingRequired")}(${self}, "${f.name}", false);`);
+        w.write("else ").inlineBlock(() => writeValue(w, access));
+        w.newLine();
+        return;
+      }
+      w.write(`if (${presence}) `).inlineBlock(() => writeValue(w, access));
       w.newLine();
     },
     read(w) {
@@ -148,65 +180,68 @@ export function emitField(ctx: FieldContext, f: Field): FieldCode {
             w.writeLine(`case ${tag(f.number, Wire.Delimited)}: {`);
             w.indent(() => {
               w.writeLine("const e = r.packedEnd();");
-              w.writeLine(`while (r.pos < e) m.${f.jsonName}.push(r.${codec.method}());`);
+              if (declaredEnum) {
+                w.write("while (r.pos < e) ").inlineBlock(() => readElement(w, (v) => `${prop}.push(${v})`));
+                w.newLine();
+              } else w.writeLine(`while (r.pos < e) ${prop}.push(r.${codec.method}());`);
               w.writeLine("r.packedDone(e);");
               w.writeLine("break;");
             });
             w.writeLine("}");
           }
-          w.writeLine(`case ${tag(f.number, codec.wire)}:`);
+          w.writeLine(`case ${tag(f.number, codec.wire)}:${declaredEnum ? " {" : ""}`);
           w.indent(() => {
-            w.writeLine(`m.${f.jsonName}.push(r.${codec.method}());`);
+            readElement(w, (v) => `${prop}.push(${v})`);
             w.writeLine("break;");
           });
+          if (declaredEnum) w.writeLine("}");
         } else {
-          w.writeLine(`case ${tag(f.number, Wire.Delimited)}:`);
+          w.writeLine(`case ${messageTag}:`);
           w.indent(() => {
-            w.writeLine(`m.${f.jsonName}.push(${msgType}.read(r, r.enter()));`);
+            w.writeLine(`${prop}.push(${readMessage("undefined")});`);
             w.writeLine("break;");
           });
         }
         return;
       }
-      const number = tag(f.number, codec ? codec.wire : Wire.Delimited);
       if (codec) {
-        w.writeLine(`case ${number}:`);
+        w.writeLine(`case ${tag(f.number, codec.wire)}:${declaredEnum ? " {" : ""}`);
         w.indent(() => {
-          const value = `r.${codec.method}()`;
-          w.writeLine(oneof ? `m.${oneof.jsonName} = { case: "${f.jsonName}", value: ${value} };` : `${access} = ${value};`);
+          readElement(w, (v) => (oneof ? `m.${oneof.localName} = { case: "${f.localName}", value: ${v} }` : `${access} = ${v}`));
           w.writeLine("break;");
         });
+        if (declaredEnum) w.writeLine("}");
       } else if (oneof) {
-        w.writeLine(`case ${number}: {`);
+        w.writeLine(`case ${messageTag}: {`);
         w.indent(() => {
           // A message seen twice merges (proto semantics), if the oneof still holds it.
           w.writeLine(`let prev: ${msgType} | undefined;`);
-          w.writeLine(`if (m.${oneof.jsonName}.case === "${f.jsonName}") prev = ${access};`);
-          w.writeLine(`const value = ${msgType}.read(r, r.enter(), prev);`);
-          w.writeLine(`m.${oneof.jsonName} = { case: "${f.jsonName}", value };`);
+          w.writeLine(`if (m.${oneof.localName}.case === "${f.localName}") prev = ${access};`);
+          w.writeLine(`const value = ${readMessage("prev")};`);
+          w.writeLine(`m.${oneof.localName} = { case: "${f.localName}", value };`);
           w.writeLine("break;");
         });
         w.writeLine("}");
       } else {
-        w.writeLine(`case ${number}:`);
+        w.writeLine(`case ${messageTag}:`);
         w.indent(() => {
-          w.writeLine(`${access} = ${msgType}.read(r, r.enter(), ${access});`);
+          w.writeLine(`${access} = ${readMessage(access)};`);
           w.writeLine("break;");
         });
       }
     },
     toJson(w) {
-      const key = `j.${f.jsonName}`;
+      const key = `j${member(f.jsonName)}`;
       let condition: string;
       let value: string;
       if (f.cardinality === "map") {
-        condition = `Object.keys(m.${f.jsonName}).length > 0`;
+        condition = `Object.keys(${prop}).length > 0`;
         value = collectionToJson();
       } else if (f.cardinality === "repeated") {
-        condition = `m.${f.jsonName}.length > 0`;
+        condition = `${prop}.length > 0`;
         value = collectionToJson();
       } else {
-        condition = presence;
+        condition = f.required ? `${access} !== undefined` : presence;
         value = valueToJson(f.type, access);
       }
       w.write(`if (${condition}) `).inlineBlock(() => w.writeLine(`${key} = ${value};`));
@@ -217,7 +252,7 @@ export function emitField(ctx: FieldContext, f: Field): FieldCode {
         jsonCases(w, true);
         w.indent(() => {
           w.writeLine(`const value = ${valueFromJson(f.type)};`);
-          w.writeLine(`m.${oneof.jsonName} = { case: "${f.jsonName}", value };`);
+          w.writeLine(`m.${oneof.localName} = { case: "${f.localName}", value };`);
           w.writeLine("break;");
         });
         w.writeLine("}");
@@ -234,76 +269,12 @@ export function emitField(ctx: FieldContext, f: Field): FieldCode {
   return code;
 }
 
-/** Writer conversion of a map key (a string property name) back to its type. */
-function mapKeyToWire(key: ScalarType, expr: string): string {
-  if (key === "string") return expr;
-  if (key === "bool") return `${expr} === "true"`;
-  if (isLong(key)) return `BigInt(${expr})`;
-  return `Number(${expr})`;
-}
-
 /** The runtime function reading a JSON map key (always a string) as its key type. */
 function mapKeyFromJson(key: ScalarType): string {
   if (key === "bool") return "boolKeyFromJson";
   if (key === "int64" || key === "sint64" || key === "sfixed64") return "int64KeyFromJson";
   if (key === "uint64" || key === "fixed64") return "uint64KeyFromJson";
   return fromJsonFunction(key);
-}
-
-function writeMap(
-  w: CodeBlockWriter,
-  ctx: FieldContext,
-  f: Field,
-  writeValue: (w: CodeBlockWriter, type: ValueType, expr: string, number: number) => void,
-): void {
-  const key = f.mapKey!;
-  w.write(`for (const k of Object.keys(m.${f.jsonName})) `).inlineBlock(() => {
-    w.writeLine(`w.uint32(${tag(f.number, Wire.Delimited)});`);
-    w.writeLine("const start = w.fork();");
-    w.writeLine(`w.uint32(${tag(1, wireType(key))});`);
-    w.writeLine(`w.${key}(${mapKeyToWire(key, "k")});`);
-    if (f.type.kind === "message") {
-      w.writeLine(`w.uint32(${tag(2, Wire.Delimited)});`);
-      w.writeLine("const value = w.fork();");
-      w.writeLine(`${ctx.ref(f.type.typeName)}.write(m.${f.jsonName}[k], w);`);
-      w.writeLine("w.join(value);");
-    } else {
-      writeValue(w, f.type, `m.${f.jsonName}[k]`, 2);
-    }
-    w.writeLine("w.join(start);");
-  });
-  w.newLine();
-}
-
-function readMap(w: CodeBlockWriter, ctx: FieldContext, f: Field): void {
-  const key = f.mapKey!;
-  const keyRead = key === "bool" ? "String(r.bool())" : isLong(key) ? `String(r.${key}())` : `r.${key}()`;
-  const keyDefault = key === "string" ? '""' : key === "bool" ? '"false"' : isLong(key) ? '"0"' : "0";
-  const isMessage = f.type.kind === "message";
-  const valueType = f.type.kind === "scalar" ? tsType(f.type.scalar) : ctx.ref(f.type.typeName);
-  const valueCodec = codecOf(f.type);
-  w.writeLine(`case ${tag(f.number, Wire.Delimited)}: {`);
-  w.indent(() => {
-    w.writeLine("const e = r.enter();");
-    w.writeLine(`let k = ${keyDefault};`);
-    if (isMessage) w.writeLine(`let v: ${valueType} | undefined;`);
-    else {
-      const def = f.type.kind === "scalar" ? defaultValue(f.type.scalar, ctx.rt) : enumZero(ctx, f.type.typeName);
-      w.writeLine(`let v: ${valueType} = ${def};`);
-    }
-    w.write("while (r.pos < e) ").inlineBlock(() => {
-      w.writeLine("const t = r.uint32();");
-      w.writeLine(`if (t === ${tag(1, wireType(key))}) k = ${keyRead};`);
-      if (isMessage) w.writeLine(`else if (t === ${tag(2, Wire.Delimited)}) v = ${valueType}.read(r, r.enter(), v);`);
-      else w.writeLine(`else if (t === ${tag(2, valueCodec!.wire)}) v = r.${valueCodec!.method}();`);
-      w.writeLine(`else r.skip(t, ${ctx.rt("MAP_ENTRY")});`);
-    });
-    w.newLine();
-    w.writeLine("r.leave(e);");
-    w.writeLine(`${ctx.rt("setEntry")}(m.${f.jsonName}, k, ${isMessage ? `v ?? ${valueType}.create()` : "v"});`);
-    w.writeLine("break;");
-  });
-  w.writeLine("}");
 }
 
 export function enumZero(ctx: FieldContext, fullName: string): string {

@@ -7,12 +7,14 @@
 import {
   CodeBlockWriter,
   type InterfaceDeclarationStructure,
+  type OptionalKind,
+  type PropertySignatureStructure,
   type StatementStructures,
   StructureKind,
 } from "ts-morph";
-import type { Enum, Field, Message, Oneof, ProtoFile, SchemaModel, ValueType } from "../schema/model.js";
-import { ImportSet, declaringFile, importSpecifier, localName, outputPath } from "./names.js";
-import { defaultValue, tsType } from "./scalars.js";
+import type { Enum, Extension, Field, Message, Oneof, ProtoFile, SchemaModel, ValueType } from "../schema/model.js";
+import { ImportSet, declaringFile, extensionLocalName, importSpecifier, localName, outputPath } from "./names.js";
+import { defaultValue, isLong, tsType } from "./scalars.js";
 import { WELL_KNOWN_JSON } from "./well-known.js";
 import { docs, type EmittedModule } from "./module.js";
 import { emitField, enumZero, type FieldContext } from "./message-fields.js";
@@ -24,7 +26,10 @@ export function emitMessagesFile(model: SchemaModel, file: ProtoFile): EmittedMo
   const path = outputPath(file.name, MESSAGES_SUFFIX);
   const messages = file.messages.map((n) => model.messages.get(n)!);
   const enums = file.enums.map((n) => model.enums.get(n)!);
-  const imports = new ImportSet([...file.messages, ...file.enums].map((n) => localName(model, n)));
+  const imports = new ImportSet([
+    ...[...file.messages, ...file.enums].map((n) => localName(model, n)),
+    ...file.extensions.flatMap((n) => [extensionLocalName(model, n), `${extensionLocalName(model, n)}$Value`]),
+  ]);
   const rt = (name: string) => imports.use(RUNTIME, name);
   const ref = (fullName: string) =>
     declaringFile(model, fullName) === file.name
@@ -33,27 +38,120 @@ export function emitMessagesFile(model: SchemaModel, file: ProtoFile): EmittedMo
 
   const statements: (StatementStructures | string)[] = [];
   for (const e of enums) statements.push(enumText(model, e));
-  for (const m of messages) {
-    const ctx: FieldContext = { model, message: m, ref, rt, self: localName(model, m.fullName) };
-    const iface = interfaceStructure(ctx);
-    // prettier prints an empty interface on one line; the structure printer does not.
-    statements.push(iface.properties?.length ? iface : `export interface ${iface.name} {}`);
-    // Written now, not when printed, so that the imports it uses are known.
-    const w = new CodeBlockWriter({ indentNumberOfSpaces: 2 });
-    const name = localName(model, m.fullName);
-    w.write(`export const ${name}: ${rt("MessageCodec")}<${name}> = `);
-    writeCodec(w, ctx);
-    w.write(";");
-    statements.push(w.toString());
-  }
+  for (const m of messages) statements.push(...messageStatements({ model, message: m, ref, rt, self: localName(model, m.fullName) }));
+  for (const name of file.extensions) statements.push(...extensionStatements(model, model.extensions.get(name)!, ref, rt));
   return { path, source: file.name, imports, statements };
 }
 
-/** Written as text: the structure printer leaves out the trailing comma prettier adds. */
+/** A message's interface and its codec object. */
+function messageStatements(ctx: FieldContext, exported = true): (StatementStructures | string)[] {
+  const { rt, self } = ctx;
+  const iface = interfaceStructure(ctx);
+  iface.isExported = exported;
+  const statements: (StatementStructures | string)[] = [];
+  // prettier prints an empty interface on one line; the structure printer does not.
+  const head = `${exported ? "export " : ""}interface ${self} extends ${rt("UnknownFields")}`;
+  statements.push(iface.properties?.length ? iface : `${head} {}`);
+  // Written now, not when printed, so that the imports it uses are known.
+  const w = new CodeBlockWriter({ indentNumberOfSpaces: 2 });
+  w.write(`${exported ? "export " : ""}const ${self}: ${rt("MessageCodec")}<${self}> = `);
+  writeCodec(w, ctx);
+  w.write(";");
+  statements.push(w.toString());
+  const defaults = ctx.message.fields.filter((f) => f.defaultValue !== undefined && f.oneof === undefined);
+  if (defaults.length > 0) {
+    // Plain objects have no prototype to hold defaults: an unset field stays undefined, and this says what it means.
+    const lines = defaults.map((f) => `  ${f.localName}: ${defaultExpression(ctx, f)},\n`).join("");
+    const doc = `/** The \`[default = …]\` of ${self}'s fields, for when one is unset: \`m.x ?? ${self}$defaults.x\`. */\n`;
+    statements.push(`${doc}export const ${self}$defaults = {\n${lines}} as const;`);
+  }
+  return statements;
+}
+
+/** A field's `[default = …]` as a TypeScript expression. */
+function defaultExpression(ctx: FieldContext, f: Field): string {
+  const v = f.defaultValue!;
+  if (f.type.kind === "enum") return `${ctx.ref(f.type.typeName)}.${v}`;
+  if (f.type.kind !== "scalar") return "undefined";
+  switch (f.type.scalar) {
+    case "string":
+      return JSON.stringify(v);
+    case "bytes":
+      return `new Uint8Array([${[...v].map((c) => c.charCodeAt(0)).join(", ")}])`;
+    case "bool":
+      return v;
+    case "float":
+    case "double":
+      return v === "inf" ? "Infinity" : v === "-inf" ? "-Infinity" : v === "nan" ? "NaN" : v.replace("e+", "e");
+    default:
+      return isLong(f.type.scalar) ? `${v}n` : v;
+  }
+}
+
+/**
+ * An extension: a typed handle for `getExtension`/`setExtension`, whose
+ * value is read and written by the codec of a message of that one field
+ * (so an extension's bytes are exactly the field's, however it is typed).
+ */
+function extensionStatements(
+  model: SchemaModel,
+  ext: Extension,
+  ref: (fullName: string) => string,
+  rt: (name: string) => string,
+): (StatementStructures | string)[] {
+  const name = extensionLocalName(model, ext.fullName);
+  const container: Message = {
+    name: ext.name,
+    fullName: ext.fullName,
+    file: ext.file,
+    fields: [{ ...ext.field, jsonName: "value", optional: ext.field.cardinality === "single", required: false }],
+    oneofs: [],
+    nested: [],
+    extensionRanges: [],
+    deprecated: false,
+    position: ext.position,
+  };
+  const self = `${name}$Value`;
+  const statements = messageStatements({ model, message: container, ref, rt, self }, false);
+  const docs = [ext.comment, ext.field.deprecated ? "@deprecated" : undefined].filter(Boolean).join("\n");
+  const doc = docs ? `/**\n${docs.split("\n").map((l) => ` * ${l}`.trimEnd()).join("\n")}\n */\n` : "";
+  const type = `${rt("Extension")}<${ref(ext.extendee)}, ${self}>`;
+  statements.push(
+    `${doc}export const ${name}: ${type} = {\n` +
+      `  typeName: "${ext.fullName}",\n  extendee: "${ext.extendee}",\n  number: ${ext.field.number},\n  container: ${self},\n};`,
+  );
+  return statements;
+}
+
+/**
+ * Written as text: the structure printer leaves out the trailing comma
+ * prettier adds. An alias is written before the value it aliases, so the
+ * enum's reverse mapping (its JSON name) is the first name declared.
+ */
 function enumText(model: SchemaModel, e: Enum): string {
-  const doc = e.comment ? `/**\n${e.comment.split("\n").map((l) => ` * ${l}`.trimEnd()).join("\n")}\n */\n` : "";
-  const members = e.values.map((v) => `  ${v.name} = ${v.number},\n`).join("");
+  const doc = docText([e.comment, e.deprecated ? "@deprecated" : undefined], "");
+  const members = orderAliases(e).map((v) => `${docText([v.deprecated ? "@deprecated" : undefined], "  ")}  ${v.name} = ${v.number},\n`).join("");
   return `${doc}export enum ${localName(model, e.fullName)} {\n${members}}`;
+}
+
+/** Declaration order, but each alias right before the first name of its number. */
+function orderAliases(e: Enum): Enum["values"] {
+  const first = new Map<number, string>();
+  for (const v of e.values) if (!first.has(v.number)) first.set(v.number, v.name);
+  const out: Enum["values"] = [];
+  for (const v of e.values) {
+    if (first.get(v.number) !== v.name) continue;
+    out.push(...e.values.filter((a) => a.number === v.number && a.name !== v.name), v);
+  }
+  return out;
+}
+
+/** A JSDoc block of the given lines (undefined ones left out), indented; empty when there are none. */
+function docText(lines: (string | undefined)[], indent: string): string {
+  const text = lines.filter((l): l is string => Boolean(l)).join("\n");
+  if (!text) return "";
+  const body = text.split("\n").map((l) => `${indent} * ${l}`.trimEnd());
+  return `${indent}/**\n${body.join("\n")}\n${indent} */\n`;
 }
 
 /** The TypeScript type of one value (a singular field, an element, a map value). */
@@ -79,23 +177,32 @@ function properties(m: Message): ({ field: Field } | { oneof: Oneof })[] {
 }
 
 function interfaceStructure(ctx: FieldContext): InterfaceDeclarationStructure {
-  const { model, message: m, ref } = ctx;
-  const props = properties(m).map((p) => {
-    if ("field" in p) return { name: p.field.jsonName, type: fieldTsType(p.field, ref), hasQuestionToken: p.field.optional };
+  const { message: m, ref, rt } = ctx;
+  const props = properties(m).map((p): OptionalKind<PropertySignatureStructure> => {
+    if ("field" in p) {
+      const f = p.field;
+      return { name: f.localName, type: fieldTsType(f, ref), hasQuestionToken: f.optional || f.required, docs: fieldDocs(f) };
+    }
     const cases = p.oneof.fields.map((name) => {
       const member = m.fields.find((x) => x.name === name)!;
-      return `{ case: "${member.jsonName}"; value: ${valueTsType(member.type, ref)} }`;
+      return `{ case: "${member.localName}"; value: ${valueTsType(member.type, ref)} }`;
     });
     cases.push("{ case: undefined; value?: undefined }");
-    return { name: p.oneof.jsonName, type: unionType(p.oneof.jsonName, cases) };
+    return { name: p.oneof.localName, type: unionType(p.oneof.localName, cases) };
   });
   return {
     kind: StructureKind.Interface,
-    name: localName(model, m.fullName),
+    name: ctx.self,
     isExported: true,
-    docs: docs(m.comment),
+    extends: [rt("UnknownFields")],
+    docs: docs([m.comment, m.deprecated ? "@deprecated" : undefined].filter(Boolean).join("\n") || undefined),
     properties: props,
   };
+}
+
+/** A field's comment and `@deprecated`, as its property's JSDoc. */
+function fieldDocs(f: Field) {
+  return docs([f.comment, f.deprecated ? "@deprecated" : undefined].filter(Boolean).join("\n") || undefined);
 }
 
 function fieldTsType(f: Field, ref: (fullName: string) => string): string {
@@ -113,8 +220,7 @@ function unionType(property: string, cases: string[]): string {
 }
 
 function writeCodec(w: CodeBlockWriter, ctx: FieldContext): void {
-  const { model, message: m, rt } = ctx;
-  const self = localName(model, m.fullName);
+  const { message: m, rt, self } = ctx;
   const numbers = [...new Set(m.fields.map((f) => f.number))].sort((a, b) => a - b);
   const fields = [...m.fields].sort((a, b) => a.number - b.number);
   const parts = fields.map((f) => emitField(ctx, f));
@@ -145,24 +251,30 @@ function writeCodec(w: CodeBlockWriter, ctx: FieldContext): void {
     });
     w.write(",").newLine();
     // write
-    w.write(fields.length ? "write(m, w) " : "write() ");
-    if (fields.length === 0) w.write("{}");
-    else w.inlineBlock(() => parts.forEach((p) => p.write(w)));
+    w.write("write(m, w) ").inlineBlock(() => {
+      parts.forEach((p) => p.write(w));
+      // Kept from a decode: fields a newer schema declares, extensions, undeclared closed enum values.
+      w.writeLine("if (m.$unknown !== undefined) w.raw(m.$unknown);");
+    });
     w.write(",").newLine();
     // read
-    w.write("read(r, end, into) ").inlineBlock(() => {
+    w.write("read(r, end, into, group) ").inlineBlock(() => {
       w.writeLine(`const m = into ?? ${self}.create();`);
-      w.write("while (r.pos < end) ").inlineBlock(() => {
+      w.write("loop: while (r.pos < end) ").inlineBlock(() => {
         w.writeLine("const tag = r.uint32();");
         w.write("switch (tag) ").inlineBlock(() => {
           for (const p of parts) p.read(w);
           w.writeLine("default:");
-          w.indent(() => w.writeLine(`r.skip(tag, ${self});`));
+          // Also the end of the group this message is read as, if it is one.
+          w.indent(() => w.writeLine(`if (${rt("readUnknown")}(r, m, tag, ${self}, group)) break loop;`));
         });
         w.newLine();
       });
       w.newLine();
-      w.writeLine("r.leave(end);");
+      w.writeLine("r.leave(end, group);");
+      for (const f of fields.filter((f) => f.required)) {
+        w.writeLine(`if (m.${f.localName} === undefined) ${rt("missingRequired")}(${self}, "${f.name}", true);`);
+      }
       w.writeLine("return m;");
     });
     w.write(",").newLine();
@@ -235,7 +347,7 @@ function writeNumbers(w: CodeBlockWriter, numbers: number[]): void {
 /** The properties of `create()`'s literal, in interface order. */
 function createLines(ctx: FieldContext): string[] {
   return properties(ctx.message).map((p) =>
-    "field" in p ? `${p.field.jsonName}: ${fieldDefault(ctx, p.field)},` : `${p.oneof.jsonName}: { case: undefined },`,
+    "field" in p ? `${p.field.localName}: ${fieldDefault(ctx, p.field)},` : `${p.oneof.localName}: { case: undefined },`,
   );
 }
 

@@ -55,6 +55,7 @@ function importStatement(specifier: string, names: [string, string, boolean][]):
 /** Runtime exports that are types only (imported with `type`, as verbatimModuleSyntax wants). */
 const TYPE_ONLY = new Set([
   ...["MessageCodec", "JsonObject", "JsonValue", "JsonOptions", "HandlerContext", "Client", "Transport"],
+  ...["UnknownFields", "Extension"],
   ...["GuestContext", "WorkerService"],
 ]);
 

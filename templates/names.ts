@@ -4,6 +4,7 @@
  */
 import path from "node:path/posix";
 import type { SchemaModel } from "../schema/model.js";
+import { localNameOf } from "../schema/field-facts.js";
 
 /** `shop/order.proto` → `shop/order_pb.ts`; other targets use their own suffix. */
 export function outputPath(protoFile: string, suffix: string): string {
@@ -44,6 +45,14 @@ export function localName(model: SchemaModel, fullName: string): string {
   return name;
 }
 
+/**
+ * Local name of an extension's handle: its scope's local name and its own
+ * name in lowerCamelCase (`extensionInt32`, `Outer_myExtension`), as protobuf-es names it.
+ */
+export function extensionLocalName(model: SchemaModel, fullName: string): string {
+  return localName(model, `${fullName}#extension`);
+}
+
 function assignLocalNames(model: SchemaModel): Map<string, string> {
   const names = new Map<string, string>();
   for (const file of model.files) {
@@ -55,6 +64,15 @@ function assignLocalNames(model: SchemaModel): Map<string, string> {
       for (let i = 2; taken.has(name); i++) name = `${inPackage.split(".").join("_")}$${i}`;
       taken.add(name);
       names.set(fullName, name);
+    }
+    for (const fullName of file.extensions) {
+      const inPackage = file.package && fullName.startsWith(file.package + ".") ? fullName.slice(file.package.length + 1) : fullName;
+      const parts = inPackage.split(".");
+      const base = [...parts.slice(0, -1), localNameOf(parts.at(-1)!)].join("_");
+      let name = RESERVED.has(base) ? base + "$" : base;
+      for (let i = 2; taken.has(name); i++) name = `${base}$${i}`;
+      taken.add(name);
+      names.set(`${fullName}#extension`, name);
     }
   }
   return names;

@@ -8,6 +8,8 @@ export const enum Wire {
   Varint = 0,
   Bit64 = 1,
   Delimited = 2,
+  StartGroup = 3,
+  EndGroup = 4,
   Bit32 = 5,
 }
 

@@ -112,10 +112,12 @@ test("invalid wire types 6 and 7, field number 0", (t) => {
   rejects(t, Scalars, "a406", /invalid wire type 4|group/, "an end-group tag with no group");
 });
 
-test("groups: skipped when terminated, an error when not", (t) => {
+test("groups: kept as unknown fields when terminated, an error when not", (t) => {
   // Unknown group 100 holding a varint field 101 and a nested group 102.
   const group = "a306 a80601 b306 b406 a406";
-  t.deepEqual(Scalars.decode(fromHex(group + "1807")), Scalars.create({ fInt32: 7 }), "terminated group skipped");
+  const decoded = Scalars.decode(fromHex(group + "1807"));
+  t.deepEqual(decoded, { ...Scalars.create({ fInt32: 7 }), $unknown: fromHex(group) }, "terminated group kept, bytes as they came");
+  t.deepEqual(Scalars.encode(decoded), fromHex("1807" + group), "written back after the declared fields");
   rejects(t, Scalars, "a306 a80601", /unterminated group 100 in conformance\.Scalars/, "no end tag");
   rejects(t, Scalars, "a306 ac06", /group 100 ended by 101/, "ended by another field's end tag");
   rejects(t, Scalars, "a306 a806", /truncated varint/, "cut inside the group");

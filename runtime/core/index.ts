@@ -80,6 +80,15 @@ export {
 export type { Metadata, MethodDescriptor, MethodKind, ServiceDescriptor } from "./service.js";
 export { type DeadlineSignal, deadlineSignal, formatGrpcTimeout, parseConnectTimeout, parseGrpcTimeout } from "./deadline.js";
 export { MAP_ENTRY, type MessageCodec, decodeAt } from "./message.js";
+export { type UnknownFields, keepDelimited, keepEnumValue, missingRequired, readUnknown } from "./unknown.js";
+export {
+  type Extension,
+  type ExtensionValue,
+  clearExtension,
+  getExtension,
+  hasExtension,
+  setExtension,
+} from "./extension.js";
 export {
   anyFromJson,
   anyToJson,

@@ -18,8 +18,11 @@ export interface MessageCodec<T> extends MessageType<T> {
   decode(bytes: Uint8Array): T;
   /** Writes the message's fields (no length prefix) to `w`. */
   write(message: T, w: BinaryWriter): void;
-  /** Reads fields up to `end`, merging into `into` if given. */
-  read(r: BinaryReader, end: number, into?: T): T;
+  /**
+   * Reads fields up to `end`, merging into `into` if given; a message written
+   * as a group (`group` is its field number) ends at its end tag instead.
+   */
+  read(r: BinaryReader, end: number, into?: T, group?: number): T;
   toJson(message: T, options?: JsonOptions): JsonValue;
   fromJson(json: unknown, options?: JsonOptions): T;
 }

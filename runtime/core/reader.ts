@@ -41,7 +41,8 @@ export class BinaryReader {
     this.len = end;
   }
 
-  private fail(message: string): never {
+  /** Throws the decode error, saying where in the message it happened. */
+  fail(message: string): never {
     throw new StreampathError(Code.InvalidArgument, `cannot decode protobuf: ${message} at byte ${this.pos - this.start}`);
   }
 
@@ -258,10 +259,31 @@ export class BinaryReader {
     return this.len;
   }
 
-  /** Leaves a message that must end exactly at `end`. */
-  leave(end: number): void {
-    if (this.pos !== end) this.fail(`field ran past the end of its message (ends at ${end - this.start})`);
+  /**
+   * Leaves a message that must end exactly at `end`; a group (`group` is its
+   * field number) must have met its end tag instead.
+   */
+  leave(end: number, group?: number): void {
+    if (group !== undefined) {
+      if (!this.groupEnded) this.fail(`group ${group} has no end tag`);
+      this.groupEnded = false;
+    } else if (this.pos !== end) this.fail(`field ran past the end of its message (ends at ${end - this.start})`);
     this.depth--;
+  }
+
+  /** Set by `endGroup` until the group's `leave`. */
+  private groupEnded = false;
+
+  /** Enters a message written as a group (proto2 group, editions DELIMITED). Pair with `leave(end, field)`. */
+  enterGroup(end: number): number {
+    if (++this.depth > MAX_DEPTH) this.fail(`messages nested deeper than ${MAX_DEPTH}`);
+    return end;
+  }
+
+  /** An end-group tag for field `field` was read: it must close the group being read. */
+  endGroup(field: number, group: number | undefined, typeName: string): void {
+    if (field !== group) this.fail(`end of group ${field} where ${group === undefined ? "no group" : `group ${group}`} is open in ${typeName}`);
+    this.groupEnded = true;
   }
 
   /** The end of a packed repeated field that starts here. */
@@ -285,10 +307,11 @@ export class BinaryReader {
     if (type.fieldNumbers.includes(field)) {
       this.fail(`wire type ${wireType} is wrong for field ${field} of ${type.typeName}`);
     }
-    this.skipWireType(wireType, field, type.typeName);
+    this.skipValue(wireType, field, type.typeName);
   }
 
-  private skipWireType(wireType: number, field: number, typeName: string): void {
+  /** Skips the value of a field with this wire type (a whole group for a start-group tag). */
+  skipValue(wireType: number, field: number, typeName: string): void {
     switch (wireType) {
       case WireType.Varint:
         this.varint64();
@@ -311,7 +334,7 @@ export class BinaryReader {
             return;
           }
           if (++this.depth > MAX_DEPTH) this.fail(`groups nested deeper than ${MAX_DEPTH}`);
-          this.skipWireType(tag & 7, tag >>> 3, typeName);
+          this.skipValue(tag & 7, tag >>> 3, typeName);
           this.depth--;
         }
       default:

@@ -183,6 +183,13 @@ export class BinaryWriter {
     this.pos += b.length;
   }
 
+  /** Bytes written as they are: unknown fields kept from a decode. */
+  raw(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
   /** Starts a length-delimited field; pass the result to `join`. */
   fork(): number {
     if (this.pos + 1 > this.buf.length) this.grow(1);

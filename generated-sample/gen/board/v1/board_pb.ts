@@ -6,6 +6,7 @@ import {
   type JsonObject,
   MAP_ENTRY,
   type MessageCodec,
+  type UnknownFields,
   boolFromJson,
   bytesFromJson,
   bytesToJson,
@@ -19,6 +20,7 @@ import {
   leaveJson,
   messageMapFromJson,
   messageMapToJson,
+  readUnknown,
   scalarsFromJson,
   setEntry,
   stringFromJson,
@@ -42,9 +44,10 @@ export enum Lane {
   LANE_DONE = 3,
 }
 
-export interface Author {
+export interface Author extends UnknownFields {
   id: string;
   displayName: string;
+  /** CSS color of the author's cursor, e.g. "#3a7". */
   color: string;
 }
 
@@ -79,10 +82,11 @@ export const Author: MessageCodec<Author> = {
       w.uint32(26);
       w.string(m.color);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? Author.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 10:
@@ -95,10 +99,10 @@ export const Author: MessageCodec<Author> = {
           m.color = r.string();
           break;
         default:
-          r.skip(tag, Author);
+          if (readUnknown(r, m, tag, Author, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m) {
@@ -141,18 +145,22 @@ export const Author: MessageCodec<Author> = {
   },
 };
 
-export interface Card {
+export interface Card extends UnknownFields {
   id: string;
   title: string;
   body: string;
   lane: Lane;
+  /** Position inside the lane; fractional so inserts need no renumbering. */
   rank: number;
   labels: string[];
   createdBy?: Author;
   createdAt?: Timestamp;
   updatedAt?: Timestamp;
+  /** Time the card is estimated to take, if anybody said. */
   estimate?: Duration;
+  /** Free-form data from integrations. */
   extra?: Struct;
+  /** Revision of the board this card was last changed in. */
   revision: bigint;
   assigneeId?: string;
   thumbnail: Uint8Array;
@@ -254,10 +262,11 @@ export const Card: MessageCodec<Card> = {
       w.uint32(114);
       w.bytes(m.thumbnail);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? Card.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 10:
@@ -303,10 +312,10 @@ export const Card: MessageCodec<Card> = {
           m.thumbnail = r.bytes();
           break;
         default:
-          r.skip(tag, Card);
+          if (readUnknown(r, m, tag, Card, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m, o) {
@@ -419,7 +428,8 @@ export const Card: MessageCodec<Card> = {
 };
 
 /** One change to the board, as sent up by a writer and fanned out to readers. */
-export interface Change {
+export interface Change extends UnknownFields {
+  /** Chosen by the writer; lets it recognize its own change coming back. */
   changeId: string;
   author?: Author;
   at?: Timestamp;
@@ -489,10 +499,11 @@ export const Change: MessageCodec<Change> = {
       CardMove.write(m.kind.value, w);
       w.join(start);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? Change.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 10:
@@ -529,10 +540,10 @@ export const Change: MessageCodec<Change> = {
           break;
         }
         default:
-          r.skip(tag, Change);
+          if (readUnknown(r, m, tag, Change, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m, o) {
@@ -608,8 +619,9 @@ export const Change: MessageCodec<Change> = {
   },
 };
 
-export interface CardEdit {
+export interface CardEdit extends UnknownFields {
   card?: Card;
+  /** Which fields of `card` the edit sets. */
   mask?: FieldMask;
 }
 
@@ -643,10 +655,11 @@ export const CardEdit: MessageCodec<CardEdit> = {
       FieldMask.write(m.mask, w);
       w.join(start);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? CardEdit.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 10:
@@ -656,10 +669,10 @@ export const CardEdit: MessageCodec<CardEdit> = {
           m.mask = FieldMask.read(r, r.enter(), m.mask);
           break;
         default:
-          r.skip(tag, CardEdit);
+          if (readUnknown(r, m, tag, CardEdit, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m, o) {
@@ -695,7 +708,7 @@ export const CardEdit: MessageCodec<CardEdit> = {
   },
 };
 
-export interface CardMove {
+export interface CardMove extends UnknownFields {
   cardId: string;
   toLane: Lane;
   rank: number;
@@ -732,10 +745,11 @@ export const CardMove: MessageCodec<CardMove> = {
       w.uint32(25);
       w.double(m.rank);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? CardMove.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 10:
@@ -748,10 +762,10 @@ export const CardMove: MessageCodec<CardMove> = {
           m.rank = r.double();
           break;
         default:
-          r.skip(tag, CardMove);
+          if (readUnknown(r, m, tag, CardMove, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m) {
@@ -796,7 +810,7 @@ export const CardMove: MessageCodec<CardMove> = {
 };
 
 /** A change after the host accepted it, with the revision it created. */
-export interface Event {
+export interface Event extends UnknownFields {
   revision: bigint;
   change?: Change;
 }
@@ -829,10 +843,11 @@ export const Event: MessageCodec<Event> = {
       Change.write(m.change, w);
       w.join(start);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? Event.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 8:
@@ -842,10 +857,10 @@ export const Event: MessageCodec<Event> = {
           m.change = Change.read(r, r.enter(), m.change);
           break;
         default:
-          r.skip(tag, Event);
+          if (readUnknown(r, m, tag, Event, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m, o) {
@@ -881,12 +896,17 @@ export const Event: MessageCodec<Event> = {
   },
 };
 
-export interface Board {
+export interface Board extends UnknownFields {
   id: string;
   name: string;
   cards: { [key: string]: Card };
   revision: bigint;
   present: { [key: string]: Author };
+  /**
+   * Which history of the board this is, named when its log starts. Unset
+   * before the first change. Another id with the same (or any) revision
+   * means the board was reset (its log was lost): not a newer board.
+   */
   historyId?: string;
 }
 
@@ -950,10 +970,11 @@ export const Board: MessageCodec<Board> = {
       w.uint32(50);
       w.string(m.historyId);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? Board.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 10:
@@ -997,10 +1018,10 @@ export const Board: MessageCodec<Board> = {
           m.historyId = r.string();
           break;
         default:
-          r.skip(tag, Board);
+          if (readUnknown(r, m, tag, Board, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m, o) {
@@ -1068,7 +1089,7 @@ export const Board: MessageCodec<Board> = {
   },
 };
 
-export interface GetBoardRequest {
+export interface GetBoardRequest extends UnknownFields {
   boardId: string;
 }
 
@@ -1093,20 +1114,21 @@ export const GetBoardRequest: MessageCodec<GetBoardRequest> = {
       w.uint32(10);
       w.string(m.boardId);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? GetBoardRequest.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 10:
           m.boardId = r.string();
           break;
         default:
-          r.skip(tag, GetBoardRequest);
+          if (readUnknown(r, m, tag, GetBoardRequest, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m) {
@@ -1137,9 +1159,14 @@ export const GetBoardRequest: MessageCodec<GetBoardRequest> = {
   },
 };
 
-export interface WatchRequest {
+export interface WatchRequest extends UnknownFields {
   boardId: string;
+  /** Send events after this revision; 0 starts with a snapshot. */
   afterRevision: bigint;
+  /**
+   * The history `after_revision` belongs to (Board.history_id). Without it,
+   * or with another one, the watch starts with a snapshot.
+   */
   historyId?: string;
 }
 
@@ -1174,10 +1201,11 @@ export const WatchRequest: MessageCodec<WatchRequest> = {
       w.uint32(26);
       w.string(m.historyId);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? WatchRequest.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 10:
@@ -1190,10 +1218,10 @@ export const WatchRequest: MessageCodec<WatchRequest> = {
           m.historyId = r.string();
           break;
         default:
-          r.skip(tag, WatchRequest);
+          if (readUnknown(r, m, tag, WatchRequest, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m) {
@@ -1239,7 +1267,7 @@ export const WatchRequest: MessageCodec<WatchRequest> = {
 };
 
 /** What a watcher receives: first a snapshot, then events. */
-export interface WatchUpdate {
+export interface WatchUpdate extends UnknownFields {
   update:
     | { case: "snapshot"; value: Board }
     | { case: "event"; value: Event }
@@ -1282,10 +1310,11 @@ export const WatchUpdate: MessageCodec<WatchUpdate> = {
       Timestamp.write(m.update.value, w);
       w.join(start);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? WatchUpdate.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 10: {
@@ -1310,10 +1339,10 @@ export const WatchUpdate: MessageCodec<WatchUpdate> = {
           break;
         }
         default:
-          r.skip(tag, WatchUpdate);
+          if (readUnknown(r, m, tag, WatchUpdate, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m, o) {
@@ -1361,9 +1390,10 @@ export const WatchUpdate: MessageCodec<WatchUpdate> = {
   },
 };
 
-export interface ChangeAck {
+export interface ChangeAck extends UnknownFields {
   changeId: string;
   revision: bigint;
+  /** Set when the host refused the change, with why. */
   rejectedReason?: StringValue;
 }
 
@@ -1400,10 +1430,11 @@ export const ChangeAck: MessageCodec<ChangeAck> = {
       StringValue.write(m.rejectedReason, w);
       w.join(start);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? ChangeAck.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 10:
@@ -1416,10 +1447,10 @@ export const ChangeAck: MessageCodec<ChangeAck> = {
           m.rejectedReason = StringValue.read(r, r.enter(), m.rejectedReason);
           break;
         default:
-          r.skip(tag, ChangeAck);
+          if (readUnknown(r, m, tag, ChangeAck, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m, o) {
@@ -1463,7 +1494,7 @@ export const ChangeAck: MessageCodec<ChangeAck> = {
   },
 };
 
-export interface ImportSummary {
+export interface ImportSummary extends UnknownFields {
   accepted: number;
   rejected: number;
   revision: bigint;
@@ -1500,10 +1531,11 @@ export const ImportSummary: MessageCodec<ImportSummary> = {
       w.uint32(24);
       w.uint64(m.revision);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? ImportSummary.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 8:
@@ -1516,10 +1548,10 @@ export const ImportSummary: MessageCodec<ImportSummary> = {
           m.revision = r.uint64();
           break;
         default:
-          r.skip(tag, ImportSummary);
+          if (readUnknown(r, m, tag, ImportSummary, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m) {
@@ -1561,9 +1593,10 @@ export const ImportSummary: MessageCodec<ImportSummary> = {
   },
 };
 
-export interface PresenceUpdate {
+export interface PresenceUpdate extends UnknownFields {
   author?: Author;
   boardId: string;
+  /** Card the author is looking at, if any. */
   focusCardId: string;
   left: boolean;
 }
@@ -1606,10 +1639,11 @@ export const PresenceUpdate: MessageCodec<PresenceUpdate> = {
       w.uint32(32);
       w.bool(m.left);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? PresenceUpdate.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 10:
@@ -1625,10 +1659,10 @@ export const PresenceUpdate: MessageCodec<PresenceUpdate> = {
           m.left = r.bool();
           break;
         default:
-          r.skip(tag, PresenceUpdate);
+          if (readUnknown(r, m, tag, PresenceUpdate, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m, o) {

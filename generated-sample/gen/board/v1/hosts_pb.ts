@@ -4,12 +4,14 @@ import {
   BinaryReader,
   type JsonObject,
   type MessageCodec,
+  type UnknownFields,
   encodeWith,
   enterJson,
   expectObject,
   leaveJson,
   messagesFromJson,
   messagesToJson,
+  readUnknown,
   stringFromJson,
   uint64FromJson,
   unknownJsonField,
@@ -21,9 +23,15 @@ import { Board } from "./board_pb.js";
  * starting fresh loads the newest, then reads the log after `position`, so
  * the log may be trimmed. Every host makes the same one at the same position.
  */
-export interface BoardSnapshot {
+export interface BoardSnapshot extends UnknownFields {
+  /** The last log position applied. */
   position: bigint;
+  /** Without `present`, which is not part of the log. */
   board?: Board;
+  /**
+   * The most recently applied change ids, oldest first: a change resent
+   * after the broker forgot its id is answered, not applied twice.
+   */
   applied: AppliedChange[];
 }
 
@@ -62,10 +70,11 @@ export const BoardSnapshot: MessageCodec<BoardSnapshot> = {
       AppliedChange.write(v, w);
       w.join(start);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? BoardSnapshot.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 8:
@@ -75,13 +84,13 @@ export const BoardSnapshot: MessageCodec<BoardSnapshot> = {
           m.board = Board.read(r, r.enter(), m.board);
           break;
         case 26:
-          m.applied.push(AppliedChange.read(r, r.enter()));
+          m.applied.push(AppliedChange.read(r, r.enter(), undefined));
           break;
         default:
-          r.skip(tag, BoardSnapshot);
+          if (readUnknown(r, m, tag, BoardSnapshot, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m, o) {
@@ -123,8 +132,9 @@ export const BoardSnapshot: MessageCodec<BoardSnapshot> = {
   },
 };
 
-export interface AppliedChange {
+export interface AppliedChange extends UnknownFields {
   changeId: string;
+  /** The revision it made. */
   revision: bigint;
 }
 
@@ -154,10 +164,11 @@ export const AppliedChange: MessageCodec<AppliedChange> = {
       w.uint32(16);
       w.uint64(m.revision);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? AppliedChange.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 10:
@@ -167,10 +178,10 @@ export const AppliedChange: MessageCodec<AppliedChange> = {
           m.revision = r.uint64();
           break;
         default:
-          r.skip(tag, AppliedChange);
+          if (readUnknown(r, m, tag, AppliedChange, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m) {

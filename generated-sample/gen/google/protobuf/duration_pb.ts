@@ -3,12 +3,14 @@
 import {
   BinaryReader,
   type MessageCodec,
+  type UnknownFields,
   durationFromJson,
   durationToJson,
   encodeWith,
+  readUnknown,
 } from "streampath/runtime/core";
 
-export interface Duration {
+export interface Duration extends UnknownFields {
   seconds: bigint;
   nanos: number;
 }
@@ -39,10 +41,11 @@ export const Duration: MessageCodec<Duration> = {
       w.uint32(16);
       w.int32(m.nanos);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? Duration.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 8:
@@ -52,10 +55,10 @@ export const Duration: MessageCodec<Duration> = {
           m.nanos = r.int32();
           break;
         default:
-          r.skip(tag, Duration);
+          if (readUnknown(r, m, tag, Duration, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m) {

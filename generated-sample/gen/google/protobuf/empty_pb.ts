@@ -4,12 +4,14 @@ import {
   BinaryReader,
   type JsonObject,
   type MessageCodec,
+  type UnknownFields,
   encodeWith,
   expectObject,
+  readUnknown,
   unknownJsonField,
 } from "streampath/runtime/core";
 
-export interface Empty {}
+export interface Empty extends UnknownFields {}
 
 export const Empty: MessageCodec<Empty> = {
   typeName: "google.protobuf.Empty",
@@ -25,17 +27,19 @@ export const Empty: MessageCodec<Empty> = {
     const r = new BinaryReader(bytes);
     return Empty.read(r, r.enterAll());
   },
-  write() {},
-  read(r, end, into) {
+  write(m, w) {
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
+  },
+  read(r, end, into, group) {
     const m = into ?? Empty.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         default:
-          r.skip(tag, Empty);
+          if (readUnknown(r, m, tag, Empty, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson() {

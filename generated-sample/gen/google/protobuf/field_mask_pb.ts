@@ -3,12 +3,14 @@
 import {
   BinaryReader,
   type MessageCodec,
+  type UnknownFields,
   encodeWith,
   fieldMaskFromJson,
   fieldMaskToJson,
+  readUnknown,
 } from "streampath/runtime/core";
 
-export interface FieldMask {
+export interface FieldMask extends UnknownFields {
   paths: string[];
 }
 
@@ -33,20 +35,21 @@ export const FieldMask: MessageCodec<FieldMask> = {
       w.uint32(10);
       w.string(v);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? FieldMask.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 10:
           m.paths.push(r.string());
           break;
         default:
-          r.skip(tag, FieldMask);
+          if (readUnknown(r, m, tag, FieldMask, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m) {

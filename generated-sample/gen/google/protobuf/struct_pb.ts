@@ -4,9 +4,11 @@ import {
   BinaryReader,
   MAP_ENTRY,
   type MessageCodec,
+  type UnknownFields,
   encodeWith,
   listValueFromJson,
   listValueToJson,
+  readUnknown,
   setEntry,
   structFromJson,
   structToJson,
@@ -18,7 +20,7 @@ export enum NullValue {
   NULL_VALUE = 0,
 }
 
-export interface Struct {
+export interface Struct extends UnknownFields {
   fields: { [key: string]: Value };
 }
 
@@ -50,10 +52,11 @@ export const Struct: MessageCodec<Struct> = {
       w.join(value);
       w.join(start);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? Struct.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 10: {
@@ -71,10 +74,10 @@ export const Struct: MessageCodec<Struct> = {
           break;
         }
         default:
-          r.skip(tag, Struct);
+          if (readUnknown(r, m, tag, Struct, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m) {
@@ -85,7 +88,7 @@ export const Struct: MessageCodec<Struct> = {
   },
 };
 
-export interface Value {
+export interface Value extends UnknownFields {
   kind:
     | { case: "nullValue"; value: NullValue }
     | { case: "numberValue"; value: number }
@@ -141,10 +144,11 @@ export const Value: MessageCodec<Value> = {
       ListValue.write(m.kind.value, w);
       w.join(start);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? Value.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 8:
@@ -174,10 +178,10 @@ export const Value: MessageCodec<Value> = {
           break;
         }
         default:
-          r.skip(tag, Value);
+          if (readUnknown(r, m, tag, Value, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m) {
@@ -188,7 +192,7 @@ export const Value: MessageCodec<Value> = {
   },
 };
 
-export interface ListValue {
+export interface ListValue extends UnknownFields {
   values: Value[];
 }
 
@@ -215,20 +219,21 @@ export const ListValue: MessageCodec<ListValue> = {
       Value.write(v, w);
       w.join(start);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? ListValue.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 10:
-          m.values.push(Value.read(r, r.enter()));
+          m.values.push(Value.read(r, r.enter(), undefined));
           break;
         default:
-          r.skip(tag, ListValue);
+          if (readUnknown(r, m, tag, ListValue, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m) {

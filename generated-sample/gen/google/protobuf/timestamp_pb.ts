@@ -3,12 +3,14 @@
 import {
   BinaryReader,
   type MessageCodec,
+  type UnknownFields,
   encodeWith,
+  readUnknown,
   timestampFromJson,
   timestampToJson,
 } from "streampath/runtime/core";
 
-export interface Timestamp {
+export interface Timestamp extends UnknownFields {
   seconds: bigint;
   nanos: number;
 }
@@ -39,10 +41,11 @@ export const Timestamp: MessageCodec<Timestamp> = {
       w.uint32(16);
       w.int32(m.nanos);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? Timestamp.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 8:
@@ -52,10 +55,10 @@ export const Timestamp: MessageCodec<Timestamp> = {
           m.nanos = r.int32();
           break;
         default:
-          r.skip(tag, Timestamp);
+          if (readUnknown(r, m, tag, Timestamp, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m) {

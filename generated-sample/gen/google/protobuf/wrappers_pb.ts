@@ -4,6 +4,7 @@ import {
   BinaryReader,
   EMPTY_BYTES,
   type MessageCodec,
+  type UnknownFields,
   boolFromJson,
   bytesFromJson,
   bytesToJson,
@@ -13,12 +14,13 @@ import {
   floatToJson,
   int32FromJson,
   int64FromJson,
+  readUnknown,
   stringFromJson,
   uint32FromJson,
   uint64FromJson,
 } from "streampath/runtime/core";
 
-export interface DoubleValue {
+export interface DoubleValue extends UnknownFields {
   value: number;
 }
 
@@ -43,20 +45,21 @@ export const DoubleValue: MessageCodec<DoubleValue> = {
       w.uint32(9);
       w.double(m.value);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? DoubleValue.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 9:
           m.value = r.double();
           break;
         default:
-          r.skip(tag, DoubleValue);
+          if (readUnknown(r, m, tag, DoubleValue, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m) {
@@ -67,7 +70,7 @@ export const DoubleValue: MessageCodec<DoubleValue> = {
   },
 };
 
-export interface FloatValue {
+export interface FloatValue extends UnknownFields {
   value: number;
 }
 
@@ -92,20 +95,21 @@ export const FloatValue: MessageCodec<FloatValue> = {
       w.uint32(13);
       w.float(m.value);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? FloatValue.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 13:
           m.value = r.float();
           break;
         default:
-          r.skip(tag, FloatValue);
+          if (readUnknown(r, m, tag, FloatValue, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m) {
@@ -116,7 +120,7 @@ export const FloatValue: MessageCodec<FloatValue> = {
   },
 };
 
-export interface Int64Value {
+export interface Int64Value extends UnknownFields {
   value: bigint;
 }
 
@@ -141,20 +145,21 @@ export const Int64Value: MessageCodec<Int64Value> = {
       w.uint32(8);
       w.int64(m.value);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? Int64Value.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 8:
           m.value = r.int64();
           break;
         default:
-          r.skip(tag, Int64Value);
+          if (readUnknown(r, m, tag, Int64Value, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m) {
@@ -165,7 +170,7 @@ export const Int64Value: MessageCodec<Int64Value> = {
   },
 };
 
-export interface UInt64Value {
+export interface UInt64Value extends UnknownFields {
   value: bigint;
 }
 
@@ -190,20 +195,21 @@ export const UInt64Value: MessageCodec<UInt64Value> = {
       w.uint32(8);
       w.uint64(m.value);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? UInt64Value.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 8:
           m.value = r.uint64();
           break;
         default:
-          r.skip(tag, UInt64Value);
+          if (readUnknown(r, m, tag, UInt64Value, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m) {
@@ -214,7 +220,7 @@ export const UInt64Value: MessageCodec<UInt64Value> = {
   },
 };
 
-export interface Int32Value {
+export interface Int32Value extends UnknownFields {
   value: number;
 }
 
@@ -239,20 +245,21 @@ export const Int32Value: MessageCodec<Int32Value> = {
       w.uint32(8);
       w.int32(m.value);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? Int32Value.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 8:
           m.value = r.int32();
           break;
         default:
-          r.skip(tag, Int32Value);
+          if (readUnknown(r, m, tag, Int32Value, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m) {
@@ -263,7 +270,7 @@ export const Int32Value: MessageCodec<Int32Value> = {
   },
 };
 
-export interface UInt32Value {
+export interface UInt32Value extends UnknownFields {
   value: number;
 }
 
@@ -288,20 +295,21 @@ export const UInt32Value: MessageCodec<UInt32Value> = {
       w.uint32(8);
       w.uint32(m.value);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? UInt32Value.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 8:
           m.value = r.uint32();
           break;
         default:
-          r.skip(tag, UInt32Value);
+          if (readUnknown(r, m, tag, UInt32Value, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m) {
@@ -312,7 +320,7 @@ export const UInt32Value: MessageCodec<UInt32Value> = {
   },
 };
 
-export interface BoolValue {
+export interface BoolValue extends UnknownFields {
   value: boolean;
 }
 
@@ -337,20 +345,21 @@ export const BoolValue: MessageCodec<BoolValue> = {
       w.uint32(8);
       w.bool(m.value);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? BoolValue.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 8:
           m.value = r.bool();
           break;
         default:
-          r.skip(tag, BoolValue);
+          if (readUnknown(r, m, tag, BoolValue, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m) {
@@ -361,7 +370,7 @@ export const BoolValue: MessageCodec<BoolValue> = {
   },
 };
 
-export interface StringValue {
+export interface StringValue extends UnknownFields {
   value: string;
 }
 
@@ -386,20 +395,21 @@ export const StringValue: MessageCodec<StringValue> = {
       w.uint32(10);
       w.string(m.value);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? StringValue.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 10:
           m.value = r.string();
           break;
         default:
-          r.skip(tag, StringValue);
+          if (readUnknown(r, m, tag, StringValue, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m) {
@@ -410,7 +420,7 @@ export const StringValue: MessageCodec<StringValue> = {
   },
 };
 
-export interface BytesValue {
+export interface BytesValue extends UnknownFields {
   value: Uint8Array;
 }
 
@@ -435,20 +445,21 @@ export const BytesValue: MessageCodec<BytesValue> = {
       w.uint32(10);
       w.bytes(m.value);
     }
+    if (m.$unknown !== undefined) w.raw(m.$unknown);
   },
-  read(r, end, into) {
+  read(r, end, into, group) {
     const m = into ?? BytesValue.create();
-    while (r.pos < end) {
+    loop: while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 10:
           m.value = r.bytes();
           break;
         default:
-          r.skip(tag, BytesValue);
+          if (readUnknown(r, m, tag, BytesValue, group)) break loop;
       }
     }
-    r.leave(end);
+    r.leave(end, group);
     return m;
   },
   toJson(m) {
