@@ -33,7 +33,8 @@ export interface GenerateResult {
 }
 
 const EMITTERS: Record<Target, (model: SchemaModel, file: ProtoFile) => EmittedModule | undefined> = {
-  messages: (model, file) => (file.messages.length || file.enums.length ? emitMessagesFile(model, file) : undefined),
+  messages: (model, file) =>
+    file.messages.length || file.enums.length || file.extensions.length ? emitMessagesFile(model, file) : undefined,
   host: emitHostFile,
   guest: emitGuestFile,
   view: emitViewFile,
@@ -118,6 +119,12 @@ function modulesToEmit(model: SchemaModel, targets: readonly Target[]): Map<stri
     if (target === "messages") {
       for (const name of file.messages) {
         for (const f of model.messages.get(name)!.fields) if (f.type.kind !== "scalar") need(f.type.typeName);
+      }
+      // An extension's handle names the message it extends and its value's type.
+      for (const name of file.extensions) {
+        const ext = model.extensions.get(name)!;
+        need(ext.extendee);
+        if (ext.field.type.kind !== "scalar") need(ext.field.type.typeName);
       }
       // The types a file's services use, whatever their role: an application works with them.
       services(file, () => true).forEach(methodTypes);

@@ -122,6 +122,12 @@ export function buildModel(root: protobuf.Root, files: Map<string, LoadedFile>, 
   };
 
   /** One field of a message, or the field an extension adds; undefined when its type does not resolve. */
+  /** A group's field is named by protoc as the group lower-cased (`Data` → `data`), not as protobufjs names it. */
+  const protoNameOf = (f: protobuf.Field): string => {
+    const t = f.resolvedType ?? lookup(f, f.type);
+    return t instanceof protobuf.Type && (t as { group?: boolean }).group === true ? t.name.toLowerCase() : f.name;
+  };
+
   const buildField = (f: protobuf.Field, owner: string, file: LoadedFile, jsonName: string, localName: string): Field | undefined => {
     const site = file.positions?.fields.get(`${owner}.${f.name}`)?.at(-1);
     const position = at(file, site?.name ?? declared(file, owner));
@@ -145,7 +151,7 @@ export function buildModel(root: protobuf.Root, files: Map<string, LoadedFile>, 
       if (defaultValue === undefined) report(position.file, position, "default", `[default = ${defaultText}] is not a value of field ${owner}.${f.name}'s type`);
     }
     return {
-      name: f.name,
+      name: protoNameOf(f),
       localName,
       jsonName,
       number: f.id,
@@ -174,28 +180,36 @@ export function buildModel(root: protobuf.Root, files: Map<string, LoadedFile>, 
     for (const f of type.fieldsArray) {
       // Extensions declared elsewhere show up on the extended type: not its own fields.
       if (f.name.startsWith(".") || f.declaringField) continue;
-      const jsonName = (f.options?.json_name as string | undefined) ?? jsonNameOf(f.name);
-      const field = buildField(f, fullName, file, jsonName, localNameOf(f.name));
+      const name = protoNameOf(f);
+      const jsonName = (f.options?.json_name as string | undefined) ?? jsonNameOf(name);
+      const field = buildField(f, fullName, file, jsonName, localNameOf(name));
       if (!field) continue;
       const { position } = field;
       const clash = jsonNames.get(jsonName.toLowerCase());
       const jsonClash = clash !== undefined && file.syntax !== "proto2" && featuresOf(type).json_format !== "LEGACY_BEST_EFFORT";
       if (jsonClash) {
-        report(position.file, position, "json-name-conflict", `field ${f.name} and field ${clash} of ${fullName} have the same JSON name "${jsonName}"`);
+        report(position.file, position, "json-name-conflict", `field ${name} and field ${clash} of ${fullName} have the same JSON name "${jsonName}"`);
       }
-      jsonNames.set(jsonName.toLowerCase(), f.name);
+      jsonNames.set(jsonName.toLowerCase(), name);
       const sameProperty = localNames.get(field.localName);
       if (sameProperty !== undefined && !jsonClash) {
-        report(position.file, position, "name-conflict", `field ${f.name} and field ${sameProperty} of ${fullName} would both be the TypeScript property "${field.localName}"`);
+        report(position.file, position, "name-conflict", `field ${name} and ${sameProperty} of ${fullName} would both be the TypeScript property "${field.localName}"`);
       }
-      localNames.set(field.localName, f.name);
+      localNames.set(field.localName, `field ${name}`);
       fields.push(field);
     }
     for (const o of type.oneofsArray) {
       const members = o.fieldsArray;
       if (members.length === 1 && members[0].options?.proto3_optional === true) continue;
       const site = file.positions?.fields.get(`${fullName}.${members[0]?.name}`)?.at(-1);
-      oneofs.push({ name: o.name, localName: localNameOf(o.name), fields: o.oneof.slice(), position: at(file, site?.name ?? declared(file, fullName)) });
+      const oneof: Oneof = { name: o.name, localName: localNameOf(o.name), fields: members.map(protoNameOf), position: at(file, file.positions?.oneofs.get(`${fullName}.${o.name}`) ?? site?.name ?? declared(file, fullName)) };
+      // The oneof's union is a property too: it may not take a field's name, nor another oneof's.
+      const taken = localNames.get(oneof.localName);
+      if (taken !== undefined) {
+        report(oneof.position.file, oneof.position, "name-conflict", `oneof ${o.name} and ${taken} of ${fullName} would both be the TypeScript property "${oneof.localName}"`);
+      }
+      localNames.set(oneof.localName, `oneof ${o.name}`);
+      oneofs.push(oneof);
     }
     const message: Message = {
       name: type.name,

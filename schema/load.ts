@@ -138,6 +138,17 @@ export function loadSchema(options: LoadOptions): LoadResult {
       requested,
     };
     files.set(name, file);
+    if (positions.edition && !SUPPORTED_EDITIONS.includes(positions.edition.name)) {
+      // Another edition's defaults are not these: guessing would write wrong bytes. Checked
+      // before protobufjs parses, which refuses some editions with a bare syntax error.
+      report(
+        file.displayPath,
+        positions.edition.at,
+        "edition",
+        `edition "${positions.edition.name}" is not supported; streampath supports proto2, proto3 and editions ${SUPPORTED_EDITIONS.join(", ")}`,
+      );
+      return file;
+    }
     let parsed: protobuf.IParserResult;
     const before = new Set(allObjects(root));
     try {
@@ -156,15 +167,6 @@ export function loadSchema(options: LoadOptions): LoadResult {
     }
     file.syntax = positions.edition ? "editions" : positions.syntax;
     file.edition = positions.edition?.name ?? positions.syntax;
-    if (positions.edition && !SUPPORTED_EDITIONS.includes(positions.edition.name)) {
-      // Another edition's defaults are not these: guessing would write wrong bytes.
-      report(
-        file.displayPath,
-        positions.edition.at,
-        "edition",
-        `edition "${positions.edition.name}" is not supported; streampath supports proto2, proto3 and editions ${SUPPORTED_EDITIONS.join(", ")}`,
-      );
-    }
     file.package = parsed.package ?? "";
     for (const imported of [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])]) {
       const target = resolveImport(imported, includes, readFile);
@@ -204,7 +206,20 @@ export function loadSchema(options: LoadOptions): LoadResult {
       });
       continue;
     }
-    load(path.relative(include, abs).split(path.sep).join("/"), abs, true);
+    const name = path.relative(include, abs).split(path.sep).join("/");
+    const earlier = files.get(name);
+    if (earlier && earlier.displayPath !== display(abs)) {
+      // Both would be imported as `name` and written to one output path: protoc refuses this too.
+      diagnostics.push({
+        file: display(abs),
+        line: 1,
+        column: 1,
+        rule: "file",
+        message: `has the import path "${name}" of ${earlier.displayPath}, which it would shadow; give them different paths`,
+      });
+      continue;
+    }
+    load(name, abs, true);
   }
 
   resolveFeatures(root);

@@ -38,6 +38,8 @@ export interface FilePositions {
   declarations: Map<string, Position[]>;
   /** Fields by full name (`pkg.Message.field`). */
   fields: Map<string, FieldSite[]>;
+  /** Oneof names by full name (`pkg.Message.kind`). */
+  oneofs: Map<string, Position>;
   /** rpc methods by full name: the name, the input and the output types. */
   methods: Map<string, { name: Position; input: Position; output: Position }>;
   /** `option` statements by the full name of what they are in. */
@@ -114,6 +116,7 @@ export function indexPositions(source: string): FilePositions {
     tokens,
     declarations: new Map(),
     fields: new Map(),
+    oneofs: new Map(),
     methods: new Map(),
     options: new Map(),
     imports: new Map(),
@@ -216,6 +219,7 @@ export function indexPositions(source: string): FilePositions {
         break;
       case "oneof":
         if (next && tokens[i + 2]?.text === "{") {
+          result.oneofs.set(scope.name + "." + next.text, next);
           scopes.push({ name: scope.name, kind: "oneof" });
           i += 3;
           continue;

@@ -56,6 +56,9 @@ export function emitField(ctx: FieldContext, f: Field): FieldCode {
       : f.type.kind === "enum"
         ? `${access} !== 0`
         : notDefault((f.type as { scalar: ScalarType }).scalar, access);
+  const isNullValue = f.type.kind === "enum" && f.type.typeName === "google.protobuf.NullValue";
+  /** JSON null is a value of this field (NULL_VALUE), not "unset". */
+  const nullIsValue = isNullValue || (f.type.kind === "message" && f.type.typeName === "google.protobuf.Value");
   /** A closed enum's check that `v` is declared (else it stays an unknown field). */
   const declaredEnum = f.closedEnum ? `${ref((f.type as { typeName: string }).typeName)}[v] !== undefined` : undefined;
   const keepEnum = () => `${rt("keepEnumValue")}(m, ${f.number}, v)`;
@@ -88,7 +91,10 @@ export function emitField(ctx: FieldContext, f: Field): FieldCode {
       const fn = toJsonFunction(type.scalar);
       return fn ? `${rtFn(fn)}(${expr})` : expr;
     }
-    if (type.kind === "enum") return `${rt("enumToJson")}(${ref(type.typeName)}, ${expr})`;
+    if (type.kind === "enum") {
+      if (type.typeName === "google.protobuf.NullValue") return "null";
+      return `${rt("enumToJson")}(${ref(type.typeName)}, ${expr})`;
+    }
     return `${ref(type.typeName)}.toJson(${expr}, o)`;
   };
   const rtFn = (fn: string) => (fn === "String" ? fn : rt(fn));
@@ -96,7 +102,10 @@ export function emitField(ctx: FieldContext, f: Field): FieldCode {
   /** An expression reading the JSON value `v` of this field's key `k`. */
   const valueFromJson = (type: ValueType): string => {
     if (type.kind === "scalar") return `${rt(fromJsonFunction(type.scalar))}(v, ${self}, k)`;
-    if (type.kind === "enum") return `${rt("enumFromJson")}(${ref(type.typeName)}, v, ${self}, k)`;
+    if (type.kind === "enum") {
+      if (type.typeName === "google.protobuf.NullValue") return `${rt("nullValueFromJson")}(v, ${self}, k, o)`;
+      return `${rt("enumFromJson")}(${ref(type.typeName)}, v, ${self}, k, o)`;
+    }
     return `${ref(type.typeName)}.fromJson(v, o)`;
   };
 
@@ -110,11 +119,13 @@ export function emitField(ctx: FieldContext, f: Field): FieldCode {
   const collectionToJson = (): string => {
     const t = f.type;
     if (f.cardinality === "map") {
+      if (isNullValue) return `${rt("nullValueMapToJson")}(${prop})`;
       if (t.kind === "enum") return `${rt("enumMapToJson")}(${ref(t.typeName)}, ${prop})`;
       if (t.kind === "message") return `${rt("messageMapToJson")}(${ref(t.typeName)}, ${prop}, o)`;
       const fn = toJsonFunction(t.scalar);
       return `${rt("mapToJson")}(${prop}${fn ? `, ${rtFn(fn)}` : ""})`;
     }
+    if (isNullValue) return `${rt("nullValuesToJson")}(${prop})`;
     if (t.kind === "enum") return `${rt("enumsToJson")}(${ref(t.typeName)}, ${prop})`;
     if (t.kind === "message") return `${rt("messagesToJson")}(${ref(t.typeName)}, ${prop}, o)`;
     const fn = toJsonFunction(t.scalar);
@@ -125,11 +136,13 @@ export function emitField(ctx: FieldContext, f: Field): FieldCode {
     const t = f.type;
     if (f.cardinality === "map") {
       const key = rt(mapKeyFromJson(f.mapKey!));
-      if (t.kind === "enum") return `${rt("enumMapFromJson")}(${ref(t.typeName)}, v, ${self}, k, ${key})`;
+      if (isNullValue) return `${rt("nullValueMapFromJson")}(v, ${self}, k, ${key}, o)`;
+      if (t.kind === "enum") return `${rt("enumMapFromJson")}(${ref(t.typeName)}, v, ${self}, k, ${key}, o)`;
       if (t.kind === "message") return `${rt("messageMapFromJson")}(${ref(t.typeName)}, v, o, ${self}, k, ${key})`;
       return `${rt("mapFromJson")}(v, ${self}, k, ${key}, ${rt(fromJsonFunction(t.scalar))})`;
     }
-    if (t.kind === "enum") return `${rt("enumsFromJson")}(${ref(t.typeName)}, v, ${self}, k)`;
+    if (isNullValue) return `${rt("nullValuesFromJson")}(v, ${self}, k, o)`;
+    if (t.kind === "enum") return `${rt("enumsFromJson")}(${ref(t.typeName)}, v, ${self}, k, o)`;
     if (t.kind === "message") return `${rt("messagesFromJson")}(${ref(t.typeName)}, v, o)`;
     return `${rt("scalarsFromJson")}(v, ${self}, k, ${rt(fromJsonFunction(t.scalar))})`;
   };
@@ -244,26 +257,45 @@ export function emitField(ctx: FieldContext, f: Field): FieldCode {
         condition = f.required ? `${access} !== undefined` : presence;
         value = valueToJson(f.type, access);
       }
-      w.write(`if (${condition}) `).inlineBlock(() => w.writeLine(`${key} = ${value};`));
+      // A "__proto__" key assigned with `=` would set the object's prototype, not a key.
+      const assign = f.jsonName === "__proto__" ? `${rt("setEntry")}(j, "__proto__", ${value});` : `${key} = ${value};`;
+      w.write(`if (${condition}) `).inlineBlock(() => w.writeLine(assign));
       w.newLine();
     },
     fromJson(w) {
+      const singleEnum = f.cardinality === "single" && f.type.kind === "enum";
       if (oneof) {
         jsonCases(w, true);
         w.indent(() => {
+          const set = `m.${oneof.localName}.case !== undefined`;
+          w.writeLine(`if (${nullIsValue ? `v !== null && ${set}` : set}) {`);
+          w.indent(() =>
+            w.writeLine(`throw ${rt("oneofTwiceError")}(${self}, "${oneof.name}", m.${oneof.localName}.case, k);`),
+          );
+          w.writeLine("}");
           w.writeLine(`const value = ${valueFromJson(f.type)};`);
-          w.writeLine(`m.${oneof.localName} = { case: "${f.localName}", value };`);
+          if (singleEnum) w.writeLine(`if (value !== undefined) m.${oneof.localName} = { case: "${f.localName}", value };`);
+          else w.writeLine(`m.${oneof.localName} = { case: "${f.localName}", value };`);
           w.writeLine("break;");
         });
         w.writeLine("}");
         return;
       }
-      jsonCases(w, false);
+      const twoNames = f.name !== f.jsonName;
+      jsonCases(w, twoNames || singleEnum);
       w.indent(() => {
+        if (twoNames) {
+          // A field under both its names is an error, as in C++.
+          w.writeLine(`${rt("checkOtherName")}(j, k, "${f.jsonName}", ${self});`);
+        }
         const value = f.cardinality === "single" ? valueFromJson(f.type) : collectionFromJson();
-        w.writeLine(`${access} = ${value};`);
+        if (singleEnum) {
+          w.writeLine(`const value = ${value};`);
+          w.writeLine(`if (value !== undefined) ${access} = value;`);
+        } else w.writeLine(`${access} = ${value};`);
         w.writeLine("break;");
       });
+      if (twoNames || singleEnum) w.writeLine("}");
     },
   };
   return code;
@@ -272,6 +304,8 @@ export function emitField(ctx: FieldContext, f: Field): FieldCode {
 /** The runtime function reading a JSON map key (always a string) as its key type. */
 function mapKeyFromJson(key: ScalarType): string {
   if (key === "bool") return "boolKeyFromJson";
+  if (key === "int32" || key === "sint32" || key === "sfixed32") return "int32KeyFromJson";
+  if (key === "uint32" || key === "fixed32") return "uint32KeyFromJson";
   if (key === "int64" || key === "sint64" || key === "sfixed64") return "int64KeyFromJson";
   if (key === "uint64" || key === "fixed64") return "uint64KeyFromJson";
   return fromJsonFunction(key);

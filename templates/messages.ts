@@ -12,12 +12,15 @@ import {
   type StatementStructures,
   StructureKind,
 } from "ts-morph";
-import type { Enum, Extension, Field, Message, Oneof, ProtoFile, SchemaModel, ValueType } from "../schema/model.js";
+import type { Field, Message, Oneof, ProtoFile, SchemaModel, ValueType } from "../schema/model.js";
 import { ImportSet, declaringFile, extensionLocalName, importSpecifier, localName, outputPath } from "./names.js";
-import { defaultValue, isLong, tsType } from "./scalars.js";
+import { defaultValue, tsType } from "./scalars.js";
 import { WELL_KNOWN_JSON } from "./well-known.js";
 import { docs, type EmittedModule } from "./module.js";
 import { emitField, enumZero, type FieldContext } from "./message-fields.js";
+import { defaultsStatement } from "./defaults.js";
+import { enumText } from "./enums.js";
+import { extensionStatements } from "./extensions.js";
 
 export const MESSAGES_SUFFIX = "_pb";
 const RUNTIME = "streampath/runtime/core";
@@ -39,7 +42,7 @@ export function emitMessagesFile(model: SchemaModel, file: ProtoFile): EmittedMo
   const statements: (StatementStructures | string)[] = [];
   for (const e of enums) statements.push(enumText(model, e));
   for (const m of messages) statements.push(...messageStatements({ model, message: m, ref, rt, self: localName(model, m.fullName) }));
-  for (const name of file.extensions) statements.push(...extensionStatements(model, model.extensions.get(name)!, ref, rt));
+  for (const name of file.extensions) statements.push(...extensionStatements(model, model.extensions.get(name)!, ref, rt, messageStatements));
   return { path, source: file.name, imports, statements };
 }
 
@@ -54,104 +57,14 @@ function messageStatements(ctx: FieldContext, exported = true): (StatementStruct
   statements.push(iface.properties?.length ? iface : `${head} {}`);
   // Written now, not when printed, so that the imports it uses are known.
   const w = new CodeBlockWriter({ indentNumberOfSpaces: 2 });
+  if (ctx.message.deprecated) w.writeLine("/** @deprecated */");
   w.write(`${exported ? "export " : ""}const ${self}: ${rt("MessageCodec")}<${self}> = `);
   writeCodec(w, ctx);
   w.write(";");
   statements.push(w.toString());
-  const defaults = ctx.message.fields.filter((f) => f.defaultValue !== undefined && f.oneof === undefined);
-  if (defaults.length > 0) {
-    // Plain objects have no prototype to hold defaults: an unset field stays undefined, and this says what it means.
-    const lines = defaults.map((f) => `  ${f.localName}: ${defaultExpression(ctx, f)},\n`).join("");
-    const doc = `/** The \`[default = …]\` of ${self}'s fields, for when one is unset: \`m.x ?? ${self}$defaults.x\`. */\n`;
-    statements.push(`${doc}export const ${self}$defaults = {\n${lines}} as const;`);
-  }
+  const defaults = defaultsStatement(ctx);
+  if (defaults) statements.push(defaults);
   return statements;
-}
-
-/** A field's `[default = …]` as a TypeScript expression. */
-function defaultExpression(ctx: FieldContext, f: Field): string {
-  const v = f.defaultValue!;
-  if (f.type.kind === "enum") return `${ctx.ref(f.type.typeName)}.${v}`;
-  if (f.type.kind !== "scalar") return "undefined";
-  switch (f.type.scalar) {
-    case "string":
-      return JSON.stringify(v);
-    case "bytes":
-      return `new Uint8Array([${[...v].map((c) => c.charCodeAt(0)).join(", ")}])`;
-    case "bool":
-      return v;
-    case "float":
-    case "double":
-      return v === "inf" ? "Infinity" : v === "-inf" ? "-Infinity" : v === "nan" ? "NaN" : v.replace("e+", "e");
-    default:
-      return isLong(f.type.scalar) ? `${v}n` : v;
-  }
-}
-
-/**
- * An extension: a typed handle for `getExtension`/`setExtension`, whose
- * value is read and written by the codec of a message of that one field
- * (so an extension's bytes are exactly the field's, however it is typed).
- */
-function extensionStatements(
-  model: SchemaModel,
-  ext: Extension,
-  ref: (fullName: string) => string,
-  rt: (name: string) => string,
-): (StatementStructures | string)[] {
-  const name = extensionLocalName(model, ext.fullName);
-  const container: Message = {
-    name: ext.name,
-    fullName: ext.fullName,
-    file: ext.file,
-    fields: [{ ...ext.field, jsonName: "value", optional: ext.field.cardinality === "single", required: false }],
-    oneofs: [],
-    nested: [],
-    extensionRanges: [],
-    deprecated: false,
-    position: ext.position,
-  };
-  const self = `${name}$Value`;
-  const statements = messageStatements({ model, message: container, ref, rt, self }, false);
-  const docs = [ext.comment, ext.field.deprecated ? "@deprecated" : undefined].filter(Boolean).join("\n");
-  const doc = docs ? `/**\n${docs.split("\n").map((l) => ` * ${l}`.trimEnd()).join("\n")}\n */\n` : "";
-  const type = `${rt("Extension")}<${ref(ext.extendee)}, ${self}>`;
-  statements.push(
-    `${doc}export const ${name}: ${type} = {\n` +
-      `  typeName: "${ext.fullName}",\n  extendee: "${ext.extendee}",\n  number: ${ext.field.number},\n  container: ${self},\n};`,
-  );
-  return statements;
-}
-
-/**
- * Written as text: the structure printer leaves out the trailing comma
- * prettier adds. An alias is written before the value it aliases, so the
- * enum's reverse mapping (its JSON name) is the first name declared.
- */
-function enumText(model: SchemaModel, e: Enum): string {
-  const doc = docText([e.comment, e.deprecated ? "@deprecated" : undefined], "");
-  const members = orderAliases(e).map((v) => `${docText([v.deprecated ? "@deprecated" : undefined], "  ")}  ${v.name} = ${v.number},\n`).join("");
-  return `${doc}export enum ${localName(model, e.fullName)} {\n${members}}`;
-}
-
-/** Declaration order, but each alias right before the first name of its number. */
-function orderAliases(e: Enum): Enum["values"] {
-  const first = new Map<number, string>();
-  for (const v of e.values) if (!first.has(v.number)) first.set(v.number, v.name);
-  const out: Enum["values"] = [];
-  for (const v of e.values) {
-    if (first.get(v.number) !== v.name) continue;
-    out.push(...e.values.filter((a) => a.number === v.number && a.name !== v.name), v);
-  }
-  return out;
-}
-
-/** A JSDoc block of the given lines (undefined ones left out), indented; empty when there are none. */
-function docText(lines: (string | undefined)[], indent: string): string {
-  const text = lines.filter((l): l is string => Boolean(l)).join("\n");
-  if (!text) return "";
-  const body = text.split("\n").map((l) => `${indent} * ${l}`.trimEnd());
-  return `${indent}/**\n${body.join("\n")}\n${indent} */\n`;
 }
 
 /** The TypeScript type of one value (a singular field, an element, a map value). */
@@ -282,16 +195,20 @@ function writeCodec(w: CodeBlockWriter, ctx: FieldContext): void {
       special.write(w, ctx);
     } else {
       // toJson
-      const usesOptions = parts.some((p) => p.jsonUsesOptions);
-      w.write(fields.length === 0 ? "toJson() " : usesOptions ? "toJson(m, o) " : "toJson(m) ").inlineBlock(() => {
+      // An extendable message writes and reads the extensions the registry knows, as "[pkg.ext]".
+      const extendable = m.extensionRanges.length > 0;
+      const usesOptions = extendable || parts.some((p) => p.jsonUsesOptions);
+      const noFields = fields.length === 0 && !extendable;
+      w.write(noFields ? "toJson() " : usesOptions ? "toJson(m, o) " : "toJson(m) ").inlineBlock(() => {
         w.writeLine(`const j: ${rt("JsonObject")} = {};`);
         for (const p of parts) p.toJson(w);
+        if (extendable) w.writeLine(`${rt("extensionsToJson")}(m, ${self}, j, o);`);
         w.writeLine("return j;");
       });
       w.write(",").newLine();
       // fromJson
-      w.write(fields.length === 0 ? "fromJson(json, o) " : "fromJson(json, options) ").inlineBlock(() => {
-        if (fields.length === 0) {
+      w.write(noFields ? "fromJson(json, o) " : "fromJson(json, options) ").inlineBlock(() => {
+        if (noFields) {
           w.writeLine(`const j = ${rt("expectObject")}(json, ${self});`);
           w.writeLine(`for (const k of Object.keys(j)) ${rt("unknownJsonField")}(k, ${self}, o);`);
           w.writeLine(`return ${self}.create();`);
@@ -303,13 +220,19 @@ function writeCodec(w: CodeBlockWriter, ctx: FieldContext): void {
         w.writeLine(`const m = ${self}.create();`);
         w.write("for (const k of Object.keys(j)) ").inlineBlock(() => {
           w.writeLine("const v = j[k];");
-          const nullable = fields.filter((f) => f.type.kind === "message" && f.type.typeName === "google.protobuf.Value" && f.cardinality === "single");
+          const nullable = fields.filter(
+            (f) =>
+              f.cardinality === "single" &&
+              (f.type.kind === "message" || f.type.kind === "enum") &&
+              (f.type.typeName === "google.protobuf.Value" || f.type.typeName === "google.protobuf.NullValue"),
+          );
           const keep = nullable.flatMap((f) => [...new Set([f.jsonName, f.name])].map((k) => ` && k !== "${k}"`)).join("");
           w.writeLine(`if (v === null${keep}) continue;`);
           w.write("switch (k) ").inlineBlock(() => {
             for (const p of parts) p.fromJson(w);
             w.writeLine("default:");
-            w.indent(() => w.writeLine(`${rt("unknownJsonField")}(k, ${self}, o);`));
+            const unknown = `${rt("unknownJsonField")}(k, ${self}, o);`;
+            w.indent(() => w.writeLine(extendable ? `if (!${rt("extensionFromJson")}(m, ${self}, k, v, o)) ${unknown}` : unknown));
           });
           w.newLine();
         });

@@ -4,6 +4,7 @@
  * encode untouched), and these functions read and write it through the
  * codec generated for it.
  */
+import type { JsonObject, JsonOptions } from "./json.js";
 import type { MessageCodec } from "./message.js";
 import { BinaryReader } from "./reader.js";
 import type { UnknownFields } from "./unknown.js";
@@ -95,4 +96,37 @@ function eachField(bytes: Uint8Array | undefined, visit: (field: number, start: 
     r.skipValue(tag & 7, tag >>> 3, "unknown fields");
     visit(tag >>> 3, start, r.pos);
   }
+}
+
+/** Writes the extensions `message` has that the registry knows, under `"[pkg.ext]"` keys. */
+export function extensionsToJson(message: UnknownFields, type: { readonly typeName: string }, json: JsonObject, options: JsonOptions | undefined): void {
+  const bytes = message.$unknown;
+  const known = options?.registry?.extensionsOf?.(type.typeName);
+  if (bytes === undefined || !known?.length) return;
+  for (const ext of known) {
+    if (!hasExtension(message, ext)) continue;
+    // The container's one field has the extension's JSON key.
+    const key = `[${ext.typeName}]`;
+    const value = (ext.container.toJson(ext.container.decode(bytes), options) as JsonObject)[key];
+    if (value !== undefined) json[key] = value;
+  }
+}
+
+/**
+ * Reads a `"[pkg.ext]"` key as the extension it names, if the registry knows
+ * one of this message; false for any other key (an unknown field).
+ */
+export function extensionFromJson(
+  message: UnknownFields,
+  type: { readonly typeName: string },
+  key: string,
+  value: unknown,
+  options: JsonOptions | undefined,
+): boolean {
+  if (key.length < 3 || key[0] !== "[" || key[key.length - 1] !== "]") return false;
+  const ext = options?.registry?.findExtension?.(key.slice(1, -1));
+  if (ext === undefined || ext.extendee !== type.typeName) return false;
+  const read = ext.container.fromJson({ [key]: value }, options).value;
+  if (read !== undefined) setExtension(message, ext, read);
+  return true;
 }

@@ -4,6 +4,7 @@
  * key, so that an error names exactly which field held what.
  */
 import { Code, StreampathError } from "./error.js";
+import type { Extension } from "./extension.js";
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -27,11 +28,28 @@ export interface MessageType<T = unknown> {
 
 export interface TypeRegistry {
   find(typeName: string): MessageType | undefined;
+  /** The extension of this full name, for a `"[pkg.ext]"` JSON key. */
+  findExtension?(name: string): Extension<any, any> | undefined;
+  /** The extensions of `extendee` known here: toJson writes those a message has. */
+  extensionsOf?(extendee: string): readonly Extension<any, any>[];
 }
 
-export function createRegistry(...types: MessageType<any>[]): TypeRegistry {
-  const byName = new Map<string, MessageType>(types.map((t) => [t.typeName, t]));
-  return { find: (name) => byName.get(name) };
+/** A registry of message types (for Any) and extensions (for their JSON keys). */
+export function createRegistry(...types: (MessageType<any> | Extension<any, any>)[]): TypeRegistry {
+  const byName = new Map<string, MessageType>();
+  const extensions = new Map<string, Extension<any, any>>();
+  const byExtendee = new Map<string, Extension<any, any>[]>();
+  for (const t of types) {
+    if ("extendee" in t) {
+      extensions.set(t.typeName, t);
+      byExtendee.set(t.extendee, [...(byExtendee.get(t.extendee) ?? []), t]);
+    } else byName.set(t.typeName, t);
+  }
+  return {
+    find: (name) => byName.get(name),
+    findExtension: (name) => extensions.get(name),
+    extensionsOf: (extendee) => byExtendee.get(extendee) ?? [],
+  };
 }
 
 /** Where a JSON value sits: a type name, or a message type and the field's JSON key. */
@@ -49,6 +67,37 @@ function describe(json: unknown): string {
   if (typeof json === "string") return JSON.stringify(json.length > 40 ? json.slice(0, 40) + "…" : json);
   if (typeof json === "object") return "an object";
   return String(json);
+}
+
+/** Is `s` free of lone surrogates, i.e. can it be encoded as UTF-8? (Node 20 has `isWellFormed`.) */
+export function isWellFormed(s: string): boolean {
+  return (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
+/** A JSON number, as RFC 8259 spells one: what a number in a JSON string must look like too. */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+const JSON_INTEGER = /^-?(?:0|[1-9]\d*)$/;
+const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
+
+/**
+ * The exact integer a JSON number's text denotes ("1.5e1" is 15), undefined
+ * when it has a fractional part, or "huge" when it has more than 400 digits
+ * (out of range for every integer type; not worth building).
+ */
+function decimalToBigInt(text: string): bigint | undefined | "huge" {
+  const m = DECIMAL.exec(text)!;
+  const fraction = m[3] ?? "";
+  let digits = (m[2] + fraction).replace(/^0+/, "");
+  if (digits === "") return 0n;
+  let exponent = (m[4] === undefined ? 0 : Number(m[4])) - fraction.length;
+  if (exponent < 0) {
+    const cut = digits.length + exponent;
+    if (cut <= 0 || /[^0]/.test(digits.slice(cut))) return undefined;
+    digits = digits.slice(0, cut);
+    exponent = 0;
+  }
+  if (digits.length + exponent > 400) return "huge";
+  return BigInt(m[1] + digits + "0".repeat(exponent));
 }
 
 /**
@@ -114,59 +163,113 @@ export function float32FromJson(json: unknown, where: Where, key?: string): numb
   return numberFromJson(json, where, key, true);
 }
 
+/**
+ * A double or float: a JSON number, a string holding one (exponent
+ * notation included, no spaces), or "NaN", "Infinity", "-Infinity". A
+ * number past the type's range is an error, not Infinity: JSON.parse reads
+ * 1.89769e+308 as Infinity, which is why an infinite number is refused too.
+ */
 function numberFromJson(json: unknown, where: Where, key: string | undefined, float32: boolean): number {
   let n: number;
-  if (typeof json === "number") n = json;
-  else if (json === "NaN") return NaN;
-  else if (json === "Infinity") return Infinity;
-  else if (json === "-Infinity") return -Infinity;
-  else if (typeof json === "string" && json.trim() !== "" && !Number.isNaN(Number(json))) n = Number(json);
-  else throw jsonError(where, `expected a number, got ${describe(json)}`, key);
-  // Out of range is what rounds to infinity: 3.4028235e38, FLT_MAX as C++ prints it, is in.
-  if (float32 && Number.isFinite(n) && !Number.isFinite(Math.fround(n))) {
-    throw jsonError(where, `${n} is out of range for float`, key);
+  if (typeof json === "number") {
+    if (Number.isNaN(json)) throw jsonError(where, `expected a number, got NaN (write the string "NaN")`, key);
+    n = json;
+  } else if (typeof json === "string") {
+    if (json === "NaN") return NaN;
+    if (json === "Infinity") return Infinity;
+    if (json === "-Infinity") return -Infinity;
+    if (!JSON_NUMBER.test(json)) throw jsonError(where, `expected a number, got ${describe(json)}`, key);
+    n = Number(json);
+  } else if (typeof json === "bigint") {
+    n = Number(json);
+  } else {
+    throw jsonError(where, `expected a number, got ${describe(json)}`, key);
   }
-  return float32 ? Math.fround(n) : n;
+  const type = float32 ? "float" : "double";
+  if (!Number.isFinite(n)) {
+    const what = typeof json === "number" ? "a number (JSON.parse made it Infinity)" : describe(json);
+    throw jsonError(where, `${what} is out of range for ${type}`, key);
+  }
+  // Out of range is what rounds to infinity: 3.4028235e38, FLT_MAX as C++ prints it, is in.
+  if (float32) {
+    const f = Math.fround(n);
+    if (!Number.isFinite(f)) throw jsonError(where, `${describe(json)} is out of range for float`, key);
+    return f;
+  }
+  return n;
 }
 
-function integerFromJson(json: unknown, where: Where, key?: string): number {
+/**
+ * A 32-bit integer: a JSON number or a string holding one, in exponent
+ * notation too ("1e5", "1.5e1"), as long as its value is whole. The check is
+ * exact: "1.0000000000000001" is not whole, though Number() rounds it to 1.
+ */
+function int32RangeFromJson(json: unknown, where: Where, key: string | undefined, min: number, max: number, type: string): number {
   let n: number;
-  if (typeof json === "number") n = json;
-  else if (typeof json === "string" && /^-?\d+(\.0*)?([eE]\+?\d+)?$/.test(json)) n = Number(json);
-  else throw jsonError(where, `expected an integer, got ${describe(json)}`, key);
-  if (!Number.isInteger(n)) throw jsonError(where, `expected an integer, got ${describe(json)}`, key);
-  return n;
+  if (typeof json === "number") {
+    if (!Number.isInteger(json)) {
+      if (Number.isFinite(json) || Number.isNaN(json)) throw jsonError(where, `expected an integer, got ${describe(json)}`, key);
+      throw jsonError(where, `a number (JSON.parse made it ${json}) is out of range for ${type}`, key);
+    }
+    n = json;
+  } else if (typeof json === "string" && JSON_INTEGER.test(json) && json.length <= 11) {
+    n = Number(json);
+  } else if (typeof json === "string" && JSON_NUMBER.test(json)) {
+    const exact = decimalToBigInt(json);
+    if (exact === undefined) throw jsonError(where, `expected an integer, got ${describe(json)}`, key);
+    if (exact === "huge") throw jsonError(where, `${describe(json)} is out of range for ${type}`, key);
+    if (exact < BigInt(min) || exact > BigInt(max)) throw jsonError(where, `${exact} is out of range for ${type}`, key);
+    n = Number(exact);
+  } else if (typeof json === "bigint") {
+    if (json < BigInt(min) || json > BigInt(max)) throw jsonError(where, `${json} is out of range for ${type}`, key);
+    n = Number(json);
+  } else {
+    throw jsonError(where, `expected an integer, got ${describe(json)}`, key);
+  }
+  if (n < min || n > max) throw jsonError(where, `${n} is out of range for ${type}`, key);
+  return n === 0 ? 0 : n; // no -0
 }
 
 export function int32FromJson(json: unknown, where: Where, key?: string): number {
-  const n = integerFromJson(json, where, key);
-  if (n < -2147483648 || n > 2147483647) throw jsonError(where, `${n} is out of range for int32`, key);
-  return n;
+  return int32RangeFromJson(json, where, key, -2147483648, 2147483647, "int32");
 }
 
 export function uint32FromJson(json: unknown, where: Where, key?: string): number {
-  const n = integerFromJson(json, where, key);
-  if (n < 0 || n > 4294967295) throw jsonError(where, `${n} is out of range for uint32`, key);
-  return n;
+  return int32RangeFromJson(json, where, key, 0, 4294967295, "uint32");
 }
 
-function bigintFromJson(json: unknown, where: Where, key?: string): bigint {
+/**
+ * A 64-bit integer: a JSON number or a string holding one. Any whole double
+ * is taken exactly, as the conformance suite's 9223372036854774784 and
+ * 18446744073709549568 (the largest doubles below 2^63 and 2^64); a number
+ * JSON.parse had to round is beyond saving here, which is what
+ * `parseJsonText` is for: it hands such an integer over as a bigint.
+ */
+function bigintFromJson(json: unknown, where: Where, key: string | undefined, type: string): bigint {
   if (typeof json === "number") {
-    if (!Number.isSafeInteger(json)) throw jsonError(where, `expected an integer, got ${json}`, key);
-    return BigInt(json);
+    if (Number.isInteger(json)) return BigInt(json);
+    if (Number.isFinite(json) || Number.isNaN(json)) throw jsonError(where, `expected an integer, got ${json}`, key);
+    throw jsonError(where, `a number (JSON.parse made it ${json}) is out of range for ${type}`, key);
   }
-  if (typeof json === "string" && /^-?\d+$/.test(json)) return BigInt(json);
+  if (typeof json === "bigint") return json;
+  if (typeof json === "string" && JSON_INTEGER.test(json)) return BigInt(json);
+  if (typeof json === "string" && JSON_NUMBER.test(json)) {
+    const exact = decimalToBigInt(json);
+    if (exact === undefined) throw jsonError(where, `expected an integer, got ${describe(json)}`, key);
+    if (exact === "huge") throw jsonError(where, `${describe(json)} is out of range for ${type}`, key);
+    return exact;
+  }
   throw jsonError(where, `expected an integer or a decimal string, got ${describe(json)}`, key);
 }
 
 export function int64FromJson(json: unknown, where: Where, key?: string): bigint {
-  const n = bigintFromJson(json, where, key);
+  const n = bigintFromJson(json, where, key, "int64");
   if (n !== BigInt.asIntN(64, n)) throw jsonError(where, `${n} is out of range for int64`, key);
   return n;
 }
 
 export function uint64FromJson(json: unknown, where: Where, key?: string): bigint {
-  const n = bigintFromJson(json, where, key);
+  const n = bigintFromJson(json, where, key, "uint64");
   if (n !== BigInt.asUintN(64, n)) throw jsonError(where, `${n} is out of range for uint64`, key);
   return n;
 }
@@ -176,8 +279,12 @@ export function boolFromJson(json: unknown, where: Where, key?: string): boolean
   throw jsonError(where, `expected true or false, got ${describe(json)}`, key);
 }
 
+/** A string; one with a lone surrogate (`"\uD800"`) has no UTF-8 form, so it is refused. */
 export function stringFromJson(json: unknown, where: Where, key?: string): string {
-  if (typeof json === "string") return json;
+  if (typeof json === "string") {
+    if (isWellFormed(json)) return json;
+    throw jsonError(where, `${describe(json)} has a lone surrogate, so it is not UTF-8`, key);
+  }
   throw jsonError(where, `expected a string, got ${describe(json)}`, key);
 }
 
@@ -187,13 +294,33 @@ export function boolKeyFromJson(json: unknown, where: Where, key?: string): stri
   throw jsonError(where, `expected map key true or false, got ${describe(json)}`, key);
 }
 
+/** An integer map key: decimal digits with an optional minus, as C++ and Go read keys ("01" is 1). */
+function integerKey(json: unknown, where: Where, key: string | undefined): bigint {
+  if (typeof json === "string" && /^-?\d+$/.test(json)) return BigInt(json);
+  throw jsonError(where, `expected an integer map key, got ${describe(json)}`, key);
+}
+
+function keyInRange(n: bigint, min: bigint, max: bigint, type: string, where: Where, key: string | undefined): string {
+  if (n < min || n > max) throw jsonError(where, `map key ${n} is out of range for ${type}`, key);
+  return String(n);
+}
+
+/** 32-bit map keys: the key normalized ("01" → "1"); the map holds it as a property name. */
+export function int32KeyFromJson(json: unknown, where: Where, key?: string): string {
+  return keyInRange(integerKey(json, where, key), -2147483648n, 2147483647n, "int32", where, key);
+}
+
+export function uint32KeyFromJson(json: unknown, where: Where, key?: string): string {
+  return keyInRange(integerKey(json, where, key), 0n, 4294967295n, "uint32", where, key);
+}
+
 /** 64-bit map keys are kept as decimal strings; this normalizes one. */
 export function int64KeyFromJson(json: unknown, where: Where, key?: string): string {
-  return String(int64FromJson(json, where, key));
+  return keyInRange(integerKey(json, where, key), -(2n ** 63n), 2n ** 63n - 1n, "int64", where, key);
 }
 
 export function uint64KeyFromJson(json: unknown, where: Where, key?: string): string {
-  return String(uint64FromJson(json, where, key));
+  return keyInRange(integerKey(json, where, key), 0n, 2n ** 64n - 1n, "uint64", where, key);
 }
 
 const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -217,9 +344,14 @@ export function bytesToJson(bytes: Uint8Array): string {
   return out;
 }
 
+/**
+ * Standard or URL-safe base64, with or without padding; padding only
+ * completes the last group of four ("AQ==", "AQI="), as C++ reads it.
+ */
 export function bytesFromJson(json: unknown, where: Where, key?: string): Uint8Array {
   if (typeof json !== "string") throw jsonError(where, `expected a base64 string, got ${describe(json)}`, key);
-  const s = json.replace(/=+$/, "");
+  let s = json;
+  if (s.length % 4 === 0 && s.endsWith("=")) s = s.slice(0, s.endsWith("==") ? -2 : -1);
   if (s.length % 4 === 1) throw jsonError(where, "invalid base64 length", key);
   const out = new Uint8Array(Math.floor((s.length * 3) / 4));
   let bits = 0;
@@ -229,7 +361,7 @@ export function bytesFromJson(json: unknown, where: Where, key?: string): Uint8A
     const c = s.charCodeAt(i);
     const v = c < 128 ? B64_INDEX[c] : -1;
     if (v < 0) throw jsonError(where, `invalid base64 character ${JSON.stringify(s[i])} at ${i}`, key);
-    acc = (acc << 6) | v;
+    acc = ((acc << 6) | v) & 0xffffff;
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
@@ -245,20 +377,97 @@ export function bytesFromJson(json: unknown, where: Where, key?: string): Uint8A
  */
 export type EnumObject = { readonly [key: string]: string | number };
 
-/** Enum value → its name, or the number itself for a value the schema lacks. */
+/**
+ * Enum value → its name, or the number itself for a value the schema lacks.
+ * For aliases the generated enum lists the first name declared last, so its
+ * reverse mapping is that name, as JSON wants.
+ */
 export function enumToJson(e: EnumObject, value: number): string | number {
   const name = e[value];
   return typeof name === "string" ? name : value;
 }
 
-export function enumFromJson(e: EnumObject, json: unknown, where: Where, key?: string): number {
-  if (typeof json === "number" && Number.isInteger(json)) return json;
+/**
+ * An enum value: its name, or its number (an int32). An unknown name is an
+ * error; with `options` whose `ignoreUnknownFields` is set, it is undefined
+ * instead, and the caller leaves the field unset (drops the element, the map
+ * entry), as the spec says for unknown fields.
+ */
+export function enumFromJson(e: EnumObject, json: unknown, where: Where, key?: string): number;
+export function enumFromJson(
+  e: EnumObject,
+  json: unknown,
+  where: Where,
+  key: string | undefined,
+  options: JsonOptions | undefined,
+): number | undefined;
+export function enumFromJson(
+  e: EnumObject,
+  json: unknown,
+  where: Where,
+  key?: string,
+  options?: JsonOptions,
+): number | undefined {
   if (typeof json === "string") {
     const n = Object.prototype.hasOwnProperty.call(e, json) ? e[json] : undefined;
     if (typeof n === "number") return n;
+    if (options?.ignoreUnknownFields) return undefined;
     throw jsonError(where, `unknown enum value ${describe(json)}`, key);
   }
+  return enumNumber(json, where, key);
+}
+
+function enumNumber(json: unknown, where: Where, key: string | undefined): number {
+  if (typeof json === "number" && Number.isInteger(json)) {
+    if (json < -2147483648 || json > 2147483647) throw jsonError(where, `enum number ${json} is out of range for int32`, key);
+    return json === 0 ? 0 : json;
+  }
   throw jsonError(where, `expected an enum name or number, got ${describe(json)}`, key);
+}
+
+/**
+ * A `google.protobuf.NullValue` field: JSON `null` is NULL_VALUE (for every
+ * other type null means "not set"), and so are "NULL_VALUE" and 0. Options
+ * as for `enumFromJson`.
+ */
+export function nullValueFromJson(json: unknown, where: Where, key?: string): number;
+export function nullValueFromJson(
+  json: unknown,
+  where: Where,
+  key: string | undefined,
+  options: JsonOptions | undefined,
+): number | undefined;
+export function nullValueFromJson(json: unknown, where: Where, key?: string, options?: JsonOptions): number | undefined {
+  if (json === null || json === "NULL_VALUE") return 0;
+  if (typeof json === "string") {
+    if (options?.ignoreUnknownFields) return undefined;
+    throw jsonError(where, `unknown enum value ${describe(json)}`, key);
+  }
+  return enumNumber(json, where, key);
+}
+
+/** A `google.protobuf.NullValue` in JSON is always `null`, whatever the number. */
+export function nullValueToJson(_value?: number): null {
+  return null;
+}
+
+/** Two members of one oneof in the same JSON object (C++: "already set … as part of a oneof"). */
+export function oneofTwiceError(where: Where, oneof: string, first: string, key: string): StreampathError {
+  return jsonError(where, `oneof ${JSON.stringify(oneof)} is set twice, by ${JSON.stringify(first)} and ${JSON.stringify(key)}`, key);
+}
+
+/**
+ * Throws if the JSON object has the field under both its names with values
+ * that are not null (`{"f_int32": 1, "fInt32": 2}`), as C++ does. Generated
+ * code calls this for fields whose proto and JSON names differ; reading the
+ * JSON name, it returns at once.
+ */
+export function checkOtherName(j: { [key: string]: unknown }, key: string, jsonName: string, where: Where): void {
+  if (key === jsonName || j[key] === null) return;
+  const v = j[jsonName];
+  if (v !== undefined && v !== null && Object.prototype.hasOwnProperty.call(j, jsonName)) {
+    throw jsonError(where, `field set twice, as ${JSON.stringify(jsonName)} and ${JSON.stringify(key)}`, key);
+  }
 }
 
 /** A JSON key that is no field of the message: an error unless the options ignore it. */

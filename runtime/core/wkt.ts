@@ -9,6 +9,7 @@ import {
   expectArray,
   expectObject,
   isJsonObject,
+  isWellFormed,
   leaveJson,
   jsonError,
   setEntry,
@@ -42,7 +43,12 @@ export function timestampToJson(t: SecondsNanos): string {
   return iso.slice(0, 19) + fraction(t.nanos) + "Z";
 }
 
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+/**
+ * RFC 3339 as the proto3 JSON spec narrows it: an upper-case "T" and "Z"
+ * (C++ and the conformance suite refuse "t" and "z"), 1 to 9 fractional
+ * digits, and "Z" or a "+hh:mm"/"-hh:mm" offset.
+ */
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):(\d{2}))$/;
 
 export function timestampFromJson(json: unknown): SecondsNanos {
   const m = typeof json === "string" ? TIMESTAMP.exec(json) : null;
@@ -90,21 +96,43 @@ export function durationFromJson(json: unknown): SecondsNanos {
   return m[1] ? { seconds: -seconds, nanos: nanos === 0 ? 0 : -nanos } : { seconds, nanos };
 }
 
+/**
+ * A path has a JSON form only if lowerCamelCase takes it there and back:
+ * lower-case letters, digits and dots, with each "_" before a lower-case
+ * letter ("foo_bar" → "fooBar"). "fooBar", "foo__bar", "foo_3_bar" and
+ * "foo_" would come back as other paths, so they are errors.
+ */
+const MASK_PATH = /^(?:[a-z0-9.]|_[a-z])*$/;
+
 export function fieldMaskToJson(mask: { paths: string[] }): string {
   return mask.paths
     .map((path) => {
-      if (/[A-Z]|__|_(?![a-z])/.test(path)) {
-        throw jsonError("google.protobuf.FieldMask", `path ${JSON.stringify(path)} has no JSON form`);
+      if (!MASK_PATH.test(path)) {
+        throw jsonError(
+          "google.protobuf.FieldMask",
+          `path ${JSON.stringify(path)} has no JSON form: it does not round-trip through lowerCamelCase`,
+        );
       }
       return path.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
     })
     .join(",");
 }
 
+/** Comma-separated lowerCamelCase paths: letters, digits and dots only ("foo_bar" is an error, not a path). */
 export function fieldMaskFromJson(json: unknown): { paths: string[] } {
   if (typeof json !== "string") throw jsonError("google.protobuf.FieldMask", "expected a string");
   if (json === "") return { paths: [] };
-  return { paths: json.split(",").map((p) => p.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase())) };
+  return {
+    paths: json.split(",").map((p) => {
+      if (!/^[a-zA-Z0-9.]*$/.test(p)) {
+        throw jsonError(
+          "google.protobuf.FieldMask",
+          `path ${JSON.stringify(p)} is not lowerCamelCase: only letters, digits and "." may appear`,
+        );
+      }
+      return p.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase());
+    }),
+  };
 }
 
 // google.protobuf.Value and friends, as generated.
@@ -145,8 +173,16 @@ export function valueFromJson(json: unknown, options?: JsonOptions): ProtoValue 
   if (json === null) return { kind: { case: "nullValue", value: 0 } };
   switch (typeof json) {
     case "number":
+      if (!Number.isFinite(json)) throw jsonError("google.protobuf.Value", `${json} is not a JSON number (out of range)`);
       return { kind: { case: "numberValue", value: json } };
+    case "bigint": {
+      // parseJsonText hands over an integer a number could not hold exactly; a Value holds a double.
+      const n = Number(json);
+      if (!Number.isFinite(n)) throw jsonError("google.protobuf.Value", `${json} is out of range for a double`);
+      return { kind: { case: "numberValue", value: n } };
+    }
     case "string":
+      if (!isWellFormed(json)) throw jsonError("google.protobuf.Value", `${JSON.stringify(json)} has a lone surrogate`);
       return { kind: { case: "stringValue", value: json } };
     case "boolean":
       return { kind: { case: "boolValue", value: json } };
@@ -169,7 +205,10 @@ export function structFromJson(json: unknown, options?: JsonOptions): ProtoStruc
   const context = enterJson(options, "google.protobuf.Struct");
   const obj = expectObject(json, "google.protobuf.Struct");
   const fields: { [key: string]: ProtoValue } = {};
-  for (const key of Object.keys(obj)) setEntry(fields, key, valueFromJson(obj[key], context));
+  for (const key of Object.keys(obj)) {
+    if (!isWellFormed(key)) throw jsonError("google.protobuf.Struct", `key ${JSON.stringify(key)} has a lone surrogate`);
+    setEntry(fields, key, valueFromJson(obj[key], context));
+  }
   leaveJson(context);
   return { fields };
 }
@@ -193,9 +232,13 @@ const NOT_OBJECT_JSON = new Set(
     .map((n) => "google.protobuf." + n),
 );
 
+/** The type a type URL names: its last "/"-separated segment, looked up in the options' registry. */
 function anyType(typeUrl: string, options: JsonOptions | undefined) {
-  const name = typeUrl.slice(typeUrl.lastIndexOf("/") + 1);
-  const type = options?.registry?.find(name);
+  const slash = typeUrl.lastIndexOf("/");
+  if (slash < 0 || slash === typeUrl.length - 1) {
+    throw jsonError("google.protobuf.Any", `${JSON.stringify(typeUrl)} is not a type URL (like "type.googleapis.com/pkg.Message")`);
+  }
+  const type = options?.registry?.find(typeUrl.slice(slash + 1));
   if (!type) {
     throw jsonError("google.protobuf.Any", `type ${JSON.stringify(typeUrl)} is not in the JSON options' registry`);
   }
@@ -203,27 +246,45 @@ function anyType(typeUrl: string, options: JsonOptions | undefined) {
 }
 
 export function anyToJson(any: { typeUrl: string; value: Uint8Array }, options?: JsonOptions): JsonObject {
-  if (any.typeUrl === "") return {};
+  if (any.typeUrl === "") {
+    if (any.value.length > 0) throw jsonError("google.protobuf.Any", "a value without a type URL has no JSON form");
+    return {};
+  }
   const type = anyType(any.typeUrl, options);
   const json = type.toJson(type.decode(any.value), options);
   if (NOT_OBJECT_JSON.has(type.typeName)) return { "@type": any.typeUrl, value: json };
   return { "@type": any.typeUrl, ...(json as JsonObject) };
 }
 
+/**
+ * `{"@type": url, …fields}`, or `{"@type": url, "value": json}` for a
+ * well-known type with a JSON form of its own; there, any other key is an
+ * error, a missing "value" is the type's default, and "value": null too
+ * (except for Value, where null is NULL_VALUE), as C++ reads it.
+ */
 export function anyFromJson(json: unknown, options?: JsonOptions): { typeUrl: string; value: Uint8Array } {
   if (!isJsonObject(json)) throw jsonError("google.protobuf.Any", "expected an object");
   const typeUrl = json["@type"];
   if (typeUrl === undefined && Object.keys(json).length === 0) return { typeUrl: "", value: new Uint8Array(0) };
   if (typeof typeUrl !== "string") throw jsonError("google.protobuf.Any", `"@type" must be a string`);
   const type = anyType(typeUrl, options);
-  let inner: unknown;
-  if (NOT_OBJECT_JSON.has(type.typeName)) inner = json.value;
-  else {
-    const { "@type": _, ...rest } = json;
-    inner = rest;
-  }
   const context = enterJson(options, "google.protobuf.Any");
-  const value = type.encode(type.fromJson(inner, context));
+  let message: unknown;
+  if (NOT_OBJECT_JSON.has(type.typeName)) {
+    for (const key of Object.keys(json)) {
+      if (key !== "@type" && key !== "value") {
+        throw jsonError("google.protobuf.Any", `${JSON.stringify(key)} is neither "@type" nor "value", for ${type.typeName}`);
+      }
+    }
+    const inner = json.value;
+    message =
+      inner === undefined || (inner === null && type.typeName !== "google.protobuf.Value")
+        ? type.create()
+        : type.fromJson(inner, context);
+  } else {
+    const { "@type": _, ...rest } = json;
+    message = type.fromJson(rest, context);
+  }
   leaveJson(context);
-  return { typeUrl, value };
+  return { typeUrl, value: type.encode(message) };
 }

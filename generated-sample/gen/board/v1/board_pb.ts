@@ -10,6 +10,7 @@ import {
   boolFromJson,
   bytesFromJson,
   bytesToJson,
+  checkOtherName,
   encodeWith,
   enterJson,
   enumFromJson,
@@ -20,6 +21,7 @@ import {
   leaveJson,
   messageMapFromJson,
   messageMapToJson,
+  oneofTwiceError,
   readUnknown,
   scalarsFromJson,
   setEntry,
@@ -34,9 +36,7 @@ import { Struct } from "../../google/protobuf/struct_pb.js";
 import { Timestamp } from "../../google/protobuf/timestamp_pb.js";
 import { StringValue } from "../../google/protobuf/wrappers_pb.js";
 
-/**
- * Which column a card sits in.
- */
+/** Which column a card sits in. */
 export enum Lane {
   LANE_UNSPECIFIED = 0,
   LANE_TODO = 1,
@@ -130,9 +130,11 @@ export const Author: MessageCodec<Author> = {
           m.id = stringFromJson(v, Author, k);
           break;
         case "displayName":
-        case "display_name":
+        case "display_name": {
+          checkOtherName(j, k, "displayName", Author);
           m.displayName = stringFromJson(v, Author, k);
           break;
+        }
         case "color":
           m.color = stringFromJson(v, Author, k);
           break;
@@ -381,9 +383,11 @@ export const Card: MessageCodec<Card> = {
         case "body":
           m.body = stringFromJson(v, Card, k);
           break;
-        case "lane":
-          m.lane = enumFromJson(Lane, v, Card, k);
+        case "lane": {
+          const value = enumFromJson(Lane, v, Card, k, o);
+          if (value !== undefined) m.lane = value;
           break;
+        }
         case "rank":
           m.rank = floatFromJson(v, Card, k);
           break;
@@ -391,17 +395,23 @@ export const Card: MessageCodec<Card> = {
           m.labels = scalarsFromJson(v, Card, k, stringFromJson);
           break;
         case "createdBy":
-        case "created_by":
+        case "created_by": {
+          checkOtherName(j, k, "createdBy", Card);
           m.createdBy = Author.fromJson(v, o);
           break;
+        }
         case "createdAt":
-        case "created_at":
+        case "created_at": {
+          checkOtherName(j, k, "createdAt", Card);
           m.createdAt = Timestamp.fromJson(v, o);
           break;
+        }
         case "updatedAt":
-        case "updated_at":
+        case "updated_at": {
+          checkOtherName(j, k, "updatedAt", Card);
           m.updatedAt = Timestamp.fromJson(v, o);
           break;
+        }
         case "estimate":
           m.estimate = Duration.fromJson(v, o);
           break;
@@ -412,9 +422,11 @@ export const Card: MessageCodec<Card> = {
           m.revision = uint64FromJson(v, Card, k);
           break;
         case "assigneeId":
-        case "assignee_id":
+        case "assignee_id": {
+          checkOtherName(j, k, "assigneeId", Card);
           m.assigneeId = stringFromJson(v, Card, k);
           break;
+        }
         case "thumbnail":
           m.thumbnail = bytesFromJson(v, Card, k);
           break;
@@ -580,9 +592,11 @@ export const Change: MessageCodec<Change> = {
       if (v === null) continue;
       switch (k) {
         case "changeId":
-        case "change_id":
+        case "change_id": {
+          checkOtherName(j, k, "changeId", Change);
           m.changeId = stringFromJson(v, Change, k);
           break;
+        }
         case "author":
           m.author = Author.fromJson(v, o);
           break;
@@ -590,22 +604,34 @@ export const Change: MessageCodec<Change> = {
           m.at = Timestamp.fromJson(v, o);
           break;
         case "added": {
+          if (m.kind.case !== undefined) {
+            throw oneofTwiceError(Change, "kind", m.kind.case, k);
+          }
           const value = Card.fromJson(v, o);
           m.kind = { case: "added", value };
           break;
         }
         case "edited": {
+          if (m.kind.case !== undefined) {
+            throw oneofTwiceError(Change, "kind", m.kind.case, k);
+          }
           const value = CardEdit.fromJson(v, o);
           m.kind = { case: "edited", value };
           break;
         }
         case "removedCardId":
         case "removed_card_id": {
+          if (m.kind.case !== undefined) {
+            throw oneofTwiceError(Change, "kind", m.kind.case, k);
+          }
           const value = stringFromJson(v, Change, k);
           m.kind = { case: "removedCardId", value };
           break;
         }
         case "moved": {
+          if (m.kind.case !== undefined) {
+            throw oneofTwiceError(Change, "kind", m.kind.case, k);
+          }
           const value = CardMove.fromJson(v, o);
           m.kind = { case: "moved", value };
           break;
@@ -790,13 +816,18 @@ export const CardMove: MessageCodec<CardMove> = {
       if (v === null) continue;
       switch (k) {
         case "cardId":
-        case "card_id":
+        case "card_id": {
+          checkOtherName(j, k, "cardId", CardMove);
           m.cardId = stringFromJson(v, CardMove, k);
           break;
+        }
         case "toLane":
-        case "to_lane":
-          m.toLane = enumFromJson(Lane, v, CardMove, k);
+        case "to_lane": {
+          checkOtherName(j, k, "toLane", CardMove);
+          const value = enumFromJson(Lane, v, CardMove, k, o);
+          if (value !== undefined) m.toLane = value;
           break;
+        }
         case "rank":
           m.rank = floatFromJson(v, CardMove, k);
           break;
@@ -1077,9 +1108,11 @@ export const Board: MessageCodec<Board> = {
           );
           break;
         case "historyId":
-        case "history_id":
+        case "history_id": {
+          checkOtherName(j, k, "historyId", Board);
           m.historyId = stringFromJson(v, Board, k);
           break;
+        }
         default:
           unknownJsonField(k, Board, o);
       }
@@ -1147,9 +1180,11 @@ export const GetBoardRequest: MessageCodec<GetBoardRequest> = {
       if (v === null) continue;
       switch (k) {
         case "boardId":
-        case "board_id":
+        case "board_id": {
+          checkOtherName(j, k, "boardId", GetBoardRequest);
           m.boardId = stringFromJson(v, GetBoardRequest, k);
           break;
+        }
         default:
           unknownJsonField(k, GetBoardRequest, o);
       }
@@ -1246,17 +1281,23 @@ export const WatchRequest: MessageCodec<WatchRequest> = {
       if (v === null) continue;
       switch (k) {
         case "boardId":
-        case "board_id":
+        case "board_id": {
+          checkOtherName(j, k, "boardId", WatchRequest);
           m.boardId = stringFromJson(v, WatchRequest, k);
           break;
+        }
         case "afterRevision":
-        case "after_revision":
+        case "after_revision": {
+          checkOtherName(j, k, "afterRevision", WatchRequest);
           m.afterRevision = uint64FromJson(v, WatchRequest, k);
           break;
+        }
         case "historyId":
-        case "history_id":
+        case "history_id": {
+          checkOtherName(j, k, "historyId", WatchRequest);
           m.historyId = stringFromJson(v, WatchRequest, k);
           break;
+        }
         default:
           unknownJsonField(k, WatchRequest, o);
       }
@@ -1367,16 +1408,25 @@ export const WatchUpdate: MessageCodec<WatchUpdate> = {
       if (v === null) continue;
       switch (k) {
         case "snapshot": {
+          if (m.update.case !== undefined) {
+            throw oneofTwiceError(WatchUpdate, "update", m.update.case, k);
+          }
           const value = Board.fromJson(v, o);
           m.update = { case: "snapshot", value };
           break;
         }
         case "event": {
+          if (m.update.case !== undefined) {
+            throw oneofTwiceError(WatchUpdate, "update", m.update.case, k);
+          }
           const value = Event.fromJson(v, o);
           m.update = { case: "event", value };
           break;
         }
         case "heartbeat": {
+          if (m.update.case !== undefined) {
+            throw oneofTwiceError(WatchUpdate, "update", m.update.case, k);
+          }
           const value = Timestamp.fromJson(v, o);
           m.update = { case: "heartbeat", value };
           break;
@@ -1475,16 +1525,20 @@ export const ChangeAck: MessageCodec<ChangeAck> = {
       if (v === null) continue;
       switch (k) {
         case "changeId":
-        case "change_id":
+        case "change_id": {
+          checkOtherName(j, k, "changeId", ChangeAck);
           m.changeId = stringFromJson(v, ChangeAck, k);
           break;
+        }
         case "revision":
           m.revision = uint64FromJson(v, ChangeAck, k);
           break;
         case "rejectedReason":
-        case "rejected_reason":
+        case "rejected_reason": {
+          checkOtherName(j, k, "rejectedReason", ChangeAck);
           m.rejectedReason = StringValue.fromJson(v, o);
           break;
+        }
         default:
           unknownJsonField(k, ChangeAck, o);
       }
@@ -1693,13 +1747,17 @@ export const PresenceUpdate: MessageCodec<PresenceUpdate> = {
           m.author = Author.fromJson(v, o);
           break;
         case "boardId":
-        case "board_id":
+        case "board_id": {
+          checkOtherName(j, k, "boardId", PresenceUpdate);
           m.boardId = stringFromJson(v, PresenceUpdate, k);
           break;
+        }
         case "focusCardId":
-        case "focus_card_id":
+        case "focus_card_id": {
+          checkOtherName(j, k, "focusCardId", PresenceUpdate);
           m.focusCardId = stringFromJson(v, PresenceUpdate, k);
           break;
+        }
         case "left":
           m.left = boolFromJson(v, PresenceUpdate, k);
           break;

@@ -5,6 +5,7 @@ import {
   type JsonObject,
   type MessageCodec,
   type UnknownFields,
+  checkOtherName,
   encodeWith,
   enterJson,
   expectObject,
@@ -203,9 +204,11 @@ export const AppliedChange: MessageCodec<AppliedChange> = {
       if (v === null) continue;
       switch (k) {
         case "changeId":
-        case "change_id":
+        case "change_id": {
+          checkOtherName(j, k, "changeId", AppliedChange);
           m.changeId = stringFromJson(v, AppliedChange, k);
           break;
+        }
         case "revision":
           m.revision = uint64FromJson(v, AppliedChange, k);
           break;
