@@ -5,12 +5,23 @@
 // Environment knobs (defaults keep the run well under two minutes):
 //   BENCH_ROUNDS=7 BENCH_ROUND_MS=300 BENCH_WARMUP_MS=300
 //   BENCH_DECODE_INPUT=uint8array|buffer  (what decoders are given; see README)
+//   BENCH_BASELINE=<git rev>  (adds a `streampath @<rev>` row, prepared by
+//     prepare.ts, and the ratio streampath ÷ that row per column; see README)
 import { loadProtobufEs } from "./codecs/protobuf-es.js";
 import {
   loadProtobufjsReflection,
   loadProtobufjsStatic,
 } from "./codecs/protobufjs.js";
 import { loadStreampath } from "./codecs/streampath.js";
+import {
+  baselineComparison,
+  baselineGenDirOf,
+  baselineLabel,
+  baselineRev,
+  baselineTreeOf,
+  checkRuntime,
+} from "./lib/baseline.js";
+import { repoRoot } from "./lib/paths.js";
 import { loadTsProto } from "./codecs/ts-proto.js";
 import type { Codec, MessageCodec } from "./codecs/codec.js";
 import {
@@ -47,6 +58,9 @@ const COLUMNS = [
   "large decode",
 ] as const;
 const STREAMPATH = "streampath";
+/** streampath or an earlier revision of it (`streampath @<rev>`): not peers. */
+const isStreampath = (name: string): boolean =>
+  name === STREAMPATH || name.startsWith(`${STREAMPATH} @`);
 
 const envNumber = (name: string, fallback: number): number => {
   const value = Number(process.env[name]);
@@ -120,22 +134,26 @@ function tasksFor(
   });
 }
 
+const opsOf =
+  (measurements: readonly Measurement[]) =>
+  (codec: string, column: string): number =>
+    measurements.find((m) => m.task.codec === codec && m.task.column === column)
+      ?.opsPerSecond ?? NaN;
+
 /**
  * One row per codec: ops/s per column, each followed by a ratio. On peer rows
- * the ratio is peer ÷ streampath; on the streampath row it is streampath ÷
- * the best peer of that column. Without streampath, peers are compared to
- * the best peer instead.
+ * (and a baseline's) the ratio is row ÷ streampath; on the streampath row it
+ * is streampath ÷ the best peer of that column. Without streampath, rows are
+ * compared to the best peer instead.
  */
 function resultTable(
   codecs: readonly Codec[],
   measurements: readonly Measurement[],
 ): string {
-  const ops = (codec: string, column: string): number =>
-    measurements.find((m) => m.task.codec === codec && m.task.column === column)
-      ?.opsPerSecond ?? NaN;
+  const ops = opsOf(measurements);
   const peers = codecs
     .map((codec) => codec.name)
-    .filter((name) => name !== STREAMPATH);
+    .filter((name) => !isStreampath(name));
   const hasStreampath = codecs.some((codec) => codec.name === STREAMPATH);
   const bestPeer = (column: string): number =>
     Math.max(...peers.map((peer) => ops(peer, column)));
@@ -159,13 +177,19 @@ function resultTable(
   ];
   const legend = hasStreampath
     ? "÷ sp on peer rows: peer ops/s ÷ streampath ops/s (below 1.00× = streampath is faster).\n" +
-      "÷ sp on the streampath row: streampath ÷ best peer of the column (above 1.00× = streampath wins)."
+      "÷ sp on the streampath row: streampath ÷ best peer of the column (above 1.00× = streampath wins)." +
+      (codecs.some((c) => c.name !== STREAMPATH && isStreampath(c.name))
+        ? "\n÷ sp on a streampath @<rev> row: that revision ÷ the working tree (below 1.00× = the working tree is faster)."
+        : "")
     : "÷ best: codec ops/s ÷ best peer ops/s in that column (streampath skipped).";
   return `${formatTable(header, rows)}\n${legend}`;
 }
 
 async function main(): Promise<void> {
-  console.log("codec benchmark — streampath vs. peers\n");
+  const rev = baselineRev();
+  console.log(
+    `codec benchmark — streampath vs. peers${rev ? ` and ${baselineLabel(rev)}` : ""}\n`,
+  );
   console.log(describeMachine());
   const versions = ["protobufjs", "@bufbuild/protobuf", "ts-proto"].map(
     (name) => `${name} ${installedVersion(name)}`,
@@ -187,6 +211,26 @@ async function main(): Promise<void> {
   if ("unavailable" in streampath)
     loud(`streampath generator not available: ${streampath.unavailable}`);
   else codecs.unshift(streampath);
+  if (rev !== undefined) {
+    if ("unavailable" in streampath)
+      throw new Error(`BENCH_BASELINE=${rev}: no streampath row to compare`);
+    const baseline = await loadStreampath({
+      name: baselineLabel(rev),
+      dir: baselineGenDirOf(rev),
+    });
+    if ("unavailable" in baseline)
+      throw new Error(`${baselineLabel(rev)}: ${baseline.unavailable}`);
+    codecs.splice(1, 0, baseline);
+    // Each row's generated code must run on its own revision's runtime.
+    for (const [codec, root] of [
+      [streampath, repoRoot],
+      [baseline, baselineTreeOf(rev)],
+    ] as const)
+      console.log(
+        `${codec.name} runtime: ${checkRuntime(codec.name, codec.runtime, root)}`,
+      );
+    console.log();
+  }
 
   const references = {
     small: reflection.small.encode(reflection.small.message),
@@ -225,6 +269,10 @@ async function main(): Promise<void> {
   );
 
   console.log(`\n${resultTable(codecs, measurements)}`);
+  if (rev !== undefined)
+    console.log(
+      `\n${baselineComparison(COLUMNS, opsOf(measurements), STREAMPATH, baselineLabel(rev))}`,
+    );
   const noisiest = measurements.reduce((worst, m) =>
     m.spread > worst.spread ? m : worst,
   );

@@ -6,8 +6,17 @@
 // Our generator is run through its CLI; while it is not available the reason
 // is recorded in bench/gen/streampath.error.txt and reported loudly, but the
 // peers are still prepared so the rest of the benchmark can run.
+//
+// BENCH_BASELINE=<git rev> also prepares that revision's generator and codec
+// (lib/baseline.ts), for a `streampath @<rev>` row; failing that is fatal.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import {
+  baselineLabel,
+  baselineRev,
+  prepareBaseline,
+  writeRuntimeProbe,
+} from "./lib/baseline.js";
 import { errorMessage, requireProtoc, run } from "./lib/exec.js";
 import {
   benchProto,
@@ -91,6 +100,7 @@ function generateStreampath(): void {
     "--out",
     rel(genDirOf("streampath")),
   ]);
+  writeRuntimeProbe(genDirOf("streampath"));
 }
 
 function main(): void {
@@ -115,6 +125,12 @@ function main(): void {
     console.error(
       `\n!!! streampath generator not available: ${errorMessage(error)}\n`,
     );
+  }
+
+  const rev = baselineRev();
+  if (rev !== undefined) {
+    const commit = prepareBaseline(rev);
+    console.log(`prepare: generated ${baselineLabel(rev)} = ${commit}`);
   }
 }
 

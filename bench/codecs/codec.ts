@@ -12,6 +12,8 @@ export interface MessageCodec {
 export interface Codec {
   /** Row label in the result tables. */
   readonly name: string;
+  /** streampath rows: where each `streampath/...` import resolved (URLs). */
+  readonly runtime?: Record<string, string>;
   readonly small: MessageCodec;
   readonly large: MessageCodec;
 }

@@ -17,14 +17,19 @@ export interface RunResult {
 export class CommandError extends Error {}
 
 /**
- * Runs a command synchronously from the repository root and throws a
- * CommandError carrying its stderr when it fails. Timing the whole spawn is
- * deliberate: process start-up is part of what a user waits for.
+ * Runs a command synchronously from the repository root (or `options.cwd`)
+ * and throws a CommandError carrying its stderr when it fails. Timing the
+ * whole spawn is deliberate: process start-up is part of what a user waits
+ * for.
  */
-export function run(command: string, args: readonly string[]): RunResult {
+export function run(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string } = {},
+): RunResult {
   const started = performance.now();
   const result = spawnSync(command, args, {
-    cwd: repoRoot,
+    cwd: options.cwd ?? repoRoot,
     encoding: "utf8",
     maxBuffer: 64 << 20,
   });
