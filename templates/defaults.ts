@@ -15,13 +15,15 @@ export function defaultsStatement(ctx: FieldContext): string | undefined {
   // Plain objects have no prototype to hold defaults: an unset field stays undefined, and this says what it means.
   const lines = defaults.map((f) => `  ${f.localName}: ${defaultExpression(ctx, f)},\n`).join("");
   const doc = `/** The \`[default = …]\` of ${self}'s fields, for when one is unset: \`m.x ?? ${self}$defaults.x\`. */\n`;
-  return `${doc}export const ${self}$defaults = {\n${lines}} as const;`;
+  // A blank line first: the printer puts none between two statements given as text.
+  return `\n${doc}export const ${self}$defaults = {\n${lines}} as const;`;
 }
 
 /** A field's `[default = …]` as a TypeScript expression. */
 function defaultExpression(ctx: FieldContext, f: Field): string {
   const v = f.defaultValue!;
-  if (f.type.kind === "enum") return `${ctx.ref(f.type.typeName)}.${v}`;
+  // `as` the enum: a declaration emitter that sees only this file (isolatedDeclarations) can type it.
+  if (f.type.kind === "enum") return `${ctx.ref(f.type.typeName)}.${v} as ${ctx.ref(f.type.typeName)}`;
   if (f.type.kind !== "scalar") return "undefined";
   switch (f.type.scalar) {
     case "string":

@@ -37,7 +37,8 @@ export function extensionStatements(
   const doc = docs ? `/**\n${docs.split("\n").map((l) => ` * ${l}`.trimEnd()).join("\n")}\n */\n` : "";
   const type = `${rt("Extension")}<${ref(ext.extendee)}, ${self}>`;
   statements.push(
-    `${doc}export const ${name}: ${type} = {\n` +
+    // A blank line first: the printer puts none between two statements given as text.
+    `\n${doc}export const ${name}: ${type} = {\n` +
       `  typeName: "${ext.fullName}",\n  extendee: "${ext.extendee}",\n  number: ${ext.field.number},\n  container: ${self},\n};`,
   );
   return statements;

@@ -36,11 +36,6 @@ export function codecOf(type: ValueType): { wire: Wire; method: string } | undef
   return undefined;
 }
 
-/** `.name`, or `["name"]` for a key that is not an identifier. */
-export function member(key: string): string {
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
-}
-
 export function emitField(ctx: FieldContext, f: Field): FieldCode {
   const { ref, rt, message, self } = ctx;
   const codec = codecOf(f.type);
@@ -244,7 +239,8 @@ export function emitField(ctx: FieldContext, f: Field): FieldCode {
       }
     },
     toJson(w) {
-      const key = `j${member(f.jsonName)}`;
+      // A bracket, not a dot: JsonObject is an index signature (noPropertyAccessFromIndexSignature).
+      const key = `j[${JSON.stringify(f.jsonName)}]`;
       let condition: string;
       let value: string;
       if (f.cardinality === "map") {

@@ -26,11 +26,12 @@ export function writeMap(w: CodeBlockWriter, ctx: FieldContext, f: Field): void 
     const value = codecOf(f.type);
     if (value) {
       w.writeLine(`w.uint32(${tag(2, value.wire)});`);
-      w.writeLine(`w.${value.method}(${prop}[k]);`);
+      // The key comes from the object's own keys: `!` says so under noUncheckedIndexedAccess.
+      w.writeLine(`w.${value.method}(${prop}[k]!);`);
     } else {
       w.writeLine(`w.uint32(${tag(2, Wire.Delimited)});`);
       w.writeLine("const value = w.fork();");
-      w.writeLine(`${ctx.ref((f.type as { typeName: string }).typeName)}.write(${prop}[k], w);`);
+      w.writeLine(`${ctx.ref((f.type as { typeName: string }).typeName)}.write(${prop}[k]!, w);`);
       w.writeLine("w.join(value);");
     }
     w.writeLine("w.join(start);");

@@ -94,7 +94,10 @@ function interfaceStructure(ctx: FieldContext): InterfaceDeclarationStructure {
   const props = properties(m).map((p): OptionalKind<PropertySignatureStructure> => {
     if ("field" in p) {
       const f = p.field;
-      return { name: f.localName, type: fieldTsType(f, ref), hasQuestionToken: f.optional || f.required, docs: fieldDocs(f) };
+      // `| undefined` too, so that `create()`'s explicit undefined compiles under exactOptionalPropertyTypes.
+      const optional = f.optional || f.required;
+      const type = fieldTsType(f, ref) + (optional ? " | undefined" : "");
+      return { name: f.localName, type, hasQuestionToken: optional, docs: fieldDocs(f) };
     }
     const cases = p.oneof.fields.map((name) => {
       const member = m.fields.find((x) => x.name === name)!;

@@ -24,8 +24,11 @@ export function descriptorText(service: Service, ref: (fullName: string) => stri
           w.writeLine(`name: "${m.name}",`);
           w.writeLine(`path: "${m.path}",`);
           w.writeLine(`kind: "${m.kind}",`);
-          w.writeLine(`input: ${ref(m.inputType)},`);
-          w.writeLine(`output: ${ref(m.outputType)},`);
+          // `as typeof`: a declaration emitter that sees only this file (isolatedDeclarations) can type it.
+          const input = ref(m.inputType);
+          const output = ref(m.outputType);
+          w.writeLine(`input: ${input} as typeof ${input},`);
+          w.writeLine(`output: ${output} as typeof ${output},`);
         });
         w.write(",").newLine();
       }

@@ -1,12 +1,11 @@
 /**
  * googleapis (npm google-proto-files) as a fixture: ~100 real-world proto
- * files generate without diagnostics, the output type-checks under strict,
- * and seeded random messages of every generated type survive our
+ * files generate without diagnostics, the output type-checks under strict
+ * and under each stricter setting applications use, and seeded random messages of every generated type survive our
  * decode → encode and decode → toJson → fromJson → encode, judged by
  * protobufjs reflection of the same files. Reproduce a failure with the
  * printed seed (CONFORMANCE_SEED, see helpers/random-message.ts);
- * GOOGLEAPIS_COUNT sets the messages per type, GOOGLEAPIS_STRICTER=1 also
- * reports what stricter compiler settings find.
+ * GOOGLEAPIS_COUNT sets the messages per type.
  */
 import { isDeepStrictEqual } from "node:util";
 import test from "ava";
@@ -26,6 +25,7 @@ import {
   typeCheckGenerated,
 } from "./helpers/googleapis.js";
 import { ANY_TYPES, RandomMessages } from "./helpers/googleapis-random.js";
+import { STRICTER_SETTINGS } from "./helpers/typecheck.js";
 import { type Msg, Rng, seedFor, seedInfo } from "./helpers/random-message.js";
 
 /** The proto files generated (paths inside google-proto-files). */
@@ -92,12 +92,12 @@ test("the generated code type-checks under strict", (t) => {
   t.is(check.count, 0, `${check.count} errors ${JSON.stringify(check.codes)}, first:\n${check.first}`);
 });
 
-(process.env.GOOGLEAPIS_STRICTER ? test : test.skip)("stricter settings (reported, not asserted)", (t) => {
-  for (const check of typeCheckGenerated(generated.dir, [{ noUncheckedIndexedAccess: true }, { exactOptionalPropertyTypes: true }], 4)) {
-    t.log(`${check.options}: ${check.count} errors in generated files ${JSON.stringify(check.codes)}\n${check.first}`);
-  }
-  t.pass();
-});
+for (const [name, options] of Object.entries(STRICTER_SETTINGS)) {
+  test(`the generated code type-checks under strict + ${name}`, (t) => {
+    const [check] = typeCheckGenerated(generated.dir, [options], 8);
+    t.is(check.count, 0, `${check.count} errors ${JSON.stringify(check.codes)}\n${check.first}`);
+  });
+}
 
 /** protobufjs' reading of `bytes`, an Any's value read as its message (JSON re-encodes it; only its content must survive). */
 const view = (type: protobuf.Type, bytes: Uint8Array) => expandAny(type.toObject(type.decode(bytes), TO_OBJECT));

@@ -11,9 +11,9 @@ export type JsonObject = { [key: string]: JsonValue };
 
 /** Options of `toJson`/`fromJson`; the registry resolves `google.protobuf.Any`. */
 export interface JsonOptions {
-  registry?: TypeRegistry;
+  registry?: TypeRegistry | undefined;
   /** fromJson: ignore fields the message does not declare instead of failing. */
-  ignoreUnknownFields?: boolean;
+  ignoreUnknownFields?: boolean | undefined;
 }
 
 /** What the registry needs of a generated message type. */

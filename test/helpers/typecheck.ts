@@ -46,3 +46,16 @@ export function typeCheck(dir: string, extra: Record<string, string> = {}): { te
   });
   return { text, program, diagnostics };
 }
+
+/**
+ * The stricter settings applications compile with, each on its own over
+ * generated code (erasableSyntaxOnly is not among them: messages' enums are
+ * TypeScript enums, whose reverse mapping is what JSON prints).
+ */
+export const STRICTER_SETTINGS: Record<string, ts.CompilerOptions> = {
+  exactOptionalPropertyTypes: { exactOptionalPropertyTypes: true },
+  noUncheckedIndexedAccess: { noUncheckedIndexedAccess: true },
+  noPropertyAccessFromIndexSignature: { noPropertyAccessFromIndexSignature: true },
+  isolatedModules: { isolatedModules: true },
+  isolatedDeclarations: { isolatedDeclarations: true, declaration: true },
+};

@@ -108,13 +108,13 @@ export const Author: MessageCodec<Author> = {
   toJson(m) {
     const j: JsonObject = {};
     if (m.id !== "") {
-      j.id = m.id;
+      j["id"] = m.id;
     }
     if (m.displayName !== "") {
-      j.displayName = m.displayName;
+      j["displayName"] = m.displayName;
     }
     if (m.color !== "") {
-      j.color = m.color;
+      j["color"] = m.color;
     }
     return j;
   },
@@ -155,16 +155,16 @@ export interface Card extends UnknownFields {
   /** Position inside the lane; fractional so inserts need no renumbering. */
   rank: number;
   labels: string[];
-  createdBy?: Author;
-  createdAt?: Timestamp;
-  updatedAt?: Timestamp;
+  createdBy?: Author | undefined;
+  createdAt?: Timestamp | undefined;
+  updatedAt?: Timestamp | undefined;
   /** Time the card is estimated to take, if anybody said. */
-  estimate?: Duration;
+  estimate?: Duration | undefined;
   /** Free-form data from integrations. */
-  extra?: Struct;
+  extra?: Struct | undefined;
   /** Revision of the board this card was last changed in. */
   revision: bigint;
-  assigneeId?: string;
+  assigneeId?: string | undefined;
   thumbnail: Uint8Array;
 }
 
@@ -323,46 +323,46 @@ export const Card: MessageCodec<Card> = {
   toJson(m, o) {
     const j: JsonObject = {};
     if (m.id !== "") {
-      j.id = m.id;
+      j["id"] = m.id;
     }
     if (m.title !== "") {
-      j.title = m.title;
+      j["title"] = m.title;
     }
     if (m.body !== "") {
-      j.body = m.body;
+      j["body"] = m.body;
     }
     if (m.lane !== 0) {
-      j.lane = enumToJson(Lane, m.lane);
+      j["lane"] = enumToJson(Lane, m.lane);
     }
     if (m.rank !== 0) {
-      j.rank = floatToJson(m.rank);
+      j["rank"] = floatToJson(m.rank);
     }
     if (m.labels.length > 0) {
-      j.labels = m.labels.slice();
+      j["labels"] = m.labels.slice();
     }
     if (m.createdBy !== undefined) {
-      j.createdBy = Author.toJson(m.createdBy, o);
+      j["createdBy"] = Author.toJson(m.createdBy, o);
     }
     if (m.createdAt !== undefined) {
-      j.createdAt = Timestamp.toJson(m.createdAt, o);
+      j["createdAt"] = Timestamp.toJson(m.createdAt, o);
     }
     if (m.updatedAt !== undefined) {
-      j.updatedAt = Timestamp.toJson(m.updatedAt, o);
+      j["updatedAt"] = Timestamp.toJson(m.updatedAt, o);
     }
     if (m.estimate !== undefined) {
-      j.estimate = Duration.toJson(m.estimate, o);
+      j["estimate"] = Duration.toJson(m.estimate, o);
     }
     if (m.extra !== undefined) {
-      j.extra = Struct.toJson(m.extra, o);
+      j["extra"] = Struct.toJson(m.extra, o);
     }
     if (m.revision !== 0n) {
-      j.revision = String(m.revision);
+      j["revision"] = String(m.revision);
     }
     if (m.assigneeId !== undefined) {
-      j.assigneeId = m.assigneeId;
+      j["assigneeId"] = m.assigneeId;
     }
     if (m.thumbnail.length > 0) {
-      j.thumbnail = bytesToJson(m.thumbnail);
+      j["thumbnail"] = bytesToJson(m.thumbnail);
     }
     return j;
   },
@@ -443,8 +443,8 @@ export const Card: MessageCodec<Card> = {
 export interface Change extends UnknownFields {
   /** Chosen by the writer; lets it recognize its own change coming back. */
   changeId: string;
-  author?: Author;
-  at?: Timestamp;
+  author?: Author | undefined;
+  at?: Timestamp | undefined;
   kind:
     | { case: "added"; value: Card }
     | { case: "edited"; value: CardEdit }
@@ -561,25 +561,25 @@ export const Change: MessageCodec<Change> = {
   toJson(m, o) {
     const j: JsonObject = {};
     if (m.changeId !== "") {
-      j.changeId = m.changeId;
+      j["changeId"] = m.changeId;
     }
     if (m.author !== undefined) {
-      j.author = Author.toJson(m.author, o);
+      j["author"] = Author.toJson(m.author, o);
     }
     if (m.at !== undefined) {
-      j.at = Timestamp.toJson(m.at, o);
+      j["at"] = Timestamp.toJson(m.at, o);
     }
     if (m.kind.case === "added") {
-      j.added = Card.toJson(m.kind.value, o);
+      j["added"] = Card.toJson(m.kind.value, o);
     }
     if (m.kind.case === "edited") {
-      j.edited = CardEdit.toJson(m.kind.value, o);
+      j["edited"] = CardEdit.toJson(m.kind.value, o);
     }
     if (m.kind.case === "removedCardId") {
-      j.removedCardId = m.kind.value;
+      j["removedCardId"] = m.kind.value;
     }
     if (m.kind.case === "moved") {
-      j.moved = CardMove.toJson(m.kind.value, o);
+      j["moved"] = CardMove.toJson(m.kind.value, o);
     }
     return j;
   },
@@ -646,9 +646,9 @@ export const Change: MessageCodec<Change> = {
 };
 
 export interface CardEdit extends UnknownFields {
-  card?: Card;
+  card?: Card | undefined;
   /** Which fields of `card` the edit sets. */
-  mask?: FieldMask;
+  mask?: FieldMask | undefined;
 }
 
 export const CardEdit: MessageCodec<CardEdit> = {
@@ -704,10 +704,10 @@ export const CardEdit: MessageCodec<CardEdit> = {
   toJson(m, o) {
     const j: JsonObject = {};
     if (m.card !== undefined) {
-      j.card = Card.toJson(m.card, o);
+      j["card"] = Card.toJson(m.card, o);
     }
     if (m.mask !== undefined) {
-      j.mask = FieldMask.toJson(m.mask, o);
+      j["mask"] = FieldMask.toJson(m.mask, o);
     }
     return j;
   },
@@ -797,13 +797,13 @@ export const CardMove: MessageCodec<CardMove> = {
   toJson(m) {
     const j: JsonObject = {};
     if (m.cardId !== "") {
-      j.cardId = m.cardId;
+      j["cardId"] = m.cardId;
     }
     if (m.toLane !== 0) {
-      j.toLane = enumToJson(Lane, m.toLane);
+      j["toLane"] = enumToJson(Lane, m.toLane);
     }
     if (m.rank !== 0) {
-      j.rank = floatToJson(m.rank);
+      j["rank"] = floatToJson(m.rank);
     }
     return j;
   },
@@ -843,7 +843,7 @@ export const CardMove: MessageCodec<CardMove> = {
 /** A change after the host accepted it, with the revision it created. */
 export interface Event extends UnknownFields {
   revision: bigint;
-  change?: Change;
+  change?: Change | undefined;
 }
 
 export const Event: MessageCodec<Event> = {
@@ -897,10 +897,10 @@ export const Event: MessageCodec<Event> = {
   toJson(m, o) {
     const j: JsonObject = {};
     if (m.revision !== 0n) {
-      j.revision = String(m.revision);
+      j["revision"] = String(m.revision);
     }
     if (m.change !== undefined) {
-      j.change = Change.toJson(m.change, o);
+      j["change"] = Change.toJson(m.change, o);
     }
     return j;
   },
@@ -938,7 +938,7 @@ export interface Board extends UnknownFields {
    * before the first change. Another id with the same (or any) revision
    * means the board was reset (its log was lost): not a newer board.
    */
-  historyId?: string;
+  historyId?: string | undefined;
 }
 
 export const Board: MessageCodec<Board> = {
@@ -978,7 +978,7 @@ export const Board: MessageCodec<Board> = {
       w.string(k);
       w.uint32(18);
       const value = w.fork();
-      Card.write(m.cards[k], w);
+      Card.write(m.cards[k]!, w);
       w.join(value);
       w.join(start);
     }
@@ -993,7 +993,7 @@ export const Board: MessageCodec<Board> = {
       w.string(k);
       w.uint32(18);
       const value = w.fork();
-      Author.write(m.present[k], w);
+      Author.write(m.present[k]!, w);
       w.join(value);
       w.join(start);
     }
@@ -1058,22 +1058,22 @@ export const Board: MessageCodec<Board> = {
   toJson(m, o) {
     const j: JsonObject = {};
     if (m.id !== "") {
-      j.id = m.id;
+      j["id"] = m.id;
     }
     if (m.name !== "") {
-      j.name = m.name;
+      j["name"] = m.name;
     }
     if (Object.keys(m.cards).length > 0) {
-      j.cards = messageMapToJson(Card, m.cards, o);
+      j["cards"] = messageMapToJson(Card, m.cards, o);
     }
     if (m.revision !== 0n) {
-      j.revision = String(m.revision);
+      j["revision"] = String(m.revision);
     }
     if (Object.keys(m.present).length > 0) {
-      j.present = messageMapToJson(Author, m.present, o);
+      j["present"] = messageMapToJson(Author, m.present, o);
     }
     if (m.historyId !== undefined) {
-      j.historyId = m.historyId;
+      j["historyId"] = m.historyId;
     }
     return j;
   },
@@ -1167,7 +1167,7 @@ export const GetBoardRequest: MessageCodec<GetBoardRequest> = {
   toJson(m) {
     const j: JsonObject = {};
     if (m.boardId !== "") {
-      j.boardId = m.boardId;
+      j["boardId"] = m.boardId;
     }
     return j;
   },
@@ -1202,7 +1202,7 @@ export interface WatchRequest extends UnknownFields {
    * The history `after_revision` belongs to (Board.history_id). Without it,
    * or with another one, the watch starts with a snapshot.
    */
-  historyId?: string;
+  historyId?: string | undefined;
 }
 
 export const WatchRequest: MessageCodec<WatchRequest> = {
@@ -1262,13 +1262,13 @@ export const WatchRequest: MessageCodec<WatchRequest> = {
   toJson(m) {
     const j: JsonObject = {};
     if (m.boardId !== "") {
-      j.boardId = m.boardId;
+      j["boardId"] = m.boardId;
     }
     if (m.afterRevision !== 0n) {
-      j.afterRevision = String(m.afterRevision);
+      j["afterRevision"] = String(m.afterRevision);
     }
     if (m.historyId !== undefined) {
-      j.historyId = m.historyId;
+      j["historyId"] = m.historyId;
     }
     return j;
   },
@@ -1389,13 +1389,13 @@ export const WatchUpdate: MessageCodec<WatchUpdate> = {
   toJson(m, o) {
     const j: JsonObject = {};
     if (m.update.case === "snapshot") {
-      j.snapshot = Board.toJson(m.update.value, o);
+      j["snapshot"] = Board.toJson(m.update.value, o);
     }
     if (m.update.case === "event") {
-      j.event = Event.toJson(m.update.value, o);
+      j["event"] = Event.toJson(m.update.value, o);
     }
     if (m.update.case === "heartbeat") {
-      j.heartbeat = Timestamp.toJson(m.update.value, o);
+      j["heartbeat"] = Timestamp.toJson(m.update.value, o);
     }
     return j;
   },
@@ -1444,7 +1444,7 @@ export interface ChangeAck extends UnknownFields {
   changeId: string;
   revision: bigint;
   /** Set when the host refused the change, with why. */
-  rejectedReason?: StringValue;
+  rejectedReason?: StringValue | undefined;
 }
 
 export const ChangeAck: MessageCodec<ChangeAck> = {
@@ -1506,13 +1506,13 @@ export const ChangeAck: MessageCodec<ChangeAck> = {
   toJson(m, o) {
     const j: JsonObject = {};
     if (m.changeId !== "") {
-      j.changeId = m.changeId;
+      j["changeId"] = m.changeId;
     }
     if (m.revision !== 0n) {
-      j.revision = String(m.revision);
+      j["revision"] = String(m.revision);
     }
     if (m.rejectedReason !== undefined) {
-      j.rejectedReason = StringValue.toJson(m.rejectedReason, o);
+      j["rejectedReason"] = StringValue.toJson(m.rejectedReason, o);
     }
     return j;
   },
@@ -1611,13 +1611,13 @@ export const ImportSummary: MessageCodec<ImportSummary> = {
   toJson(m) {
     const j: JsonObject = {};
     if (m.accepted !== 0) {
-      j.accepted = m.accepted;
+      j["accepted"] = m.accepted;
     }
     if (m.rejected !== 0) {
-      j.rejected = m.rejected;
+      j["rejected"] = m.rejected;
     }
     if (m.revision !== 0n) {
-      j.revision = String(m.revision);
+      j["revision"] = String(m.revision);
     }
     return j;
   },
@@ -1648,7 +1648,7 @@ export const ImportSummary: MessageCodec<ImportSummary> = {
 };
 
 export interface PresenceUpdate extends UnknownFields {
-  author?: Author;
+  author?: Author | undefined;
   boardId: string;
   /** Card the author is looking at, if any. */
   focusCardId: string;
@@ -1722,16 +1722,16 @@ export const PresenceUpdate: MessageCodec<PresenceUpdate> = {
   toJson(m, o) {
     const j: JsonObject = {};
     if (m.author !== undefined) {
-      j.author = Author.toJson(m.author, o);
+      j["author"] = Author.toJson(m.author, o);
     }
     if (m.boardId !== "") {
-      j.boardId = m.boardId;
+      j["boardId"] = m.boardId;
     }
     if (m.focusCardId !== "") {
-      j.focusCardId = m.focusCardId;
+      j["focusCardId"] = m.focusCardId;
     }
     if (m.left) {
-      j.left = m.left;
+      j["left"] = m.left;
     }
     return j;
   },

@@ -28,7 +28,7 @@ export interface BoardSnapshot extends UnknownFields {
   /** The last log position applied. */
   position: bigint;
   /** Without `present`, which is not part of the log. */
-  board?: Board;
+  board?: Board | undefined;
   /**
    * The most recently applied change ids, oldest first: a change resent
    * after the broker forgot its id is answered, not applied twice.
@@ -97,13 +97,13 @@ export const BoardSnapshot: MessageCodec<BoardSnapshot> = {
   toJson(m, o) {
     const j: JsonObject = {};
     if (m.position !== 0n) {
-      j.position = String(m.position);
+      j["position"] = String(m.position);
     }
     if (m.board !== undefined) {
-      j.board = Board.toJson(m.board, o);
+      j["board"] = Board.toJson(m.board, o);
     }
     if (m.applied.length > 0) {
-      j.applied = messagesToJson(AppliedChange, m.applied, o);
+      j["applied"] = messagesToJson(AppliedChange, m.applied, o);
     }
     return j;
   },
@@ -188,10 +188,10 @@ export const AppliedChange: MessageCodec<AppliedChange> = {
   toJson(m) {
     const j: JsonObject = {};
     if (m.changeId !== "") {
-      j.changeId = m.changeId;
+      j["changeId"] = m.changeId;
     }
     if (m.revision !== 0n) {
-      j.revision = String(m.revision);
+      j["revision"] = String(m.revision);
     }
     return j;
   },

@@ -48,7 +48,7 @@ export const Struct: MessageCodec<Struct> = {
       w.string(k);
       w.uint32(18);
       const value = w.fork();
-      Value.write(m.fields[k], w);
+      Value.write(m.fields[k]!, w);
       w.join(value);
       w.join(start);
     }
