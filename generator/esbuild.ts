@@ -6,14 +6,18 @@
  * In `context().watch()` mode every .proto the schema read (imports too, and
  * the places a missing import was looked for) is a watch file, so an edit
  * regenerates and rebuilds; a schema error fails the build with its location
- * and the watch goes on.
+ * and the watch goes on. The first generation that succeeds after one that
+ * failed says so in a line (unless esbuild's logLevel is "silent"), so that
+ * the error on screen is not taken for the current state; at logLevel
+ * "info" and above every generation has its line.
  */
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import type { OnResolveResult, PartialMessage, Plugin, PluginBuild } from "esbuild";
 import type { Diagnostic } from "../schema/diagnostics.js";
 import { generate, type Target } from "./generate.js";
-import { removeStale, writeOutput } from "./output.js";
+import { removeStale, summaryLine, writeOutput, type Summary } from "./output.js";
 
 export interface StreampathPluginOptions {
   /** .proto files, or directories searched for them (a file added there is picked up in watch mode). */
@@ -34,11 +38,16 @@ export interface StreampathPluginOptions {
 interface Generation {
   watchFiles: string[];
   watchDirs: string[];
+  /** Each file read (undefined: absent) with the text the code was generated from. */
+  read: Map<string, string | undefined>;
+  /** The .proto files found in the directories given. */
+  inputs: string[];
 }
 
 const PLUGIN_NAME = "streampath";
 /** Marks the plugin's own resolution of an entry point, so that it is not intercepted again. */
 const INNER = { streampath: "inner resolve" };
+let instances = 0;
 
 export function streampath(options: StreampathPluginOptions): Plugin {
   return {
@@ -46,14 +55,30 @@ export function streampath(options: StreampathPluginOptions): Plugin {
     setup(build) {
       const cwd = path.resolve(options.cwd ?? build.initialOptions.absWorkingDir ?? process.cwd());
       const out = path.resolve(cwd, options.out);
-      let last: Generation = { watchFiles: [], watchDirs: [] };
+      let last: Generation = { watchFiles: [], watchDirs: [], read: new Map(), inputs: [] };
+      // esbuild takes its own copy of the watch files when onResolve returns
+      // them, after the generation read them: a save in between would be its
+      // baseline, and that save would never be built. So the end of a build
+      // compares the disk with what was generated from and, if they differ,
+      // creates this file, a watch file that did not exist: esbuild builds again.
+      const changed = path.join(tmpdir(), `streampath-esbuild-${process.pid}-${instances++}.changed`);
+      let removeAtExit = false;
       let firstResolve = true;
+      // esbuild's JS API logs warnings and errors by default; info-level lines only when asked.
+      const level = build.initialOptions.logLevel ?? "warning";
+      let generations = 0;
+      let failedBefore = false;
+      /** The line for this build's generation, printed at its end (after esbuild's own messages of the build). */
+      let summary: Summary | undefined;
 
       // esbuild awaits every onStart before it resolves anything, so the
       // build reads the code generated here.
       build.onStart(async () => {
         firstResolve = true;
-        const read = new Set<string>();
+        summary = undefined;
+        const started = performance.now();
+        rmSync(changed, { force: true });
+        const read = new Map<string, string | undefined>();
         const { files: inputs, dirs } = protoInputs(options.files.map((f) => path.resolve(cwd, f)));
         const result = await generate({
           files: inputs,
@@ -62,15 +87,31 @@ export function streampath(options: StreampathPluginOptions): Plugin {
           strictRoles: options.strictRoles,
           cwd,
           readFile: (file) => {
-            read.add(file);
-            return readOrUndefined(file);
+            if (!read.has(file)) read.set(file, readOrUndefined(file));
+            return read.get(file);
           },
         });
-        last = { watchFiles: [...read], watchDirs: dirs };
-        if (result.diagnostics.length > 0) return { errors: result.diagnostics.map((d) => toMessage(d, cwd)) };
-        writeOutput(out, result.files);
-        removeStale(out, result.files);
+        last = { watchFiles: [...read.keys(), changed], watchDirs: dirs, read, inputs };
+        if (result.diagnostics.length > 0) {
+          failedBefore = true;
+          return { errors: result.diagnostics.map((d) => toMessage(d, cwd)) };
+        }
+        const written = writeOutput(out, result.files).length;
+        const removed = removeStale(out, result.files).length;
+        const verb = generations++ > 0 ? "regenerated" : "generated";
+        summary = { verb, files: result.files.length, written, removed, ms: performance.now() - started, fixed: failedBefore };
+        failedBefore = false;
         return undefined;
+      });
+
+      build.onEnd(() => {
+        if (changedSince(last, options.files.map((f) => path.resolve(cwd, f)))) {
+          writeFileSync(changed, "");
+          if (!removeAtExit) process.once("exit", () => rmSync(changed, { force: true }));
+          removeAtExit = true;
+        }
+        if (!summary || level === "silent") return;
+        if (summary.fixed || level === "info" || level === "debug" || level === "verbose") process.stderr.write(summaryLine(summary) + "\n");
       });
 
       // onStart cannot add watch files, and esbuild ignores those of a
@@ -110,6 +151,17 @@ function entryPointFilter(build: PluginBuild): RegExp {
   // esbuild hands a relative entry point to plugins with a leading "./".
   const escape = (s: string) => s.replace(/^\.\//, "").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
   return new RegExp(`^(?:\\./)?(?:${names.map(escape).join("|")})$`);
+}
+
+/** Whether the schema on disk differs from what `generation` was made from. */
+function changedSince(generation: Generation, inputs: string[]): boolean {
+  for (const [file, text] of generation.read) if (readOrUndefined(file) !== text) return true;
+  try {
+    const now = protoInputs(inputs).files;
+    return now.length !== generation.inputs.length || now.some((f, i) => f !== generation.inputs[i]);
+  } catch {
+    return true; // a directory removed while walking it: a change
+  }
 }
 
 /** Directories stand for the .proto files below them; they are watched for files added or removed. */

@@ -83,3 +83,20 @@ export function removeStale(outDir: string, files: GeneratedFile[]): string[] {
   for (const f of stale) rmSync(path.join(outDir, f));
   return stale;
 }
+
+export interface Summary {
+  verb: "generated" | "regenerated";
+  files: number;
+  written: number;
+  removed: number;
+  ms: number;
+  /** The run before failed: this line says that the errors above are fixed. */
+  fixed?: boolean;
+}
+
+/** The one line a written generation is reported with, by the CLI and the esbuild plugin alike. */
+export function summaryLine(s: Summary): string {
+  const time = s.ms < 1000 ? `${Math.round(s.ms)} ms` : `${(s.ms / 1000).toFixed(1)} s`;
+  const files = `${s.files} file${s.files === 1 ? "" : "s"}`;
+  return `streampath: ${s.fixed ? "errors fixed; " : ""}${s.verb} ${files} (${s.written} written, ${s.removed} removed) in ${time}`;
+}

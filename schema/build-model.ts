@@ -21,6 +21,7 @@ import type {
 } from "./model.js";
 import { SCALAR_TYPES } from "./model.js";
 import { defaultOf, featuresOf, jsonNameOf, localNameOf } from "./field-facts.js";
+import { didYouMean } from "../generator/suggest.js";
 
 export { jsonNameOf } from "./field-facts.js";
 import type { Position } from "./positions.js";
@@ -97,6 +98,34 @@ export function buildModel(root: protobuf.Root, files: Map<string, LoadedFile>, 
     );
   };
 
+  /**
+   * `; did you mean "Todo"?` for a type name that does not resolve: the
+   * nearest name that names, relative to an enclosing scope of `scope` (as
+   * protoc resolves, not protobufjs' search of every package), a type of a
+   * file `file` sees, written as the mistaken one was (as many dotted parts,
+   * a leading dot kept); for a field, a scalar type too.
+   */
+  const didYouMeanType = (scope: protobuf.NamespaceBase, file: LoadedFile, written: string, messagesOnly = false): string => {
+    const parts = written.replace(/^\./, "").split(".").length;
+    const scopeName = stripDot(scope.fullName);
+    const encloses = (prefix: string) => prefix === "" || scopeName === prefix || scopeName.startsWith(`${prefix}.`);
+    const seen = visible(file.name);
+    const names: string[] = messagesOnly || parts > 1 ? [] : [...SCALAR_TYPES];
+    const collect = (ns: protobuf.NamespaceBase) => {
+      for (const obj of ns.nestedArray) {
+        if ((obj instanceof protobuf.Type || (!messagesOnly && obj instanceof protobuf.Enum)) && seen.has(obj.filename ?? "")) {
+          const full = stripDot(obj.fullName).split(".");
+          if (written.startsWith(".")) names.push(`.${full.join(".")}`);
+          else if (full.length >= parts && encloses(full.slice(0, -parts).join("."))) names.push(full.slice(-parts).join("."));
+        }
+        if (obj instanceof protobuf.Namespace) collect(obj);
+      }
+    };
+    collect(root);
+    const guess = didYouMean(written, names);
+    return guess ? `; did you mean "${guess}"?` : "";
+  };
+
   const resolveValueType = (
     field: protobuf.Field,
     owner: string,
@@ -113,7 +142,8 @@ export function buildModel(root: protobuf.Root, files: Map<string, LoadedFile>, 
       resolved = null;
     }
     if (!resolved) {
-      report(file.displayPath, where ?? NO_POSITION, "unknown-type", `unknown type "${typeName}" for field ${owner}.${field.name}`);
+      const hint = didYouMeanType(field.parent!, file, typeName);
+      report(file.displayPath, where ?? NO_POSITION, "unknown-type", `unknown type "${typeName}" for field ${owner}.${field.name}${hint}`);
       return undefined;
     }
     checkImported(file, typeName, resolved, where);
@@ -257,7 +287,7 @@ export function buildModel(root: protobuf.Root, files: Map<string, LoadedFile>, 
       const resolved = types.map(([name, where]) => {
         const t = s.lookup(name);
         if (!(t instanceof protobuf.Type)) {
-          const what = t ? "is not a message" : "is unknown";
+          const what = t ? "is not a message" : `is unknown${didYouMeanType(s, file, name, true)}`;
           report(file.displayPath, where ?? NO_POSITION, "unknown-type", `type "${name}" of rpc ${fullName}.${m.name} ${what}`);
           return undefined;
         }
@@ -298,7 +328,8 @@ export function buildModel(root: protobuf.Root, files: Map<string, LoadedFile>, 
     const extendee = lookup(f, f.extend!);
     const where = at(file, site?.name ?? declared(file, scope));
     if (!(extendee instanceof protobuf.Type)) {
-      report(where.file, where, "unknown-type", `extended type "${f.extend}" of extension ${fullName} ${extendee ? "is not a message" : "is unknown"}`);
+      const what = extendee ? "is not a message" : `is unknown${didYouMeanType(f.parent!, file, f.extend!, true)}`;
+      report(where.file, where, "unknown-type", `extended type "${f.extend}" of extension ${fullName} ${what}`);
       return;
     }
     checkImported(file, f.extend!, extendee, site?.type);

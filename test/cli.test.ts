@@ -1,21 +1,8 @@
 // The CLI as a user runs it: a real process over real files.
 import test from "ava";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { VERSION } from "../generator/version.js";
-import { runCli, startCli } from "./helpers/cli.js";
-import { ROOT } from "./helpers/generated.js";
-
-const SAMPLE = path.join(ROOT, "generated-sample/schema");
-
-function workspace(t: { teardown(fn: () => void): void }): { schema: string; out: string } {
-  const dir = mkdtempSync(path.join(tmpdir(), "streampath-cli-"));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const schema = path.join(dir, "schema");
-  cpSync(SAMPLE, schema, { recursive: true });
-  return { schema, out: path.join(dir, "gen") };
-}
+import { runCli, watchCli, workspace } from "./helpers/cli.js";
 
 test("generate writes the files quietly and exits 0; --check then passes", async (t) => {
   const { schema, out } = workspace(t);
@@ -60,43 +47,18 @@ test("a schema error exits 1 with file:line:col and leaves existing output untou
   t.is(readFileSync(path.join(out, "board/v1/board_pb.ts"), "utf8"), before);
 });
 
-test("--version and --help", async (t) => {
-  const version = await runCli(["--version"]);
-  t.is(version.stdout.trim(), VERSION);
-  const help = await runCli(["generate", "--help"]);
-  t.is(help.code, 0);
-  for (const option of ["--out", "--include", "--target", "--check", "--watch", "--strict-roles"]) t.true(help.stdout.includes(option), option);
-  const bad = await runCli(["generate", "x.proto"]);
-  t.is(bad.code, 1);
-  t.regex(bad.stderr, /Missing required argument: out/);
-});
-
 test("--watch regenerates on change and keeps running after a schema error", async (t) => {
   const { schema, out } = workspace(t);
-  const child = startCli(["generate", schema, "--out", out, "-I", schema, "--watch"]);
-  t.teardown(() => child.kill("SIGKILL"));
-  let stderr = "";
-  child.stderr!.on("data", (d) => (stderr += d));
-  const waitFor = async (what: RegExp | (() => boolean), label: string) => {
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      if (typeof what === "function" ? what() : what.test(stderr)) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`timed out waiting for ${label}; stderr:\n${stderr}`);
-  };
-  await waitFor(/watching/, "the watch to start");
+  const cli = await watchCli(t, ["generate", schema, "--out", out, "-I", schema]);
   const board = path.join(out, "board/v1/board_pb.ts");
   t.true(existsSync(board));
   const file = path.join(schema, "board/v1/board.proto");
   const original = readFileSync(file, "utf8");
 
   writeFileSync(file, original.replace("string color = 3;", "Colour color = 3;"));
-  await waitFor(/unknown type "Colour"/, "the schema error");
+  await cli.waitFor(/unknown type "Colour"/, "the schema error");
   writeFileSync(file, original.replace("string color = 3;", "string color = 3;\n  string avatar_url = 4;"));
-  await waitFor(() => readFileSync(board, "utf8").includes("avatarUrl"), "regeneration after the fix");
-  t.is(child.exitCode, null, "still running");
-  child.kill("SIGINT");
-  await new Promise((resolve) => child.once("exit", resolve));
-  t.is(child.exitCode, 0);
+  await cli.waitFor(() => readFileSync(board, "utf8").includes("avatarUrl"), "regeneration after the fix");
+  await cli.waitFor(/streampath: errors fixed; regenerated \d+ files/, "the line saying the error is fixed");
+  t.is(await cli.stop(), 0);
 });

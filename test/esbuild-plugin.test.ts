@@ -176,3 +176,33 @@ test("watch mode: a .proto added to a watched directory is generated", async (t)
   while (!existsSync(p.gen("extra_pb.ts")) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   t.true(existsSync(p.gen("extra_pb.ts")), "extra_pb.ts generated within 15 s");
 });
+
+test("watch mode: a save while a build is under way, after the schema was read, is built next", async (t) => {
+  const p = project(t);
+  const ends: esbuild.BuildResult[] = [];
+  let saved = false;
+  // Saves greet.proto once streampath generated from it, before esbuild looks at the watch files (it waits for every onStart).
+  const saver: esbuild.Plugin = {
+    name: "saver",
+    setup(build) {
+      build.onStart(async () => {
+        if (saved) return;
+        const deadline = Date.now() + 10_000;
+        while (!existsSync(p.gen("greet_pb.ts")) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+        writeFileSync(p.proto("greet.proto"), readFileSync(p.proto("greet.proto"), "utf8").replace("string text = 2;", "string text = 2;\n  bool late = 3;"));
+        saved = true;
+      });
+      build.onEnd((r) => void ends.push(r));
+    },
+  };
+  const ctx = await esbuild.context(options(p, [saver]));
+  t.teardown(() => ctx.dispose());
+  await ctx.watch();
+  const deadline = Date.now() + 15_000;
+  while (!(ends.length >= 2 && readFileSync(p.gen("greet_pb.ts"), "utf8").includes("late")) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  t.regex(readFileSync(p.gen("greet_pb.ts"), "utf8"), /late: boolean/, "the save is generated");
+  t.true(ends.length >= 2, "by a second build");
+  t.deepEqual(ends.at(-1)!.errors, []);
+});
