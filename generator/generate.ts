@@ -52,7 +52,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
  * prettier would wrap a line in a way they do not copy: only those files go
  * through prettier, so the usual schema never pays for it.
  */
-async function formatLongLines(files: GeneratedFile[]): Promise<GeneratedFile[]> {
+export async function formatLongLines(files: GeneratedFile[]): Promise<GeneratedFile[]> {
   // Comment lines (the header, doc comments) are left alone by prettier whatever their length.
   const isComment = (line: string) => /^\s*(\/\/|\/\*|\*)/.test(line);
   const long = files.filter((f) => f.content.split("\n").some((line) => line.length > 80 && !isComment(line)));

@@ -92,23 +92,8 @@ export function loadSchema(options: LoadOptions): LoadResult {
     diagnostics.push({ file, line: at.line, column: at.column, rule, message });
 
   const loadBundled = (name: string): LoadedFile => {
-    const file: LoadedFile = {
-      name,
-      displayPath: name,
-      source: undefined,
-      positions: undefined,
-      syntax: "proto3",
-      edition: "proto3",
-      package: "google.protobuf",
-      imports: [],
-      publicImports: [],
-      requested: false,
-    };
+    const file = addBundledFile(root, name);
     files.set(name, file);
-    const json = commonFiles.get(name)!;
-    const before = new Set(allNames(root));
-    root.addJSON(json.nested!);
-    for (const obj of allObjects(root)) if (!before.has(obj.fullName)) obj.filename = name;
     return file;
   };
 
@@ -118,7 +103,7 @@ export function loadSchema(options: LoadOptions): LoadResult {
       existing.requested ||= requested;
       return existing;
     }
-    if (Object.prototype.hasOwnProperty.call(commonFiles, name)) {
+    if (isBundledFile(name)) {
       const file = loadBundled(name);
       file.requested = requested;
       return file;
@@ -222,9 +207,48 @@ export function loadSchema(options: LoadOptions): LoadResult {
     load(name, abs, true);
   }
 
+  return checkedModel(root, files, diagnostics, options.strictRoles ?? false);
+}
+
+/**
+ * The well-known files protobufjs bundles (any, duration, struct, timestamp, …):
+ * always taken from protobufjs, whatever the include paths hold.
+ */
+export function isBundledFile(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(commonFiles, name);
+}
+
+/** Adds a bundled well-known file to `root`; its declarations are marked as coming from `name`. */
+export function addBundledFile(root: protobuf.Root, name: string): LoadedFile {
+  const file: LoadedFile = {
+    name,
+    displayPath: name,
+    source: undefined,
+    positions: undefined,
+    syntax: "proto3",
+    edition: "proto3",
+    package: "google.protobuf",
+    imports: [],
+    publicImports: [],
+    requested: false,
+  };
+  const json = commonFiles.get(name)!;
+  const before = new Set(allNames(root));
+  root.addJSON(json.nested!);
+  for (const obj of allObjects(root)) if (!before.has(obj.fullName)) obj.filename = name;
+  return file;
+}
+
+/**
+ * The end of every load, from .proto text or from descriptors: features
+ * resolved, the model built, roles checked; diagnostics sorted, and no model
+ * if there are any.
+ */
+export function checkedModel(root: protobuf.Root, files: Map<string, LoadedFile>, diagnostics: Diagnostic[], strictRoles: boolean): LoadResult {
+  const report: Report = (file, at, rule, message) => diagnostics.push({ file, line: at.line, column: at.column, rule, message });
   resolveFeatures(root);
   const model = buildModel(root, files, report);
-  checkRoles(model, files, report, options.strictRoles ?? false);
+  checkRoles(model, files, report, strictRoles);
   if (diagnostics.length > 0) return { model: undefined, diagnostics: sortDiagnostics(diagnostics) };
   return { model, diagnostics: [] };
 }
