@@ -25,8 +25,9 @@ function fails(t: ExecutionContext, run: () => unknown, message: string) {
 
 test("required fields are optional properties, unset after create()", (t) => {
   const source = readFileSync(path.join(dir, "required_pb.ts"), "utf8");
-  t.true(source.includes("export interface Point extends UnknownFields {\n  x?: number;\n  y?: number;\n  label?: string;\n}"));
-  t.true(source.includes("  name?: string;\n  origin?: Point;\n  corners: Point[];\n  center?: Point;\n"));
+  // `| undefined` too, so create()'s explicit undefined compiles under exactOptionalPropertyTypes.
+  t.true(source.includes("export interface Point extends UnknownFields {\n  x?: number | undefined;\n  y?: number | undefined;\n  label?: string | undefined;\n}"));
+  t.true(source.includes("  name?: string | undefined;\n  origin?: Point | undefined;\n  corners: Point[];\n  center?: Point | undefined;\n"));
   t.deepEqual(Point.create(), { x: undefined, y: undefined, label: undefined });
 });
 
