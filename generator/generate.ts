@@ -40,35 +40,16 @@ const EMITTERS: Record<Target, (model: SchemaModel, file: ProtoFile) => EmittedM
   view: emitViewFile,
 };
 
-/** Loads the schema and generates prettier-clean code for it. */
+/** Loads the schema and generates code for it, as prettier would print it. */
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   const { model, diagnostics } = loadSchema(options);
   if (!model) return { files: [], diagnostics };
-  return { files: await formatLongLines(generateFromModel(model, options.targets ?? TARGETS)), diagnostics: [] };
-}
-
-/**
- * Emitters print what prettier prints, except where a name is so long that
- * prettier would wrap a line in a way they do not copy: only those files go
- * through prettier, so the usual schema never pays for it.
- */
-export async function formatLongLines(files: GeneratedFile[]): Promise<GeneratedFile[]> {
-  // Comment lines (the header, doc comments) are left alone by prettier whatever their length.
-  const isComment = (line: string) => /^\s*(\/\/|\/\*|\*)/.test(line);
-  const long = files.filter((f) => f.content.split("\n").some((line) => line.length > 80 && !isComment(line)));
-  if (long.length === 0) return files;
-  const prettier = await import("prettier");
-  return Promise.all(
-    files.map(async (f) =>
-      long.includes(f) ? { path: f.path, content: await prettier.format(f.content, { parser: "typescript" }) } : f,
-    ),
-  );
+  return { files: generateFromModel(model, options.targets ?? TARGETS), diagnostics: [] };
 }
 
 /**
  * Generates code for a loaded model: the requested targets of the requested
- * files, and every module those import. Synchronous and pure; lines may
- * exceed 80 columns where names are very long (`generate` formats those files).
+ * files, and every module those import. Synchronous and pure.
  */
 export function generateFromModel(model: SchemaModel, targets: readonly Target[] = TARGETS): GeneratedFile[] {
   const out: GeneratedFile[] = [];

@@ -15,7 +15,7 @@ import {
   CodeGeneratorResponse,
   CodeGeneratorResponse_Feature as Feature,
 } from "./gen/google/protobuf/compiler/plugin_pb.js";
-import { TARGETS, type Target, formatLongLines, generateFromModel } from "./generate.js";
+import { TARGETS, type Target, generateFromModel } from "./generate.js";
 
 export interface PluginOptions {
   targets: Target[];
@@ -65,7 +65,7 @@ export async function respond(request: CodeGeneratorRequest): Promise<CodeGenera
   if ("error" in options) return answer({ error: `streampath: ${options.error}` });
   const { model, diagnostics } = loadDescriptors({ files: request.protoFile, requested: request.fileToGenerate, strictRoles: options.strictRoles });
   if (!model) return answer({ error: diagnostics.map(formatDiagnostic).join("\n") });
-  const files = await formatLongLines(generateFromModel(model, options.targets));
+  const files = generateFromModel(model, options.targets);
   return answer({ file: files.map((f) => ({ name: f.path, content: f.content })) });
 }
 

@@ -104,7 +104,7 @@ function interfaceStructure(ctx: FieldContext): InterfaceDeclarationStructure {
       return `{ case: "${member.localName}"; value: ${valueTsType(member.type, ref)} }`;
     });
     cases.push("{ case: undefined; value?: undefined }");
-    return { name: p.oneof.localName, type: unionType(p.oneof.localName, cases) };
+    return { name: p.oneof.localName, type: unionType(cases) };
   });
   return {
     kind: StructureKind.Interface,
@@ -128,11 +128,9 @@ function fieldTsType(f: Field, ref: (fullName: string) => string): string {
   return value;
 }
 
-/** A union on one line when it fits prettier's 80 columns, else one member a line, as prettier prints it. */
-function unionType(property: string, cases: string[]): string {
-  const oneLine = cases.join(" | ");
-  if (2 + property.length + 2 + oneLine.length + 1 <= 80) return oneLine;
-  return "\n" + cases.map((c) => `| ${c}`).join("\n");
+/** A union on one line; where that passes 80 columns, the printer breaks it as prettier does. */
+function unionType(cases: string[]): string {
+  return cases.join(" | ");
 }
 
 function writeCodec(w: CodeBlockWriter, ctx: FieldContext): void {
@@ -249,25 +247,9 @@ function writeCodec(w: CodeBlockWriter, ctx: FieldContext): void {
   w.write("}");
 }
 
-/** `fieldNumbers: [...]`, filled across lines the way prettier fills a long array of numbers. */
+/** `fieldNumbers: [...]` on one line; the printer fills a long one across lines as prettier does. */
 function writeNumbers(w: CodeBlockWriter, numbers: number[]): void {
-  const oneLine = `fieldNumbers: [${numbers.join(", ")}],`;
-  if (2 + oneLine.length <= 80) {
-    w.writeLine(oneLine);
-    return;
-  }
-  w.writeLine("fieldNumbers: [");
-  let line = "";
-  for (const n of numbers) {
-    const item = `${n},`;
-    if (line && 4 + line.length + 1 + item.length > 80) {
-      w.writeLine(`  ${line}`);
-      line = "";
-    }
-    line = line ? `${line} ${item}` : item;
-  }
-  w.writeLine(`  ${line}`);
-  w.writeLine("],");
+  w.writeLine(`fieldNumbers: [${numbers.join(", ")}],`);
 }
 
 /** The properties of `create()`'s literal, in interface order. */

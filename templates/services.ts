@@ -69,8 +69,7 @@ export function clientText(service: Service, rt: (name: string) => string, over:
   ].join("\n");
 }
 
-/** A one-parameter signature on one line if it fits in 80 columns, else broken as prettier breaks it. */
+/** A one-parameter signature on one line; the printer breaks it where it passes 80 columns. */
 export function signatureLine(open: string, parameter: string, close: string): string {
-  const line = `${open}${parameter}${close}`;
-  return line.length <= 80 ? line : `${open}\n  ${parameter},\n${close}`;
+  return `${open}${parameter}${close}`;
 }

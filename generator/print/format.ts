@@ -1,0 +1,41 @@
+/**
+ * The last step of printing a generated file: emitters write each statement
+ * on lines of any length; a top-level statement with a line over 80
+ * columns is parsed and printed again as prettier prints it (see
+ * typescript.ts). Statements that fit are already in prettier's form and
+ * are kept as written, which spares most of a schema the parse.
+ */
+import ts from "typescript";
+import { printDoc } from "./doc.js";
+import { TsPrinter } from "./typescript.js";
+
+const WIDTH = 80;
+
+/** Prints `text` (a whole generated file) with every over-long statement broken as prettier breaks it. */
+export function formatLongStatements(text: string): string {
+  if (!hasLongLine(text)) return text;
+  // Top-level statements start at column 0 after a blank line; their own lines are indented
+  // (or close a bracket), so splitting there never cuts one in two.
+  const chunks = text.split(/\n\n(?=[^\s}\])])/);
+  return chunks.map((chunk) => (hasLongLine(chunk) ? formatChunk(chunk) : chunk)).join("\n\n");
+}
+
+function hasLongLine(text: string): boolean {
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf("\n", start);
+    if (end === -1) end = text.length;
+    // Prettier leaves comments as they are, whatever their length.
+    if (end - start > WIDTH && !/^\s*(\/\/|\/\*|\*)/.test(text.slice(start, start + 200))) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+function formatChunk(chunk: string): string {
+  const source = ts.createSourceFile("chunk.ts", chunk, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const printer = new TsPrinter(chunk);
+  const printed = printDoc(printer.print(source), WIDTH);
+  // The chunk's own trailing newline (the last one of the file) is kept as it was.
+  return chunk.endsWith("\n") ? printed : printed.replace(/\n$/, "");
+}
