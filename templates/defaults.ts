@@ -15,7 +15,7 @@ export function defaultsStatement(ctx: FieldContext): string | undefined {
   // Plain objects have no prototype to hold defaults: an unset field stays undefined, and this says what it means.
   const lines = defaults.map((f) => `  ${f.localName}: ${defaultExpression(ctx, f)},\n`).join("");
   const doc = `/** The \`[default = …]\` of ${self}'s fields, for when one is unset: \`m.x ?? ${self}$defaults.x\`. */\n`;
-  // A blank line first: the printer puts none between two statements given as text.
+  // A line break first: printModule puts a blank line before it (after a codec, it would put none).
   return `\n${doc}export const ${self}$defaults = {\n${lines}} as const;`;
 }
 

@@ -3,9 +3,9 @@ import type { Enum, SchemaModel } from "../schema/model.js";
 import { localName } from "./names.js";
 
 /**
- * Written as text: the structure printer leaves out the trailing comma
- * prettier adds. An alias is written before the value it aliases, so the
- * enum's reverse mapping (its JSON name) is the first name declared.
+ * Written as text, with the trailing comma prettier adds. An alias is
+ * written before the value it aliases, so the enum's reverse mapping (its
+ * JSON name) is the first name declared.
  */
 export function enumText(model: SchemaModel, e: Enum): string {
   const doc = docText([e.comment, e.deprecated ? "@deprecated" : undefined], "");
@@ -29,7 +29,7 @@ function orderAliases(e: Enum): Enum["values"] {
 function docText(lines: (string | undefined)[], indent: string): string {
   const text = lines.filter((l): l is string => Boolean(l)).join("\n");
   if (!text) return "";
-  // One line is written as ts-morph writes a one-line JSDoc (as on interfaces and properties).
+  // One line is written as jsDoc() writes a one-line JSDoc (as on interfaces and properties).
   if (!text.includes("\n")) return `${indent}/** ${text} */\n`;
   const body = text.split("\n").map((l) => `${indent} * ${l}`.trimEnd());
   return `${indent}/**\n${body.join("\n")}\n${indent} */\n`;

@@ -2,7 +2,6 @@
  * Extensions: for `extend Foo { T name = N; }` a typed handle, whose value
  * the codec of a message of that one field reads and writes.
  */
-import type { StatementStructures } from "ts-morph";
 import type { Extension, Message, SchemaModel } from "../schema/model.js";
 import type { FieldContext } from "./message-fields.js";
 import { extensionLocalName } from "./names.js";
@@ -17,8 +16,8 @@ export function extensionStatements(
   ext: Extension,
   ref: (fullName: string) => string,
   rt: (name: string) => string,
-  messageStatements: (ctx: FieldContext, exported: boolean) => (StatementStructures | string)[],
-): (StatementStructures | string)[] {
+  messageStatements: (ctx: FieldContext, exported: boolean) => string[],
+): string[] {
   const name = extensionLocalName(model, ext.fullName);
   const container: Message = {
     name: ext.name,
@@ -37,7 +36,7 @@ export function extensionStatements(
   const doc = docs ? `/**\n${docs.split("\n").map((l) => ` * ${l}`.trimEnd()).join("\n")}\n */\n` : "";
   const type = `${rt("Extension")}<${ref(ext.extendee)}, ${self}>`;
   statements.push(
-    // A blank line first: the printer puts none between two statements given as text.
+    // A line break first: printModule puts a blank line before it (after a codec, it would put none).
     `\n${doc}export const ${name}: ${type} = {\n` +
       `  typeName: "${ext.fullName}",\n  extendee: "${ext.extendee}",\n  number: ${ext.field.number},\n  container: ${self},\n};`,
   );

@@ -5,10 +5,10 @@
  * any transport (a host link, or a worker's gateway). Only types come from
  * runtime/host, so a browser bundle can import the descriptors and clients.
  */
-import { type InterfaceDeclarationStructure, type StatementStructures, StructureKind } from "ts-morph";
 import type { ProtoFile, SchemaModel, Service } from "../schema/model.js";
+import { interfaceText } from "./declarations.js";
 import { MESSAGES_SUFFIX } from "./messages.js";
-import { docs, type EmittedModule } from "./module.js";
+import type { EmittedModule } from "./module.js";
 import { ImportSet, declaringFile, importSpecifier, localName, outputPath } from "./names.js";
 import { clientText, descriptorText, handlerSignature } from "./services.js";
 
@@ -25,7 +25,7 @@ export function emitHostFile(model: SchemaModel, file: ProtoFile): EmittedModule
   const rt = (name: string) => imports.use(name === "HandlerContext" ? HOST_RUNTIME : CORE_RUNTIME, name);
   const ref = (fullName: string) =>
     imports.use(importSpecifier(path, outputPath(declaringFile(model, fullName), MESSAGES_SUFFIX)), localName(model, fullName));
-  const statements: (StatementStructures | string)[] = [];
+  const statements: string[] = [];
   for (const service of services) {
     statements.push(descriptorText(service, ref));
     statements.push(implementationInterface(service, ref, rt));
@@ -38,14 +38,13 @@ function implementationInterface(
   service: Service,
   ref: (fullName: string) => string,
   rt: (name: string) => string,
-): InterfaceDeclarationStructure {
+): string {
   const ctx = `${rt("HandlerContext")}<P>`;
-  return {
-    kind: StructureKind.Interface,
+  return interfaceText({
     name: `${service.name}Implementation`,
-    typeParameters: [{ name: "P", default: "unknown" }],
-    isExported: true,
-    docs: docs(`What a host implements to serve ${service.fullName}; register it with \`implement(${service.name}, ...)\`.`),
+    typeParameters: ["P = unknown"],
+    exported: true,
+    docs: `What a host implements to serve ${service.fullName}; register it with \`implement(${service.name}, ...)\`.`,
     methods: service.methods.map((m) => handlerSignature(m, ref, ctx)),
-  };
+  });
 }

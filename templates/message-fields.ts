@@ -2,7 +2,7 @@
  * The code one field contributes to its message's codec: its part of
  * `write`, its `case`s in `read`, and its lines in `toJson` and `fromJson`.
  */
-import type { CodeBlockWriter } from "ts-morph";
+import type { CodeWriter } from "./writer.js";
 import type { Field, Message, ScalarType, SchemaModel, ValueType } from "../schema/model.js";
 import { Wire, fromJsonFunction, notDefault, toJsonFunction, wireType } from "./scalars.js";
 import { readMap, writeMap } from "./message-maps.js";
@@ -19,10 +19,10 @@ export interface FieldContext {
 }
 
 export interface FieldCode {
-  write(w: CodeBlockWriter): void;
-  read(w: CodeBlockWriter): void;
-  toJson(w: CodeBlockWriter): void;
-  fromJson(w: CodeBlockWriter): void;
+  write(w: CodeWriter): void;
+  read(w: CodeWriter): void;
+  toJson(w: CodeWriter): void;
+  fromJson(w: CodeWriter): void;
   /** toJson passes the JSON options on (message values do). */
   jsonUsesOptions: boolean;
 }
@@ -59,7 +59,7 @@ export function emitField(ctx: FieldContext, f: Field): FieldCode {
   const keepEnum = () => `${rt("keepEnumValue")}(m, ${f.number}, v)`;
 
   /** Statements writing value `expr` with its tag. */
-  const writeValue = (w: CodeBlockWriter, expr: string) => {
+  const writeValue = (w: CodeWriter, expr: string) => {
     if (codec) {
       w.writeLine(`w.uint32(${tag(f.number, codec.wire)});`);
       w.writeLine(`w.${codec.method}(${expr});`);
@@ -105,7 +105,7 @@ export function emitField(ctx: FieldContext, f: Field): FieldCode {
   };
 
   /** The `case` labels of this field's JSON names, opening a braced case when `block`. */
-  const jsonCases = (w: CodeBlockWriter, block: boolean) => {
+  const jsonCases = (w: CodeWriter, block: boolean) => {
     const labels = [f.jsonName, ...(f.name !== f.jsonName ? [f.name] : [])];
     labels.forEach((l, i) => w.writeLine(`case ${JSON.stringify(l)}:${block && i === labels.length - 1 ? " {" : ""}`));
   };
@@ -143,7 +143,7 @@ export function emitField(ctx: FieldContext, f: Field): FieldCode {
   };
 
   /** Reads one (unpacked) element into `target(value)`, keeping a closed enum's undeclared value as unknown. */
-  const readElement = (w: CodeBlockWriter, assign: (value: string) => string) => {
+  const readElement = (w: CodeWriter, assign: (value: string) => string) => {
     if (declaredEnum) {
       w.writeLine(`const v = r.${codec!.method}();`);
       w.writeLine(`if (${declaredEnum}) ${assign("v")};`);

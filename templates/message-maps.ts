@@ -2,7 +2,7 @@
  * A map field's part of `write` and `read`: each entry is a nested message
  * of key (1) and value (2).
  */
-import type { CodeBlockWriter } from "ts-morph";
+import type { CodeWriter } from "./writer.js";
 import type { Field, ScalarType } from "../schema/model.js";
 import { Wire, defaultValue, isLong, tsType, wireType } from "./scalars.js";
 import { type FieldContext, codecOf, enumZero, tag } from "./message-fields.js";
@@ -15,7 +15,7 @@ function mapKeyToWire(key: ScalarType, expr: string): string {
   return `Number(${expr})`;
 }
 
-export function writeMap(w: CodeBlockWriter, ctx: FieldContext, f: Field): void {
+export function writeMap(w: CodeWriter, ctx: FieldContext, f: Field): void {
   const key = f.mapKey!;
   const prop = `m.${f.localName}`;
   w.write(`for (const k of Object.keys(${prop})) `).inlineBlock(() => {
@@ -39,7 +39,7 @@ export function writeMap(w: CodeBlockWriter, ctx: FieldContext, f: Field): void 
   w.newLine();
 }
 
-export function readMap(w: CodeBlockWriter, ctx: FieldContext, f: Field): void {
+export function readMap(w: CodeWriter, ctx: FieldContext, f: Field): void {
   const key = f.mapKey!;
   const keyRead = key === "bool" ? "String(r.bool())" : isLong(key) ? `String(r.${key}())` : `r.${key}()`;
   const keyDefault = key === "string" ? '""' : key === "bool" ? '"false"' : isLong(key) ? '"0"' : "0";

@@ -4,19 +4,13 @@
  * object per message (create, binary encode/decode, proto3 JSON), all as
  * static code that calls `streampath/runtime/core`.
  */
-import {
-  CodeBlockWriter,
-  type InterfaceDeclarationStructure,
-  type OptionalKind,
-  type PropertySignatureStructure,
-  type StatementStructures,
-  StructureKind,
-} from "ts-morph";
 import type { Field, Message, Oneof, ProtoFile, SchemaModel, ValueType } from "../schema/model.js";
 import { ImportSet, declaringFile, extensionLocalName, importSpecifier, localName, outputPath } from "./names.js";
 import { defaultValue, tsType } from "./scalars.js";
 import { WELL_KNOWN_JSON } from "./well-known.js";
-import { docs, type EmittedModule } from "./module.js";
+import type { EmittedModule } from "./module.js";
+import { type InterfaceDeclaration, type PropertySignature, interfaceText } from "./declarations.js";
+import { CodeWriter } from "./writer.js";
 import { emitField, enumZero, type FieldContext } from "./message-fields.js";
 import { defaultsStatement } from "./defaults.js";
 import { enumText } from "./enums.js";
@@ -39,7 +33,7 @@ export function emitMessagesFile(model: SchemaModel, file: ProtoFile): EmittedMo
       ? localName(model, fullName)
       : imports.use(importSpecifier(path, outputPath(declaringFile(model, fullName), MESSAGES_SUFFIX)), localName(model, fullName));
 
-  const statements: (StatementStructures | string)[] = [];
+  const statements: string[] = [];
   for (const e of enums) statements.push(enumText(model, e));
   for (const m of messages) statements.push(...messageStatements({ model, message: m, ref, rt, self: localName(model, m.fullName) }));
   for (const name of file.extensions) statements.push(...extensionStatements(model, model.extensions.get(name)!, ref, rt, messageStatements));
@@ -47,16 +41,16 @@ export function emitMessagesFile(model: SchemaModel, file: ProtoFile): EmittedMo
 }
 
 /** A message's interface and its codec object. */
-function messageStatements(ctx: FieldContext, exported = true): (StatementStructures | string)[] {
+function messageStatements(ctx: FieldContext, exported = true): string[] {
   const { rt, self } = ctx;
-  const iface = interfaceStructure(ctx);
-  iface.isExported = exported;
-  const statements: (StatementStructures | string)[] = [];
-  // prettier prints an empty interface on one line; the structure printer does not.
+  const iface = interfaceDeclaration(ctx);
+  iface.exported = exported;
+  const statements: string[] = [];
+  // prettier prints an empty interface on one line (and interfaceText does not), after no blank line.
   const head = `${exported ? "export " : ""}interface ${self} extends ${rt("UnknownFields")}`;
-  statements.push(iface.properties?.length ? iface : `${head} {}`);
+  statements.push(iface.properties?.length ? interfaceText(iface) : `${head} {}`);
   // Written now, not when printed, so that the imports it uses are known.
-  const w = new CodeBlockWriter({ indentNumberOfSpaces: 2 });
+  const w = new CodeWriter();
   if (ctx.message.deprecated) w.writeLine("/** @deprecated */");
   w.write(`${exported ? "export " : ""}const ${self}: ${rt("MessageCodec")}<${self}> = `);
   writeCodec(w, ctx);
@@ -89,15 +83,15 @@ function properties(m: Message): ({ field: Field } | { oneof: Oneof })[] {
   return out;
 }
 
-function interfaceStructure(ctx: FieldContext): InterfaceDeclarationStructure {
+function interfaceDeclaration(ctx: FieldContext): InterfaceDeclaration {
   const { message: m, ref, rt } = ctx;
-  const props = properties(m).map((p): OptionalKind<PropertySignatureStructure> => {
+  const props = properties(m).map((p): PropertySignature => {
     if ("field" in p) {
       const f = p.field;
       // `| undefined` too, so that `create()`'s explicit undefined compiles under exactOptionalPropertyTypes.
       const optional = f.optional || f.required;
       const type = fieldTsType(f, ref) + (optional ? " | undefined" : "");
-      return { name: f.localName, type, hasQuestionToken: optional, docs: fieldDocs(f) };
+      return { name: f.localName, type, optional, docs: fieldDocs(f) };
     }
     const cases = p.oneof.fields.map((name) => {
       const member = m.fields.find((x) => x.name === name)!;
@@ -107,18 +101,17 @@ function interfaceStructure(ctx: FieldContext): InterfaceDeclarationStructure {
     return { name: p.oneof.localName, type: unionType(cases) };
   });
   return {
-    kind: StructureKind.Interface,
     name: ctx.self,
-    isExported: true,
+    exported: true,
     extends: [rt("UnknownFields")],
-    docs: docs([m.comment, m.deprecated ? "@deprecated" : undefined].filter(Boolean).join("\n") || undefined),
+    docs: [m.comment, m.deprecated ? "@deprecated" : undefined].filter(Boolean).join("\n") || undefined,
     properties: props,
   };
 }
 
 /** A field's comment and `@deprecated`, as its property's JSDoc. */
-function fieldDocs(f: Field) {
-  return docs([f.comment, f.deprecated ? "@deprecated" : undefined].filter(Boolean).join("\n") || undefined);
+function fieldDocs(f: Field): string | undefined {
+  return [f.comment, f.deprecated ? "@deprecated" : undefined].filter(Boolean).join("\n") || undefined;
 }
 
 function fieldTsType(f: Field, ref: (fullName: string) => string): string {
@@ -133,7 +126,7 @@ function unionType(cases: string[]): string {
   return cases.join(" | ");
 }
 
-function writeCodec(w: CodeBlockWriter, ctx: FieldContext): void {
+function writeCodec(w: CodeWriter, ctx: FieldContext): void {
   const { message: m, rt, self } = ctx;
   const numbers = [...new Set(m.fields.map((f) => f.number))].sort((a, b) => a - b);
   const fields = [...m.fields].sort((a, b) => a.number - b.number);
@@ -248,7 +241,7 @@ function writeCodec(w: CodeBlockWriter, ctx: FieldContext): void {
 }
 
 /** `fieldNumbers: [...]` on one line; the printer fills a long one across lines as prettier does. */
-function writeNumbers(w: CodeBlockWriter, numbers: number[]): void {
+function writeNumbers(w: CodeWriter, numbers: number[]): void {
   w.writeLine(`fieldNumbers: [${numbers.join(", ")}],`);
 }
 

@@ -6,11 +6,10 @@
  * what it depends on, and `defineX(create)` for the realm's registry. The
  * targets differ only in the names a RealmTarget gives.
  */
-import type { StatementStructures } from "ts-morph";
-import { StructureKind } from "ts-morph";
 import type { ProtoFile, SchemaModel, Service } from "../schema/model.js";
+import { interfaceText } from "./declarations.js";
 import { MESSAGES_SUFFIX } from "./messages.js";
-import { docs, type EmittedModule } from "./module.js";
+import type { EmittedModule } from "./module.js";
 import { ImportSet, declaringFile, importSpecifier, localName, outputPath } from "./names.js";
 import { clientText, descriptorText, handlerSignature, methodName, signatureLine } from "./services.js";
 
@@ -58,32 +57,30 @@ export function emitRealmFile(model: SchemaModel, file: ProtoFile, target: Realm
     const from = importSpecifier(path, outputPath(dep.file, suffix));
     return { descriptor: imports.use(from, dep.name), client: imports.use(from, `${dep.name}Client`, true) };
   };
-  const statements: (StatementStructures | string)[] = [];
+  const statements: string[] = [];
   for (const service of services) {
     const deps = dependencyNames(model, service).map(([name, dep]) => ({ name, dep, ...dependency(dep) }));
     statements.push(descriptorText(service, ref));
-    statements.push({
-      kind: StructureKind.Interface,
-      name: `${service.name}Implementation`,
-      isExported: true,
-      docs: docs(
-        `What a ${target.place} implements to serve ${service.fullName}: what the factory given to \`define${service.name}\` returns.`,
-      ),
-      methods: service.methods.map((m) => handlerSignature(m, ref, rt(target.context))),
-    });
+    statements.push(
+      interfaceText({
+        name: `${service.name}Implementation`,
+        exported: true,
+        docs: `What a ${target.place} implements to serve ${service.fullName}: what the factory given to \`define${service.name}\` returns.`,
+        methods: service.methods.map((m) => handlerSignature(m, ref, rt(target.context))),
+      }),
+    );
     statements.push(clientText(service, rt, `over any transport (in the ${target.place}: \`${target.registry}(...).transport\`)`));
     const dependenciesDoc = `The clients ${service.fullName}'s implementation is given: one per \`depends_on\`.`;
     statements.push(
       deps.length === 0
-        ? // prettier prints an empty interface on one line; the structure printer does not.
+        ? // prettier prints an empty interface on one line; interfaceText does not.
           `/** ${dependenciesDoc} */\nexport interface ${service.name}Dependencies {}`
-        : {
-            kind: StructureKind.Interface,
+        : interfaceText({
             name: `${service.name}Dependencies`,
-            isExported: true,
-            docs: docs(dependenciesDoc),
+            exported: true,
+            docs: dependenciesDoc,
             properties: deps.map((d) => ({ name: d.name, type: d.client })),
-          },
+          }),
     );
     const entries = deps.map((d) => `    ${d.name}: { service: ${d.descriptor}, role: "${d.dep.role}" },\n`).join("");
     statements.push(

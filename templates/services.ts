@@ -3,9 +3,9 @@
  * handler signatures and typed client. One copy, so a service implemented in
  * a worker looks like one implemented on a host.
  */
-import { CodeBlockWriter } from "ts-morph";
 import type { Method, Service } from "../schema/model.js";
-import { docs } from "./module.js";
+import type { MethodSignature } from "./declarations.js";
+import { CodeWriter } from "./writer.js";
 
 /** `GetBoard` → `getBoard`: the method's name in TypeScript (and `BoardHost` → `boardHost`, a dependency's). */
 export function methodName(rpc: string): string {
@@ -14,7 +14,7 @@ export function methodName(rpc: string): string {
 
 /** `export const X = { typeName, methods: { ... } } as const;`: what registration and clients take. */
 export function descriptorText(service: Service, ref: (fullName: string) => string): string {
-  const w = new CodeBlockWriter({ indentNumberOfSpaces: 2 });
+  const w = new CodeWriter();
   const doc = service.comment ? `/**\n${service.comment.split("\n").map((l) => ` * ${l}`.trimEnd()).join("\n")}\n */\n` : "";
   w.write(`${doc}export const ${service.name} = `).inlineBlock(() => {
     w.writeLine(`typeName: "${service.fullName}",`);
@@ -40,14 +40,14 @@ export function descriptorText(service: Service, ref: (fullName: string) => stri
 }
 
 /** One method of an implementation interface; `ctx` is the context type handlers get. */
-export function handlerSignature(m: Method, ref: (fullName: string) => string, ctx: string) {
+export function handlerSignature(m: Method, ref: (fullName: string) => string, ctx: string): MethodSignature {
   const input = ref(m.inputType);
   const output = ref(m.outputType);
   const streamingIn = m.kind === "client_streaming" || m.kind === "bidi_streaming";
   const streamingOut = m.kind === "server_streaming" || m.kind === "bidi_streaming";
   return {
     name: methodName(m.name),
-    docs: docs(m.comment),
+    docs: m.comment,
     parameters: [
       streamingIn ? { name: "requests", type: `AsyncIterable<${input}>` } : { name: "request", type: input },
       { name: "context", type: ctx },

@@ -2,13 +2,13 @@
  * Well-known types whose proto3 JSON is not the plain object form: their
  * generated `toJson`/`fromJson` delegate to `streampath/runtime/core/wkt`.
  */
-import type { CodeBlockWriter } from "ts-morph";
+import type { CodeWriter } from "./writer.js";
 import type { FieldContext } from "./message-fields.js";
 import { fromJsonFunction, toJsonFunction } from "./scalars.js";
 import type { ScalarType } from "../schema/model.js";
 
 export interface WellKnownJson {
-  write(w: CodeBlockWriter, ctx: FieldContext): void;
+  write(w: CodeWriter, ctx: FieldContext): void;
 }
 
 /**

@@ -227,21 +227,22 @@ function fits(next: Command, rest: Command[], width: number, modes: Map<symbol, 
   return false;
 }
 
-/** Prints a doc in `width` columns, two spaces an indent level. */
-export function printDoc(doc: Doc, width = 80): string {
+/** Prints a doc in `width` columns, two spaces an indent level, starting `start` columns in. */
+export function printDoc(doc: Doc, width = 80, start = 0): string {
   propagateBreaks(doc);
   const modes = new Map<symbol, Mode>();
-  const out: string[] = [];
-  let position = 0;
+  const margin = " ".repeat(start);
+  const out: string[] = [margin];
+  let position = start;
   let shouldRemeasure = false;
-  const commands: Command[] = [{ indent: "", mode: BREAK, doc }];
+  const commands: Command[] = [{ indent: margin, mode: BREAK, doc }];
   const trimTrailing = () => {
-    let last = out.length - 1;
-    while (last >= 0) {
-      const trimmed = out[last]!.replace(/[ \t]+$/, "");
-      out[last] = trimmed;
-      if (trimmed.length > 0) break;
-      last--;
+    for (let last = out.length - 1; last >= 0; last--) {
+      const s = out[last]!;
+      let end = s.length;
+      while (end > 0 && (s.charCodeAt(end - 1) === 32 || s.charCodeAt(end - 1) === 9)) end--;
+      if (end < s.length) out[last] = s.slice(0, end);
+      if (end > 0) break;
     }
   };
   while (commands.length > 0) {

@@ -1,25 +1,33 @@
 /**
- * The last step of printing a generated file: emitters write each statement
- * on lines of any length; a top-level statement with a line over 80
- * columns is parsed and printed again as prettier prints it (see
- * typescript.ts). Statements that fit are already in prettier's form and
- * are kept as written, which spares most of a schema the parse.
+ * The last step of printing a generated file. Emitters write every
+ * statement, member and property on one line of any length; here each line
+ * over 80 columns is parsed on its own and printed as prettier prints it in
+ * its place (prettier's layout of a statement in a block, a member of an
+ * interface or a property of an expanded object depends on nothing around
+ * it but its indentation). Lines that fit are already prettier's, so most
+ * of a schema is never parsed. A header that prettier would break so that
+ * its body moves (`const x: LongType =` with the object on the next line)
+ * re-indents the body; any shape not recognised falls back to printing the
+ * whole top-level statement.
  */
-import { printDoc } from "./doc.js";
-import { parse } from "./parse.js";
+import { type Doc, group, indent as indentDoc, line, printDoc } from "./doc.js";
+import { type UnitKind, parse, parseUnit } from "./parse.js";
+import type { Node } from "./syntax.js";
 import { TsPrinter } from "./typescript.js";
 
 const WIDTH = 80;
+const STUB = "__streampath_stub__";
 
-/** Prints `text` (a whole generated file) with every over-long statement broken as prettier breaks it. */
+/** Prints `text` (a whole generated file) with every over-long line broken as prettier breaks it. */
 export function formatLongStatements(text: string): string {
-  if (process.env.SP_NOFORMAT) return text;
   if (!hasLongLine(text)) return text;
   // Top-level statements start at column 0 after a blank line; their own lines are indented
   // (or close a bracket), so splitting there never cuts one in two. Imports are printed
   // in their final form already (one name an over-long line cannot break).
   const chunks = text.split(/\n\n(?=[^\s}\])])/);
-  return chunks.map((chunk) => (!chunk.startsWith("import") && hasLongLine(chunk) ? formatChunk(chunk) : chunk)).join("\n\n");
+  return chunks
+    .map((chunk) => (chunk.startsWith("import") || !hasLongLine(chunk) ? chunk : (formatLines(chunk) ?? formatChunk(chunk))))
+    .join("\n\n");
 }
 
 function hasLongLine(text: string): boolean {
@@ -40,8 +48,157 @@ function isComment(text: string, lineStart: number): boolean {
   return text[i] === "*" || (text[i] === "/" && (text[i + 1] === "/" || text[i + 1] === "*"));
 }
 
+/** A whole top-level statement, parsed and printed. */
 function formatChunk(chunk: string): string {
   const printed = printDoc(new TsPrinter(chunk).print(parse(chunk)), WIDTH);
   // The chunk's own trailing newline (the last one of the file) is kept as it was.
   return chunk.endsWith("\n") ? printed : printed.replace(/\n$/, "");
+}
+
+type Container = "block" | "object" | "members" | "enum";
+
+/** The chunk with each long line printed in place, or undefined for a shape this does not know. */
+function formatLines(chunk: string): string | undefined {
+  const lines = chunk.split("\n");
+  const out: string[] = [];
+  const stack: Container[] = ["block"];
+  for (let i = 0; i < lines.length; i++) {
+    const text = lines[i]!;
+    const trimmed = text.trimStart();
+    const indent = text.length - trimmed.length;
+    if (trimmed === "" || isComment(text, 0)) {
+      out.push(text);
+      continue;
+    }
+    if (trimmed.startsWith("}")) {
+      stack.pop();
+      if (!trimmed.endsWith("{")) {
+        out.push(text);
+        continue;
+      }
+      // `} else {`, `} else if (…) {`: a new block in the same statement.
+      if (text.length > WIDTH) return undefined;
+      stack.push("block");
+      out.push(text);
+      continue;
+    }
+    if (trimmed.endsWith("{")) {
+      const container = openerKind(trimmed, stack.at(-1)!);
+      // `case "…": {` cannot break.
+      if (text.length > WIDTH && !/^(case |default:)/.test(trimmed)) {
+        const closer = closingLine(lines, i, indent);
+        const header = closer === undefined ? undefined : formatHeader(trimmed, indent, container, stack.at(-1)!, closer);
+        if (!header) return undefined;
+        out.push(...header.lines);
+        if (header.shift) shiftBody(lines, i + 1, indent, header.shift);
+      } else out.push(text);
+      stack.push(container);
+      continue;
+    }
+    if (text.length <= WIDTH) {
+      out.push(text);
+      continue;
+    }
+    // A case label cannot break.
+    if (/^(case .*|default):$/.test(trimmed)) {
+      out.push(text);
+      continue;
+    }
+    const kind = unitKind(trimmed, stack.at(-1)!);
+    if (!kind) return undefined;
+    out.push(formatUnit(trimmed, indent, kind));
+  }
+  return out.join("\n");
+}
+
+/** What the lines after an opening `{` are. */
+function openerKind(trimmed: string, outer: Container): Container {
+  if (/^(export )?interface /.test(trimmed)) return "members";
+  if (/^(export )?enum /.test(trimmed)) return "enum";
+  if (/^(case |default:)/.test(trimmed)) return "block";
+  if (trimmed === "{" || /(= |: |\(|, |\?\? |\[)\{$/.test(trimmed)) return outer === "members" ? "members" : "object";
+  return "block";
+}
+
+function unitKind(trimmed: string, container: Container): UnitKind | undefined {
+  switch (container) {
+    case "block":
+      return "statement";
+    case "object":
+      return trimmed.endsWith(",") ? "property" : undefined;
+    case "members":
+      return trimmed.endsWith(";") ? "member" : undefined;
+    case "enum":
+      return "enum-member";
+  }
+}
+
+function formatUnit(trimmed: string, indent: number, kind: UnitKind): string {
+  // `else if (…) x;` or `else x;` continuing the `if (…) y;` of the line above (no braces).
+  const elseBranch = kind === "statement" && trimmed.startsWith("else ") ? trimmed.slice(5) : undefined;
+  const source = elseBranch ?? trimmed;
+  const printed = new TsPrinter(source).print(parseUnit(source, kind));
+  // In place: a member ends with `;`, a property or enum member with `,` (the statement prints its own).
+  let doc: Doc;
+  if (elseBranch !== undefined) doc = elseBranch.startsWith("if ") ? ["else ", printed] : ["else", group(indentDoc([line, printed]))];
+  else if (kind === "member") doc = [printed, ";"];
+  else if (kind === "property") doc = [group(printed), ","];
+  else if (kind === "enum-member") doc = [printed, ","];
+  else doc = printed;
+  return printDoc(doc, WIDTH, indent);
+}
+
+/**
+ * A long line ending in `{`: the statement (or property) is printed with a one-line stand-in
+ * for its body and its own closing line, and the lines before the stand-in are the header.
+ * `shift` is how far the body moved.
+ */
+function formatHeader(
+  trimmed: string,
+  indent: number,
+  container: Container,
+  outer: Container,
+  closer: string,
+): { lines: string[]; shift: number } | undefined {
+  if (outer !== "block" && outer !== "object") return undefined;
+  const stub = container === "object" ? `${STUB}: 0,` : container === "members" ? `${STUB}: 0;` : container === "enum" ? `${STUB} = 0,` : `${STUB};`;
+  const source = `${trimmed}\n${" ".repeat(indent + 2)}${stub}\n${closer.trimStart()}`;
+  const kind: UnitKind = outer === "object" ? "property" : "statement";
+  let node: Node;
+  try {
+    node = parseUnit(source, kind);
+  } catch {
+    return undefined;
+  }
+  const printed = new TsPrinter(source).print(node);
+  const doc: Doc = kind === "property" ? [group(printed), ","] : printed;
+  const lines = printDoc(doc, WIDTH, indent).split("\n");
+  const at = lines.findIndex((l) => l.includes(STUB));
+  if (at < 0) return undefined;
+  const shift = lines[at]!.length - lines[at]!.trimStart().length - (indent + 2);
+  // Only an object's body moves with its header (prettier's fluid assignment layout), and
+  // its closing line with it; anything else (arguments broken out around it) is not this case.
+  if (container !== "object" && shift !== 0) return undefined;
+  if (lines.length !== at + 2 || lines[at + 1] !== " ".repeat(shift) + closer) return undefined;
+  return { lines: lines.slice(0, at), shift };
+}
+
+/** The line that closes the `{` opened on line `from` at `indent`. */
+function closingLine(lines: string[], from: number, indent: number): string | undefined {
+  for (let j = from + 1; j < lines.length; j++) {
+    const line = lines[j]!;
+    if (line.length - line.trimStart().length === indent && line.trimStart().startsWith("}")) return line;
+  }
+  return undefined;
+}
+
+/** Moves the body that starts at `from`, and its closing line, `shift` columns right. */
+function shiftBody(lines: string[], from: number, indent: number, shift: number): void {
+  const pad = " ".repeat(shift);
+  for (let j = from; j < lines.length; j++) {
+    const line = lines[j]!;
+    const lineIndent = line.length - line.trimStart().length;
+    if (line.trim() !== "") lines[j] = pad + line;
+    if (lineIndent === indent && line.trimStart().startsWith("}")) return;
+  }
 }

@@ -40,9 +40,9 @@ function tokenize(text: string): Token[] {
       return tokens;
     }
     const c = text[i]!;
-    if (/[A-Za-z_$]/.test(c)) {
+    if (isWordStart(text.charCodeAt(i))) {
       i++;
-      while (i < n && /[\w$]/.test(text[i]!)) i++;
+      while (i < n && isWordPart(text.charCodeAt(i))) i++;
       tokens.push({ type: "word", value: text.slice(start, i), pos, start, end: i });
     } else if (c === '"' || c === "'") {
       i++;
@@ -63,6 +63,14 @@ function tokenize(text: string): Token[] {
       tokens.push({ type: "punct", value: p, pos, start, end: i });
     }
   }
+}
+
+function isWordStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36;
+}
+
+function isWordPart(c: number): boolean {
+  return isWordStart(c) || (c >= 48 && c <= 57);
 }
 
 const BINARY_PRECEDENCE: Record<string, number> = {
@@ -92,6 +100,17 @@ const BINARY_PRECEDENCE: Record<string, number> = {
 
 export function parse(text: string): Node {
   return new Parser(text).sourceFile();
+}
+
+/** What one line of generated code can be, by the construct it stands in. */
+export type UnitKind = "statement" | "member" | "property" | "enum-member";
+
+/** Parses one statement, interface member, object property or enum member (its `;` or `,` included). */
+export function parseUnit(text: string, kind: UnitKind): Node {
+  const parser = new Parser(text);
+  const node = parser.unit(kind);
+  parser.end();
+  return node;
 }
 
 class Parser {
@@ -159,6 +178,32 @@ class Parser {
       return { kind: "Literal", pos: t.pos, start: t.start, end: t.end, text: t.value };
     }
     return this.fail("expected a property name");
+  }
+
+  unit(kind: UnitKind): Node {
+    switch (kind) {
+      case "statement":
+        return this.statement();
+      case "member": {
+        const member = this.member();
+        this.optional(";");
+        return member;
+      }
+      case "property": {
+        const property = this.property();
+        this.optional(",");
+        return property;
+      }
+      case "enum-member": {
+        const member = this.enumMember();
+        this.optional(",");
+        return member;
+      }
+    }
+  }
+
+  end(): void {
+    if (this.token.type !== "eof") this.fail("expected the end of the line");
   }
 
   sourceFile(): Node {
@@ -311,14 +356,18 @@ class Parser {
     this.expect("{");
     const members: Node[] = [];
     while (!this.is("}")) {
-      const memberFirst = this.token;
-      const memberName = this.propertyName();
-      const initializer = this.optional("=") ? this.expression() : undefined;
-      members.push(this.node("EnumMember", memberFirst, { name: memberName, initializer }));
+      members.push(this.enumMember());
       if (!this.optional(",")) break;
     }
     this.expect("}");
     return this.node("EnumDeclaration", first, { exported, name, children: members });
+  }
+
+  private enumMember(): Node {
+    const first = this.token;
+    const name = this.propertyName();
+    const initializer = this.optional("=") ? this.expression() : undefined;
+    return this.node("EnumMember", first, { name, initializer });
   }
 
   private typeAlias(first: Token, exported: boolean): Node {
@@ -541,11 +590,10 @@ class Parser {
       this.i++;
       return this.node("PrefixUnaryExpression", first, { text: first.value, expression: this.unary() });
     }
-    return this.postfix(this.primary());
+    return this.postfix(first, this.primary());
   }
 
-  private postfix(expression: Node): Node {
-    const first = this.tokens.find((t) => t.start === expression.start)!;
+  private postfix(first: Token, expression: Node): Node {
     for (;;) {
       if (this.is(".") || this.is("?.")) {
         const optional = this.next().value === "?.";
@@ -616,20 +664,24 @@ class Parser {
     const first = this.expect("{");
     const properties: Node[] = [];
     while (!this.is("}")) {
-      const propertyFirst = this.token;
-      const name = this.propertyName();
-      if (this.is("(")) {
-        const parameters = this.parameters();
-        const type = this.optional(":") ? this.type() : undefined;
-        const body = this.block();
-        properties.push(this.node("MethodDeclaration", propertyFirst, { name, parameters, type, body }));
-      } else if (this.optional(":")) {
-        properties.push(this.node("PropertyAssignment", propertyFirst, { name, initializer: this.expression() }));
-      } else properties.push(this.node("ShorthandPropertyAssignment", propertyFirst, { name }));
+      properties.push(this.property());
       if (!this.optional(",")) break;
     }
     this.expect("}");
     return this.node("ObjectLiteralExpression", first, { children: properties });
+  }
+
+  private property(): Node {
+    const first = this.token;
+    const name = this.propertyName();
+    if (this.is("(")) {
+      const parameters = this.parameters();
+      const type = this.optional(":") ? this.type() : undefined;
+      const body = this.block();
+      return this.node("MethodDeclaration", first, { name, parameters, type, body });
+    }
+    if (this.optional(":")) return this.node("PropertyAssignment", first, { name, initializer: this.expression() });
+    return this.node("ShorthandPropertyAssignment", first, { name });
   }
 }
 
