@@ -135,7 +135,9 @@ export function loadSchema(options: LoadOptions): LoadResult {
       return file;
     }
     let parsed: protobuf.IParserResult;
-    const before = new Set(allObjects(root));
+    // Only an editions file can hit the protobufjs slip below; walking every object before and
+    // after each file's parse made loading quadratic in the schema's size.
+    const before = positions.edition ? new Set(allObjects(root)) : undefined;
     try {
       (protobuf.parse as unknown as { filename: string | null }).filename = name;
       parsed = protobuf.parse(source, root, { keepCase: true, alternateCommentMode: true });
@@ -145,8 +147,8 @@ export function loadSchema(options: LoadOptions): LoadResult {
     }
     // protobufjs forgets the file name after an error it catches itself (a bare-name
     // `reserved foo;` in editions), leaving every later declaration of the file without one.
-    for (const obj of allObjects(root)) {
-      if (before.has(obj)) continue;
+    for (const obj of before ? allObjects(root) : []) {
+      if (before!.has(obj)) continue;
       obj.filename ??= name;
       if (obj instanceof protobuf.Type) for (const f of obj.fieldsArray) f.filename ??= name;
     }
