@@ -1,33 +1,39 @@
-// `streampath generate` never loads prettier (issue 15): the generator
-// prints prettier-clean code itself, for names of any length. The CLI runs
-// in a child process whose module resolution refuses prettier, on the
+// `streampath generate` and protoc-gen-streampath never load prettier, nor
+// ts-morph or the TypeScript compiler (issue 15): the generator prints
+// prettier-clean code itself, for names of any length, and each of those
+// costs a run half a second or more just to load. The CLI and the plugin
+// run in child processes whose module resolution refuses them, on the
 // schema of absurdly long names (test/fixtures/long-names), where a
 // generator that falls back to prettier for long lines would need it.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import test from "ava";
 import { FIXTURES, ROOT } from "./helpers/generated.js";
+import { OPTIONS_DIR, PLUGIN, PLUGIN_ENV, requireProtoc, run as runCommand } from "./helpers/plugin.js";
 
 const SCHEMA = ["common", "messages", "hosts", "workers", "views"].map((f) => path.join(FIXTURES, `long-names/${f}.proto`));
 /** What the CLI must write for SCHEMA: one module per target that has something to say. */
 const EXPECTED = ["long-names/common_pb.ts", "long-names/messages_pb.ts", "long-names/hosts_host.ts", "long-names/workers_guest.ts", "long-names/views_view.ts"];
 
-const REFUSAL = "streampath-test: prettier must not be loaded";
+const REFUSAL = "streampath-test: prettier, ts-morph and typescript must not be loaded";
 
 /**
  * A module hook (registered with module.register) that makes resolving
- * prettier, or any file inside it, throw; a `--import` module registers it.
+ * prettier, ts-morph or typescript, or any file inside them, throw; a
+ * `--import` module registers it.
  */
 const HOOKS = `
 const REFUSAL = ${JSON.stringify(REFUSAL)};
-const isPrettier = (s) => s === "prettier" || s.startsWith("prettier/") || /[\\\\/]node_modules[\\\\/]prettier[\\\\/]/.test(s);
+const REFUSED = ["prettier", "ts-morph", "@ts-morph/common", "typescript"];
+const isRefused = (s) =>
+  REFUSED.some((name) => s === name || s.startsWith(name + "/") || s.includes("/node_modules/" + name + "/"));
 export async function resolve(specifier, context, nextResolve) {
-  if (isPrettier(specifier)) throw new Error(\`\${REFUSAL}: import \${JSON.stringify(specifier)} from \${context.parentURL}\`);
+  if (isRefused(specifier)) throw new Error(\`\${REFUSAL}: import \${JSON.stringify(specifier)} from \${context.parentURL}\`);
   const resolved = await nextResolve(specifier, context);
-  if (isPrettier(resolved.url)) throw new Error(\`\${REFUSAL}: import \${JSON.stringify(specifier)} (\${resolved.url}) from \${context.parentURL}\`);
+  if (isRefused(resolved.url)) throw new Error(\`\${REFUSAL}: import \${JSON.stringify(specifier)} (\${resolved.url}) from \${context.parentURL}\`);
   return resolved;
 }
 `;
@@ -58,7 +64,7 @@ function run(args: string[], timeoutMs = 120_000): Promise<Run> {
   });
 }
 
-test("streampath generate writes the long-name schema without loading prettier", async (t) => {
+test("streampath generate writes the long-name schema without loading prettier, ts-morph or typescript", async (t) => {
   t.timeout(3 * 60_000);
   const dir = mkdtempSync(path.join(tmpdir(), "streampath-no-prettier-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,9 +74,11 @@ test("streampath generate writes the long-name schema without loading prettier",
   const node = ["--import", "tsx", "--import", pathToFileURL(path.join(dir, "register.mjs")).href, "--conditions=source"];
 
   // The hook works: importing prettier under it fails with the refusal.
-  const probe = await run([...node, "--input-type=module", "-e", 'await import("prettier");']);
-  t.not(probe.code, 0, "importing prettier under the hook must fail");
-  t.true(probe.stderr.includes(REFUSAL), `the failure is the hook's refusal:\n${probe.stderr}`);
+  for (const name of ["prettier", "ts-morph", "typescript"]) {
+    const probe = await run([...node, "--input-type=module", "-e", `await import("${name}");`]);
+    t.not(probe.code, 0, `importing ${name} under the hook must fail`);
+    t.true(probe.stderr.includes(REFUSAL), `the failure is the hook's refusal:\n${probe.stderr}`);
+  }
 
   const out = path.join(dir, "gen");
   const cli = await run([...node, "bin/streampath.js", "generate", ...SCHEMA, "--out", out, "-I", FIXTURES, "--strict-roles"]);
@@ -80,4 +88,22 @@ test("streampath generate writes the long-name schema without loading prettier",
     const written = path.join(out, file);
     t.true(existsSync(written) && readFileSync(written, "utf8").startsWith("// @generated by streampath"), `${file} is written`);
   }
+});
+
+test("protoc-gen-streampath under protoc writes the long-name schema without loading prettier, ts-morph or typescript", async (t) => {
+  t.timeout(3 * 60_000);
+  requireProtoc();
+  const dir = mkdtempSync(path.join(tmpdir(), "streampath-no-prettier-plugin-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(path.join(dir, "hooks.mjs"), HOOKS);
+  writeFileSync(path.join(dir, "register.mjs"), REGISTER);
+  const out = path.join(dir, "gen");
+  mkdirSync(out);
+  // protoc starts the plugin as `node bin/protoc-gen-streampath.js`; NODE_OPTIONS carries the hook there.
+  const env = { NODE_OPTIONS: `${PLUGIN_ENV.NODE_OPTIONS} --import=${pathToFileURL(path.join(dir, "register.mjs")).href}` };
+  const files = SCHEMA.map((f) => path.relative(FIXTURES, f));
+  const result = await runCommand("protoc", [`--plugin=protoc-gen-streampath=${PLUGIN}`, `--streampath_out=${out}`, "--streampath_opt=strict_roles", `-I${FIXTURES}`, `-I${OPTIONS_DIR}`, ...files], { env });
+  t.false(result.stderr.includes(REFUSAL), `the plugin loaded a refused package:\n${result.stderr}`);
+  t.is(result.code, 0, `protoc exited ${result.code}:\n${result.stderr}`);
+  for (const file of EXPECTED) t.true(existsSync(path.join(out, file)), `${file} is written`);
 });
