@@ -21,7 +21,7 @@ import type {
 } from "./model.js";
 import { SCALAR_TYPES } from "./model.js";
 import { defaultOf, featuresOf, jsonNameOf, localNameOf } from "./field-facts.js";
-import { didYouMean } from "../generator/suggest.js";
+import { didYouMean } from "./did-you-mean.js";
 
 export { jsonNameOf } from "./field-facts.js";
 import type { Position } from "./positions.js";

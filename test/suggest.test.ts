@@ -1,6 +1,7 @@
 // didYouMean and the command-line check built on it (generator/suggest.ts).
 import test from "ava";
-import { didYouMean, editDistance, unknownUsage } from "../generator/suggest.js";
+import { unknownUsage } from "../generator/suggest.js";
+import { didYouMean, editDistance } from "../schema/did-you-mean.js";
 
 test("editDistance counts inserts, deletes, replacements and swapped neighbours", (t) => {
   t.is(editDistance("", ""), 0);
