@@ -18,15 +18,18 @@ import { TsPrinter } from "./typescript.js";
 const WIDTH = 80;
 const STUB = "__streampath_stub__";
 
+/** Printed long lines by kind, indentation and text, shared by the files of one generation. */
+export type PrintCache = Map<string, string>;
+
 /** Prints `text` (a whole generated file) with every over-long line broken as prettier breaks it. */
-export function formatLongStatements(text: string): string {
+export function formatLongStatements(text: string, cache: PrintCache = new Map()): string {
   if (!hasLongLine(text)) return text;
   // Top-level statements start at column 0 after a blank line; their own lines are indented
   // (or close a bracket), so splitting there never cuts one in two. Imports are printed
   // in their final form already (one name an over-long line cannot break).
   const chunks = text.split(/\n\n(?=[^\s}\])])/);
   return chunks
-    .map((chunk) => (chunk.startsWith("import") || !hasLongLine(chunk) ? chunk : (formatLines(chunk) ?? formatChunk(chunk))))
+    .map((chunk) => (chunk.startsWith("import") || !hasLongLine(chunk) ? chunk : (formatLines(chunk, cache) ?? formatChunk(chunk))))
     .join("\n\n");
 }
 
@@ -58,7 +61,7 @@ function formatChunk(chunk: string): string {
 type Container = "block" | "object" | "members" | "enum";
 
 /** The chunk with each long line printed in place, or undefined for a shape this does not know. */
-function formatLines(chunk: string): string | undefined {
+function formatLines(chunk: string, cache: PrintCache): string | undefined {
   const lines = chunk.split("\n");
   const out: string[] = [];
   const stack: Container[] = ["block"];
@@ -106,7 +109,13 @@ function formatLines(chunk: string): string | undefined {
     }
     const kind = unitKind(trimmed, stack.at(-1)!);
     if (!kind) return undefined;
-    out.push(formatUnit(trimmed, indent, kind));
+    const key = `${kind} ${indent} ${trimmed}`;
+    let printed = cache.get(key);
+    if (printed === undefined) {
+      printed = formatUnit(trimmed, indent, kind);
+      cache.set(key, printed);
+    }
+    out.push(printed);
   }
   return out.join("\n");
 }

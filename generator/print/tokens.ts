@@ -15,8 +15,6 @@ export interface Token {
   end: number;
 }
 
-const PUNCTUATION = ["...", "===", "!==", "??", "?.", "=>", "==", "!=", "<=", ">=", "&&", "||"];
-
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
@@ -40,30 +38,59 @@ export function tokenize(text: string): Token[] {
       tokens.push({ type: "eof", value: "", pos, start, end: i });
       return tokens;
     }
-    const c = text[i]!;
-    if (isWordStart(text.charCodeAt(i))) {
+    const code = text.charCodeAt(i);
+    if (isWordStart(code)) {
       i++;
       while (i < n && isWordPart(text.charCodeAt(i))) i++;
       tokens.push({ type: "word", value: text.slice(start, i), pos, start, end: i });
-    } else if (c === '"' || c === "'") {
+    } else if (code === 34 || code === 39) {
       i++;
-      while (i < n && text[i] !== c) i += text[i] === "\\" ? 2 : 1;
+      while (i < n && text.charCodeAt(i) !== code) i += text.charCodeAt(i) === 92 ? 2 : 1;
       i++;
       tokens.push({ type: "string", value: text.slice(start, i), pos, start, end: i });
-    } else if (/[0-9]/.test(c) || (c === "." && /[0-9]/.test(text[i + 1] ?? ""))) {
+    } else if (isDigit(code) || (code === 46 && isDigit(text.charCodeAt(i + 1)))) {
       i++;
-      while (i < n && /[\w.]/.test(text[i]!)) {
+      for (;;) {
+        const d = text.charCodeAt(i);
         // An exponent's sign belongs to the number.
-        if ((text[i] === "e" || text[i] === "E") && (text[i + 1] === "+" || text[i + 1] === "-")) i++;
-        i++;
+        if ((d === 101 || d === 69) && (text.charCodeAt(i + 1) === 43 || text.charCodeAt(i + 1) === 45)) i += 2;
+        else if (isWordPart(d) || d === 46) i++;
+        else break;
       }
       tokens.push({ type: "number", value: text.slice(start, i), pos, start, end: i });
     } else {
-      const p = PUNCTUATION.find((x) => text.startsWith(x, i)) ?? c;
+      const p = punctuation(code, text.charCodeAt(i + 1), text.charCodeAt(i + 2)) ?? text[i]!;
       i += p.length;
       tokens.push({ type: "punct", value: p, pos, start, end: i });
     }
   }
+}
+
+/** The operator of two or three characters starting with `a`, `b`, `c`, if any. */
+function punctuation(a: number, b: number, c: number): string | undefined {
+  switch (a) {
+    case 46: // .
+      return b === 46 && c === 46 ? "..." : undefined;
+    case 61: // =
+      return b === 61 ? (c === 61 ? "===" : "==") : b === 62 ? "=>" : undefined;
+    case 33: // !
+      return b === 61 ? (c === 61 ? "!==" : "!=") : undefined;
+    case 63: // ?
+      return b === 63 ? "??" : b === 46 ? "?." : undefined;
+    case 60: // <
+      return b === 61 ? "<=" : undefined;
+    case 62: // >
+      return b === 61 ? ">=" : undefined;
+    case 38: // &
+      return b === 38 ? "&&" : undefined;
+    case 124: // |
+      return b === 124 ? "||" : undefined;
+  }
+  return undefined;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
 function isWordStart(c: number): boolean {
