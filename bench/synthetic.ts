@@ -3,7 +3,15 @@
 // Field types, maps, oneofs, enums, nesting, cross-file imports and streaming
 // kinds are all mixed, drawn from a seeded PRNG so every run is identical.
 //
-//   npx tsx bench/synthetic.ts <dir>    writes the schema and prints its stats
+// `names: "long"` (LONG_NAME_OPTIONS) writes the same schema — the same
+// random draws, so the same files, types, fields, numbers and methods — with
+// names as long as googleapis' longest: every message, enum, enum value,
+// field, oneof, service and method name is 40–60 characters of descriptive
+// words (`CustomerSubscriptionRenewalScheduleConfiguration`,
+// `customer_subscription_renewal_schedule_display_name`).
+//
+//   npx tsx bench/synthetic.ts <dir> [--long-names]
+//                                       writes the schema and prints its stats
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -17,6 +25,8 @@ export interface SyntheticOptions {
   readonly enumsPerFile: number;
   readonly servicesPerFile: number;
   readonly seed: number;
+  /** "short" (default): `Account`, `created_at`; "long": 40–60 characters each. */
+  readonly names?: "short" | "long";
 }
 
 export const DEFAULT_OPTIONS: SyntheticOptions = {
@@ -26,6 +36,12 @@ export const DEFAULT_OPTIONS: SyntheticOptions = {
   enumsPerFile: 4,
   servicesPerFile: 5,
   seed: 20240601,
+};
+
+/** The default schema with 40–60 character names (see the top of this file). */
+export const LONG_NAME_OPTIONS: SyntheticOptions = {
+  ...DEFAULT_OPTIONS,
+  names: "long",
 };
 
 export interface SyntheticSchema {
@@ -86,11 +102,177 @@ const messageName = (index: number): string =>
 const upperSnake = (name: string): string =>
   name.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
 
+/**
+ * Every name the schema declares. The writer draws the same random numbers
+ * whatever the naming, so both namings describe the same structure.
+ */
+interface Naming {
+  /** Top-level message `index` (0 ≤ index < topLevelMessagesPerFile) of any file. */
+  message(index: number): string;
+  /** File-level enum `index` (0 ≤ index < enumsPerFile). */
+  fileEnum(index: number): string;
+  /** Value `index` of the enum `enumName` (0 is the default value). */
+  enumValue(enumName: string, index: number): string;
+  /** The field named `word` (one of FIELD_WORDS) in the short naming. */
+  field(word: string): string;
+  readonly oneof: string;
+  /** Nested in the first nestedMessagesPerFile messages: a message and an enum, and the three fields using them. */
+  readonly nestedMessage: string;
+  readonly nestedEnum: string;
+  readonly nestedFields: readonly [
+    single: string,
+    repeated: string,
+    stage: string,
+  ];
+  /** Service about ENTITIES[entity]. */
+  service(entity: number): string;
+  /** Method VERBS[verb] of the service about ENTITIES[entity]. */
+  method(verb: number, entity: number): string;
+}
+
+/** Today's names, the default: the output must stay byte for byte as it was. */
+const SHORT_NAMES: Naming = {
+  message: messageName,
+  fileEnum: (index) => `${ENTITIES[index]}Kind`,
+  enumValue: (enumName, index) =>
+    `${upperSnake(enumName)}_${index === 0 ? "UNSPECIFIED" : `VALUE_${index}`}`,
+  field: (word) => word,
+  oneof: "selection",
+  nestedMessage: "Part",
+  nestedEnum: "Stage",
+  nestedFields: ["primary_part", "parts", "stage"],
+  service: (entity) => `${ENTITIES[entity]}Service`,
+  method: (verb, entity) => `${VERBS[verb]}${ENTITIES[entity]}`,
+};
+
+// Long names, word lists aligned with the short ones (ENTITIES[i] ↔ LONG_ENTITIES[i], …).
+const LONG_ENTITIES = words(`
+  CustomerBillingAccountOwnership MarketplacePurchaseOrderFulfillment
+  RecurringInvoiceLineItemAdjustment InternationalShipmentCustomsDeclaration
+  CatalogProductVariantInventoryLevel CustomerSubscriptionRenewalSchedule
+  PaymentInstrumentAuthorizationHold PartialRefundSettlementReconciliation
+  SupportTicketEscalationAssignment ManagedDeviceFirmwareRolloutWave
+  AuthenticatedUserSessionActivityLog ScheduledAnalyticsReportExportJob
+  WarehouseStorageLocationCapacityPlan PromotionalCouponRedemptionLimit
+  ProductReviewModerationDecision EnterpriseSubscriptionSeatAllocation
+  ThirdPartyVendorComplianceAttestation DeliveryRouteOptimizationPlan
+  IndustrialSensorTelemetryThreshold OrganizationAccessControlPolicyBinding`);
+/** ASPECTS[i] ↔ LONG_ASPECTS[i] (the first is ASPECTS' empty suffix). */
+const LONG_ASPECTS = words(`
+  Configuration AggregatedSummaryView ChangeEvent PointInTimeSnapshot
+  DetailedDescription ListFilterCriteria BatchOperationResult`);
+/** VERBS[i] ↔ LONG_VERBS[i]. */
+const LONG_VERBS = words(`
+  BatchRetrieve ListPaginated BatchCreate PartiallyUpdate SoftDeleteExpired
+  StreamChangesTo UploadAttachmentsFor SynchronizeRemote SearchIndexedHistoric
+  ExportArchivedCopyOf`);
+/** Enum values after the enum's own prefix; index 0 is the default. */
+const LONG_ENUM_STATES = words(`
+  UNSPECIFIED AWAITING_MANUAL_APPROVAL ACTIVELY_PROCESSING
+  TEMPORARILY_SUSPENDED SCHEDULED_FOR_DELETION PERMANENTLY_ARCHIVED
+  FAILED_VALIDATION_CHECKS MIGRATION_IN_PROGRESS`);
+/** What a field is about: FIELD_WORDS' words get one of these in front. */
+const LONG_FIELD_CONTEXTS = words(`
+  customer_subscription_renewal_schedule primary_billing_account_settlement
+  regional_warehouse_inventory_allocation most_recent_fulfillment_attempt
+  originating_marketplace_listing_offer organization_default_notification_channel
+  latest_compliance_audit_review scheduled_report_export_destination
+  authenticated_user_session_device promotional_campaign_redemption_rule
+  preferred_delivery_route_segment`);
+const NAME_LENGTH = { min: 40, max: 60 } as const;
+const fits = (name: string): boolean =>
+  name.length >= NAME_LENGTH.min && name.length <= NAME_LENGTH.max;
+
+/** FIELD_WORDS[i] → the first context, from the i-th on, that makes 40–60 characters. */
+const LONG_FIELDS = new Map(
+  FIELD_WORDS.map((word, i) => {
+    const contexts = LONG_FIELD_CONTEXTS.map(
+      (_, k) => LONG_FIELD_CONTEXTS[(i + k) % LONG_FIELD_CONTEXTS.length]!,
+    );
+    const context = contexts.find((c) => fits(`${c}_${word}`));
+    if (!context) throw new Error(`no long field name for ${word}`);
+    return [word, `${context}_${word}`];
+  }),
+);
+
+/** An enum's value prefix: its upper-snake name without leading words, 22–35 characters. */
+function longEnumValuePrefix(enumName: string): string {
+  const parts = upperSnake(enumName).split("_");
+  while (parts.join("_").length > 35) parts.shift();
+  return parts.join("_");
+}
+
+const LONG_NAMES: Naming = {
+  message: (index) =>
+    `${LONG_ENTITIES[index % ENTITIES.length]}${LONG_ASPECTS[Math.floor(index / ENTITIES.length) % ASPECTS.length]}`,
+  fileEnum: (index) => `${LONG_ENTITIES[index]}LifecycleState`,
+  enumValue: (enumName, index) =>
+    `${longEnumValuePrefix(enumName)}_${LONG_ENUM_STATES[index % LONG_ENUM_STATES.length]}`,
+  field: (word) => LONG_FIELDS.get(word)!,
+  oneof: "preferred_notification_delivery_channel_selection",
+  nestedMessage: "ConfigurableLineItemComponentBreakdownPart",
+  nestedEnum: "LineItemComponentFulfillmentProcessingStage",
+  nestedFields: [
+    "primary_configurable_line_item_component_breakdown_part",
+    "all_configurable_line_item_component_breakdown_parts",
+    "current_line_item_component_fulfillment_processing_stage",
+  ],
+  service: (entity) => `${LONG_ENTITIES[entity]}ManagementService`,
+  method: (verb, entity) => `${LONG_VERBS[verb]}${LONG_ENTITIES[entity]}`,
+};
+
+const namingOf = (options: SyntheticOptions): Naming =>
+  options.names === "long" ? LONG_NAMES : SHORT_NAMES;
+
+/**
+ * Checks that the long naming keeps its promises for `options`: every name
+ * 40–60 characters, and no two names clash where protoc would reject them
+ * (the same scope, or fields with the same JSON name).
+ */
+function checkLongNames(options: SyntheticOptions): void {
+  const n = LONG_NAMES;
+  const unique = (what: string, names: readonly string[]): void => {
+    const bad = names.find((name) => !fits(name));
+    if (bad && !what.includes("JSON"))
+      throw new Error(`long ${what} name ${bad}: ${bad.length} characters`);
+    if (new Set(names).size !== names.length)
+      throw new Error(`long ${what} names clash: ${names.join(" ")}`);
+  };
+  const range = (count: number): number[] =>
+    Array.from({ length: count }, (_, i) => i);
+  const valueCount = Math.max(8, LONG_ENUM_STATES.length);
+  const enums = range(options.enumsPerFile).map(n.fileEnum);
+  const services = range(ENTITIES.length).map(n.service);
+  // A package's scope: its messages, enums, services and its enums' values.
+  unique("package-level", [
+    ...range(options.topLevelMessagesPerFile).map(n.message),
+    ...enums,
+    ...services,
+    ...enums.flatMap((e) => range(valueCount).map((i) => n.enumValue(e, i))),
+  ]);
+  const camel = (snake: string): string =>
+    snake.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  const fields = [...FIELD_WORDS.map(n.field), ...n.nestedFields, n.oneof];
+  unique("field", fields);
+  unique("field (JSON)", fields.map(camel));
+  unique("nested", [
+    n.nestedMessage,
+    n.nestedEnum,
+    ...range(valueCount).map((i) => n.enumValue(n.nestedEnum, i)),
+  ]);
+  for (const entity of range(ENTITIES.length))
+    unique(
+      "method",
+      range(VERBS.length).map((verb) => n.method(verb, entity)),
+    );
+}
+
 /** Everything one file needs to pick types, and the imports it ended up using. */
 interface FileContext {
   readonly file: number;
   readonly random: Random;
   readonly options: SyntheticOptions;
+  readonly names: Naming;
   readonly imports: Set<string>;
   readonly stats: SchemaStats;
 }
@@ -111,13 +293,13 @@ function messageType(ctx: FileContext): string {
   if (roll <= 3 && candidates.length > 0) {
     const other = random.pick(candidates);
     ctx.imports.add(pathOf(other));
-    return `${packageOf(other)}.${messageName(random.int(0, options.topLevelMessagesPerFile - 1))}`;
+    return `${packageOf(other)}.${ctx.names.message(random.int(0, options.topLevelMessagesPerFile - 1))}`;
   }
-  return messageName(random.int(0, options.topLevelMessagesPerFile - 1));
+  return ctx.names.message(random.int(0, options.topLevelMessagesPerFile - 1));
 }
 
 const enumType = (ctx: FileContext): string =>
-  `${ENTITIES[ctx.random.int(0, ctx.options.enumsPerFile - 1)]}Kind`;
+  ctx.names.fileEnum(ctx.random.int(0, ctx.options.enumsPerFile - 1));
 
 /** Any singular field type: mostly scalars, then messages, then enums. */
 function valueType(ctx: FileContext): string {
@@ -136,10 +318,10 @@ function fieldLines(
   withOneof: boolean,
   indent: string,
 ): string[] {
-  const { random } = ctx;
+  const { random, names } = ctx;
   const words = [...FIELD_WORDS];
   const takeWord = (): string =>
-    words.splice(random.int(0, words.length - 1), 1)[0]!;
+    names.field(words.splice(random.int(0, words.length - 1), 1)[0]!);
   const lines: string[] = [];
   let number = 1;
   for (let i = 0; i < fieldCount; i++) {
@@ -160,7 +342,7 @@ function fieldLines(
     lines.push(`${indent}${type} ${takeWord()} = ${number++};`);
   }
   if (withOneof) {
-    lines.push(`${indent}oneof selection {`);
+    lines.push(`${indent}oneof ${names.oneof} {`);
     for (let i = random.int(2, 4); i > 0; i--)
       lines.push(`${indent}  ${valueType(ctx)} ${takeWord()} = ${number++};`);
     lines.push(`${indent}}`);
@@ -169,35 +351,39 @@ function fieldLines(
   return lines;
 }
 
-function enumLines(name: string, valueCount: number, indent: string): string[] {
-  const prefix = upperSnake(name);
+function enumLines(
+  names: Naming,
+  name: string,
+  valueCount: number,
+  indent: string,
+): string[] {
   const values = Array.from(
     { length: valueCount },
-    (_, i) =>
-      `${indent}  ${prefix}_${i === 0 ? "UNSPECIFIED" : `VALUE_${i}`} = ${i};`,
+    (_, i) => `${indent}  ${names.enumValue(name, i)} = ${i};`,
   );
   return [`${indent}enum ${name} {`, ...values, `${indent}}`];
 }
 
 function messageLines(ctx: FileContext, index: number): string[] {
-  const { random, options } = ctx;
-  const name = messageName(index);
+  const { random, options, names } = ctx;
+  const name = names.message(index);
   const lines = [
     `// ${name} of file ${ctx.file}, generated for the codegen benchmark.`,
     `message ${name} {`,
   ];
   if (index < options.nestedMessagesPerFile) {
     // Nested types, used from the parent's own fields via their short names.
+    const [single, repeated, stage] = names.nestedFields;
     lines.push(
-      "  message Part {",
+      `  message ${names.nestedMessage} {`,
       ...fieldLines(ctx, random.int(2, 5), false, "    "),
       "  }",
     );
-    lines.push(...enumLines("Stage", random.int(2, 5), "  "));
+    lines.push(...enumLines(names, names.nestedEnum, random.int(2, 5), "  "));
     lines.push(
-      "  Part primary_part = 100;",
-      "  repeated Part parts = 101;",
-      "  Stage stage = 102;",
+      `  ${names.nestedMessage} ${single} = 100;`,
+      `  repeated ${names.nestedMessage} ${repeated} = 101;`,
+      `  ${names.nestedEnum} ${stage} = 102;`,
     );
     ctx.stats.messages += 1;
     ctx.stats.enums += 1;
@@ -213,17 +399,19 @@ function messageLines(ctx: FileContext, index: number): string[] {
 }
 
 function serviceLines(ctx: FileContext, index: number): string[] {
-  const { random, options } = ctx;
-  const entity = ENTITIES[(index * 3 + ctx.file) % ENTITIES.length]!;
-  const lines = [`service ${entity}Service {`];
+  const { random, options, names } = ctx;
+  const entity = (index * 3 + ctx.file) % ENTITIES.length;
+  const lines = [`service ${names.service(entity)} {`];
   const methodCount = random.int(3, 6);
   for (let m = 0; m < methodCount; m++) {
     const kind = random.weighted(METHOD_KINDS);
     const topLevel = (): string =>
-      messageName(random.int(0, options.topLevelMessagesPerFile - 1));
+      names.message(random.int(0, options.topLevelMessagesPerFile - 1));
     const request = `${kind === "client-streaming" || kind === "bidi" ? "stream " : ""}${topLevel()}`;
     const response = `${kind === "server-streaming" || kind === "bidi" ? "stream " : ""}${topLevel()}`;
-    lines.push(`  rpc ${VERBS[m]}${entity}(${request}) returns (${response});`);
+    lines.push(
+      `  rpc ${names.method(m, entity)}(${request}) returns (${response});`,
+    );
     ctx.stats.methods[kind] += 1;
   }
   ctx.stats.services += 1;
@@ -234,7 +422,10 @@ function fileText(ctx: FileContext): string {
   const { options } = ctx;
   const body: string[] = [];
   for (let e = 0; e < options.enumsPerFile; e++)
-    body.push(...enumLines(`${ENTITIES[e]}Kind`, ctx.random.int(3, 8), ""), "");
+    body.push(
+      ...enumLines(ctx.names, ctx.names.fileEnum(e), ctx.random.int(3, 8), ""),
+      "",
+    );
   ctx.stats.enums += options.enumsPerFile;
   for (let m = 0; m < options.topLevelMessagesPerFile; m++)
     body.push(...messageLines(ctx, m));
@@ -269,9 +460,18 @@ export function writeSyntheticSchema(
     bytes: 0,
     methods: methods as Record<MethodKind, number>,
   };
+  const names = namingOf(options);
+  if (names === LONG_NAMES) checkLongNames(options);
   const files: string[] = [];
   for (let file = 0; file < options.fileCount; file++) {
-    const text = fileText({ file, random, options, imports: new Set(), stats });
+    const text = fileText({
+      file,
+      random,
+      options,
+      names,
+      imports: new Set(),
+      stats,
+    });
     const path = pathOf(file);
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
@@ -295,7 +495,13 @@ if (
   process.argv[1] &&
   import.meta.url === pathToFileURL(resolve(process.argv[1])).href
 ) {
-  const dir = process.argv[2];
-  if (!dir) throw new Error("usage: npx tsx bench/synthetic.ts <output dir>");
-  console.log(describeSchema(writeSyntheticSchema(resolve(dir))));
+  const args = process.argv.slice(2);
+  const long = args.includes("--long-names");
+  const dir = args.find((arg) => !arg.startsWith("--"));
+  if (!dir)
+    throw new Error(
+      "usage: npx tsx bench/synthetic.ts <output dir> [--long-names]",
+    );
+  const options = long ? LONG_NAME_OPTIONS : DEFAULT_OPTIONS;
+  console.log(describeSchema(writeSyntheticSchema(resolve(dir), options)));
 }

@@ -1,11 +1,22 @@
 // Small wrappers around child processes shared by prepare.ts and codegen.ts.
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import {
+  existsSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from "node:fs";
+import { basename, join } from "node:path";
 import { repoRoot } from "./paths.js";
 
 export const PROTOC_INSTALL_HINT =
   "sudo apt-get update && sudo apt-get install -y protobuf-compiler";
+
+/** GNU time (Debian package `time`), for the peak RSS of a process tree. */
+export const GNU_TIME = "/usr/bin/time";
+export const GNU_TIME_INSTALL_HINT =
+  "sudo apt-get update && sudo apt-get install -y time";
 
 export interface RunResult {
   /** Wall-clock duration of the child process in milliseconds. */
@@ -54,6 +65,83 @@ export function requireProtoc(): string {
     );
   }
   return result.stdout.trim();
+}
+
+/** Returns GNU time's version line, or throws with the command that installs it. */
+export function requireGnuTime(): string {
+  const result = existsSync(GNU_TIME)
+    ? spawnSync(GNU_TIME, ["--version"], { encoding: "utf8" })
+    : undefined;
+  const version = `${result?.stdout ?? ""}${result?.stderr ?? ""}`;
+  if (!result || result.error || !version.includes("GNU")) {
+    throw new Error(
+      `GNU time is not installed as ${GNU_TIME}; it measures the generators' peak RSS. ` +
+        `Install it (Debian/Ubuntu package \`time\`) with:\n    ${GNU_TIME_INSTALL_HINT}`,
+    );
+  }
+  return version.split("\n")[0]!.trim();
+}
+
+export interface MeasuredRun extends RunResult {
+  readonly stderr: string;
+  /**
+   * GNU time's `%M`: the largest maximum resident set size, in KiB, of the
+   * command and of every descendant it waited for (the largest single
+   * process, not a sum).
+   */
+  readonly maxRssKiB: number;
+}
+
+/**
+ * Runs a command under GNU time (see requireGnuTime) and returns its wall
+ * clock and peak RSS; throws a CommandError with the tail of its output when
+ * it fails. `rssFile` is where GNU time writes, removed afterwards.
+ */
+export function runMeasured(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; rssFile: string; env?: NodeJS.ProcessEnv },
+): MeasuredRun {
+  rmSync(options.rssFile, { force: true });
+  const started = performance.now();
+  const result = spawnSync(
+    GNU_TIME,
+    ["--quiet", "-o", options.rssFile, "-f", "%M", command, ...args],
+    {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      encoding: "utf8",
+      maxBuffer: 64 << 20,
+    },
+  );
+  const ms = performance.now() - started;
+  const shown = `${basename(command)} ${briefArgs(args)}`;
+  if (result.error) throw new CommandError(`${shown}: ${result.error.message}`);
+  if (result.status !== 0) {
+    const output = `${result.stderr}\n${result.stdout}`.trim();
+    throw new CommandError(
+      `${shown} exited with ${result.signal ?? result.status}: ${tail(output, 20)}`,
+    );
+  }
+  const maxRssKiB = readMaxRss(options.rssFile);
+  return { ms, stdout: result.stdout, stderr: result.stderr, maxRssKiB };
+}
+
+/** The `%M` GNU time wrote to `file` (its last line). */
+export function readMaxRss(file: string): number {
+  const text = readFileSync(file, "utf8").trim();
+  rmSync(file, { force: true });
+  const kib = Number(text.split("\n").pop());
+  if (!Number.isFinite(kib) || kib <= 0)
+    throw new Error(`GNU time wrote no peak RSS to ${file}: ${text}`);
+  return kib;
+}
+
+/** The first arguments of a long command line, for error messages. */
+function briefArgs(args: readonly string[], shown = 6): string {
+  return args.length > shown
+    ? `${args.slice(0, shown).join(" ")} … (${args.length - shown} more)`
+    : args.join(" ");
 }
 
 /** Total size and count of the regular files below a directory. */
