@@ -19,7 +19,7 @@ const WIDTH = 80;
 const STUB = "__streampath_stub__";
 
 /** Printed long lines by kind, indentation and text, shared by the files of one generation. */
-export type PrintCache = Map<string, string>;
+export type PrintCache = Map<UnitKind, Map<number, Map<string, string>>>;
 
 /** Prints `text` (a whole generated file) with every over-long line broken as prettier breaks it. */
 export function formatLongStatements(text: string, cache: PrintCache = new Map()): string {
@@ -60,64 +60,102 @@ function formatChunk(chunk: string): string {
 
 type Container = "block" | "object" | "members" | "enum";
 
-/** The chunk with each long line printed in place, or undefined for a shape this does not know. */
+/**
+ * The chunk with each long line printed in place, or undefined for a shape this does not
+ * know. Reads the chunk in place (character codes, no array of lines) and copies the runs of
+ * lines that stay as they are in one piece each.
+ */
 function formatLines(chunk: string, cache: PrintCache): string | undefined {
-  const lines = chunk.split("\n");
   const out: string[] = [];
   const stack: Container[] = ["block"];
-  for (let i = 0; i < lines.length; i++) {
-    const text = lines[i]!;
-    const trimmed = text.trimStart();
-    const indent = text.length - trimmed.length;
-    if (trimmed === "" || isComment(text, 0)) {
-      out.push(text);
+  /** Bodies moved right by their header: the original indentation of each closing line, and the move. */
+  const moves: { closer: number; pad: string }[] = [];
+  let pad = "";
+  let copied = 0;
+  const replace = (from: number, to: number, text: string) => {
+    if (copied < from) out.push(chunk.slice(copied, from));
+    out.push(text);
+    copied = to;
+  };
+  for (let pos = 0; pos <= chunk.length; ) {
+    let end = chunk.indexOf("\n", pos);
+    if (end === -1) end = chunk.length;
+    const next = end + 1;
+    let at = pos;
+    while (chunk.charCodeAt(at) === 32) at++;
+    const originalIndent = at - pos;
+    const first = chunk.charCodeAt(at);
+    const last = chunk.charCodeAt(end - 1);
+    // Empty lines and comments (prettier leaves comments as they are).
+    if (at === end || first === 42 || (first === 47 && (chunk.charCodeAt(at + 1) === 47 || chunk.charCodeAt(at + 1) === 42))) {
+      if (pad && at !== end) replace(pos, end, pad + chunk.slice(pos, end));
+      pos = next;
       continue;
     }
-    if (trimmed.startsWith("}")) {
+    const indent = originalIndent + pad.length;
+    const length = end - pos + pad.length;
+    if (first === 125 /* } */) {
       stack.pop();
-      if (!trimmed.endsWith("{")) {
-        out.push(text);
-        continue;
+      if (last === 123 /* { */) {
+        // `} else {`, `} else if (…) {`: a new block in the same statement.
+        if (length > WIDTH) return undefined;
+        stack.push("block");
       }
-      // `} else {`, `} else if (…) {`: a new block in the same statement.
-      if (text.length > WIDTH) return undefined;
-      stack.push("block");
-      out.push(text);
+      if (pad) replace(pos, end, pad + chunk.slice(pos, end));
+      if (moves.length && moves.at(-1)!.closer === originalIndent) {
+        moves.pop();
+        pad = moves.length ? moves.at(-1)!.pad : "";
+      }
+      pos = next;
       continue;
     }
-    if (trimmed.endsWith("{")) {
+    if (last === 123 /* { */) {
+      const trimmed = chunk.slice(at, end);
       const container = openerKind(trimmed, stack.at(-1)!);
       // `case "…": {` cannot break.
-      if (text.length > WIDTH && !/^(case |default:)/.test(trimmed)) {
-        const closer = closingLine(lines, i, indent);
+      if (length > WIDTH && !/^(case |default:)/.test(trimmed)) {
+        const closer = closingLine(chunk, next, originalIndent);
         const header = closer === undefined ? undefined : formatHeader(trimmed, indent, container, stack.at(-1)!, closer);
         if (!header) return undefined;
-        out.push(...header.lines);
-        if (header.shift) shiftBody(lines, i + 1, indent, header.shift);
-      } else out.push(text);
+        replace(pos, end, header.lines.join("\n"));
+        if (header.shift) {
+          pad += " ".repeat(header.shift);
+          moves.push({ closer: originalIndent, pad });
+        }
+      } else if (pad) replace(pos, end, pad + chunk.slice(pos, end));
       stack.push(container);
+      pos = next;
       continue;
     }
-    if (text.length <= WIDTH) {
-      out.push(text);
+    if (length <= WIDTH) {
+      if (pad) replace(pos, end, pad + chunk.slice(pos, end));
+      pos = next;
       continue;
     }
+    const trimmed = chunk.slice(at, end);
     // A case label cannot break.
-    if (/^(case .*|default):$/.test(trimmed)) {
-      out.push(text);
+    if (last === 58 /* : */ && /^(case .*|default):$/.test(trimmed)) {
+      if (pad) replace(pos, end, pad + chunk.slice(pos, end));
+      pos = next;
       continue;
     }
     const kind = unitKind(trimmed, stack.at(-1)!);
     if (!kind) return undefined;
-    const key = `${kind} ${indent} ${trimmed}`;
-    let printed = cache.get(key);
+    let printedByIndent = cache.get(kind);
+    if (!printedByIndent) cache.set(kind, (printedByIndent = new Map()));
+    let printedByText = printedByIndent.get(indent);
+    if (!printedByText) printedByIndent.set(indent, (printedByText = new Map()));
+    let printed = printedByText.get(trimmed);
     if (printed === undefined) {
       printed = formatUnit(trimmed, indent, kind);
-      cache.set(key, printed);
+      printedByText.set(trimmed, printed);
     }
-    out.push(printed);
+    replace(pos, end, printed);
+    pos = next;
   }
-  return out.join("\n");
+  if (copied === 0) return chunk;
+  if (copied < chunk.length) out.push(chunk.slice(copied));
+  return out.join("");
 }
 
 /** What the lines after an opening `{` are. */
@@ -188,26 +226,19 @@ function formatHeader(
   // Only an object's body moves with its header (prettier's fluid assignment layout), and
   // its closing line with it; anything else (arguments broken out around it) is not this case.
   if (container !== "object" && shift !== 0) return undefined;
-  if (lines.length !== at + 2 || lines[at + 1] !== " ".repeat(shift) + closer) return undefined;
+  if (lines.length !== at + 2 || lines[at + 1] !== " ".repeat(indent + shift) + closer.trimStart()) return undefined;
   return { lines: lines.slice(0, at), shift };
 }
 
-/** The line that closes the `{` opened on line `from` at `indent`. */
-function closingLine(lines: string[], from: number, indent: number): string | undefined {
-  for (let j = from + 1; j < lines.length; j++) {
-    const line = lines[j]!;
-    if (line.length - line.trimStart().length === indent && line.trimStart().startsWith("}")) return line;
+/** The line, from `from` on, that closes a `{` opened at `indent` (original indentation). */
+function closingLine(chunk: string, from: number, indent: number): string | undefined {
+  for (let pos = from; pos < chunk.length; ) {
+    let end = chunk.indexOf("\n", pos);
+    if (end === -1) end = chunk.length;
+    let at = pos;
+    while (chunk.charCodeAt(at) === 32) at++;
+    if (at - pos === indent && chunk.charCodeAt(at) === 125 /* } */) return chunk.slice(pos, end);
+    pos = end + 1;
   }
   return undefined;
-}
-
-/** Moves the body that starts at `from`, and its closing line, `shift` columns right. */
-function shiftBody(lines: string[], from: number, indent: number, shift: number): void {
-  const pad = " ".repeat(shift);
-  for (let j = from; j < lines.length; j++) {
-    const line = lines[j]!;
-    const lineIndent = line.length - line.trimStart().length;
-    if (line.trim() !== "") lines[j] = pad + line;
-    if (lineIndent === indent && line.trimStart().startsWith("}")) return;
-  }
 }
