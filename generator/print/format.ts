@@ -24,13 +24,33 @@ export type PrintCache = Map<UnitKind, Map<number, Map<string, string>>>;
 /** Prints `text` (a whole generated file) with every over-long line broken as prettier breaks it. */
 export function formatLongStatements(text: string, cache: PrintCache = new Map()): string {
   if (!hasLongLine(text)) return text;
-  // Top-level statements start at column 0 after a blank line; their own lines are indented
-  // (or close a bracket), so splitting there never cuts one in two. Imports are printed
-  // in their final form already (one name an over-long line cannot break).
-  const chunks = text.split(/\n\n(?=[^\s}\])])/);
-  return chunks
-    .map((chunk) => (chunk.startsWith("import") || !hasLongLine(chunk) ? chunk : (formatLines(chunk, cache) ?? formatChunk(chunk))))
+  const printed = tryLines(text, cache);
+  if (printed !== undefined) return printed;
+  // A shape the line printer does not know: each top-level statement on its own, and the
+  // whole statement printed where its lines cannot be. Top-level statements start at column 0
+  // after a blank line; their own lines are indented (or close a bracket), so splitting there
+  // never cuts one in two.
+  return text
+    .split(/\n\n(?=[^\s}\])])/)
+    .map((chunk) => (!hasLongLine(chunk) ? chunk : (tryLines(chunk, cache) ?? tryChunk(chunk))))
     .join("\n\n");
+}
+
+function tryLines(text: string, cache: PrintCache): string | undefined {
+  try {
+    return formatLines(text, cache);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The statement printed whole; as written if even that fails (valid code, only not broken as prettier would). */
+function tryChunk(chunk: string): string {
+  try {
+    return formatChunk(chunk);
+  } catch {
+    return chunk;
+  }
 }
 
 function hasLongLine(text: string): boolean {
@@ -80,7 +100,7 @@ function formatLines(chunk: string, cache: PrintCache): string | undefined {
   for (let pos = 0; pos <= chunk.length; ) {
     let end = chunk.indexOf("\n", pos);
     if (end === -1) end = chunk.length;
-    const next = end + 1;
+    let next = end + 1;
     let at = pos;
     while (chunk.charCodeAt(at) === 32) at++;
     const originalIndent = at - pos;
@@ -89,6 +109,16 @@ function formatLines(chunk: string, cache: PrintCache): string | undefined {
     // Empty lines and comments (prettier leaves comments as they are).
     if (at === end || first === 42 || (first === 47 && (chunk.charCodeAt(at + 1) === 47 || chunk.charCodeAt(at + 1) === 42))) {
       if (pad && at !== end) replace(pos, end, pad + chunk.slice(pos, end));
+      pos = next;
+      continue;
+    }
+    // Imports are printed in their final form already (one name an over-long line cannot break).
+    if (originalIndent === 0 && chunk.startsWith("import ", pos)) {
+      if (last === 123 /* { */) {
+        // Through the `} from "…";` line.
+        while (next < chunk.length && chunk.charCodeAt(next) !== 125) next = chunk.indexOf("\n", next) + 1 || chunk.length;
+        next = chunk.indexOf("\n", next) + 1 || chunk.length + 1;
+      }
       pos = next;
       continue;
     }
