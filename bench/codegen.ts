@@ -471,7 +471,7 @@ function describeGenerators(): string {
   );
   return [
     `commit ${commit.stdout.trim() || "unknown"}${dirty.stdout.trim() ? " (generator/, templates/ or schema/ modified)" : ""}`,
-    `streampath CLI: ${streampathCli} (${built}); generate(): the TypeScript sources through tsx`,
+    `streampath CLI: ${streampathCli} (${built}); generate(): the built dist/ as the package exports it`,
   ].join("\n");
 }
 

@@ -23,7 +23,6 @@ export type PrintCache = Map<UnitKind, Map<number, Map<string, string>>>;
 
 /** Prints `text` (a whole generated file) with every over-long line broken as prettier breaks it. */
 export function formatLongStatements(text: string, cache: PrintCache = new Map()): string {
-  if (!hasLongLine(text)) return text;
   const printed = tryLines(text, cache);
   if (printed !== undefined) return printed;
   // A shape the line printer does not know: each top-level statement on its own, and the
@@ -143,7 +142,7 @@ function formatLines(chunk: string, cache: PrintCache): string | undefined {
       const trimmed = chunk.slice(at, end);
       const container = openerKind(trimmed, stack.at(-1)!);
       // `case "…": {` cannot break.
-      if (length > WIDTH && !/^(case |default:)/.test(trimmed)) {
+      if (length > WIDTH && !/^(case |default:)/.test(trimmed) && !UNBREAKABLE_HEADER.test(trimmed)) {
         const closer = closingLine(chunk, next, originalIndent);
         const header = closer === undefined ? undefined : formatHeader(trimmed, indent, container, stack.at(-1)!, closer);
         if (!header) return undefined;
@@ -190,12 +189,22 @@ function formatLines(chunk: string, cache: PrintCache): string | undefined {
 
 /** What the lines after an opening `{` are. */
 function openerKind(trimmed: string, outer: Container): Container {
-  if (/^(export )?interface /.test(trimmed)) return "members";
-  if (/^(export )?enum /.test(trimmed)) return "enum";
-  if (/^(case |default:)/.test(trimmed)) return "block";
-  if (trimmed === "{" || /(= |: |\(|, |\?\? |\[)\{$/.test(trimmed)) return outer === "members" ? "members" : "object";
+  const declaration = trimmed.startsWith("export ") ? trimmed.slice(7) : trimmed;
+  if (declaration.startsWith("interface ")) return "members";
+  if (declaration.startsWith("enum ")) return "enum";
+  if (trimmed.startsWith("case ") || trimmed.startsWith("default:")) return "block";
+  const before = trimmed.charCodeAt(trimmed.length - 2);
+  const objectAfter =
+    trimmed.length === 1 ||
+    before === 40 /* ( */ ||
+    before === 91 /* [ */ ||
+    (before === 32 && /(=|:|,|\?\?) \{$/.test(trimmed));
+  if (objectAfter) return outer === "members" ? "members" : "object";
   return "block";
 }
+
+/** `interface X extends Y {`, `enum X {`: headers prettier cannot break, however long. */
+const UNBREAKABLE_HEADER = /^(export )?(interface [\w$]+( extends [\w$.]+)?|enum [\w$]+) \{$/;
 
 function unitKind(trimmed: string, container: Container): UnitKind | undefined {
   switch (container) {
