@@ -6,7 +6,7 @@
  * what prettier prints, without prettier on the generate path.
  */
 
-export type Doc = string | Doc[] | Group | Fill | Indent | Align | Line | IfBreak | IndentIfBreak | BreakParent | LineSuffixBoundary;
+export type Doc = string | Doc[] | Group | Fill | Indent | Align | Line | IfBreak | IndentIfBreak | BreakParent;
 
 /** Contents and separators alternating; each separator breaks only if the next content does not fit. */
 interface Fill {
@@ -52,16 +52,11 @@ interface IndentIfBreak {
 interface BreakParent {
   kind: "break-parent";
 }
-interface LineSuffixBoundary {
-  kind: "line-suffix-boundary";
-}
 
 export const line: Doc = { kind: "line", soft: false, hard: false };
 export const softline: Doc = { kind: "line", soft: true, hard: false };
 export const breakParent: Doc = { kind: "break-parent" };
 export const hardline: Doc = [{ kind: "line", soft: false, hard: true }, breakParent];
-/** Where a trailing line comment would be flushed; none are printed here, so it only marks the spot. */
-export const lineSuffixBoundary: Doc = { kind: "line-suffix-boundary" };
 
 export function group(contents: Doc, options: { shouldBreak?: boolean; id?: symbol } = {}): Doc {
   return { kind: "group", contents, break: options.shouldBreak ?? false, id: options.id };
@@ -342,7 +337,6 @@ export function printDoc(doc: Doc, width = 80, start = 0): string {
         position = indent.length;
         break;
       case "break-parent":
-      case "line-suffix-boundary":
         break;
     }
   }
