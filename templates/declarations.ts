@@ -71,3 +71,16 @@ export function jsDoc(comment: string | undefined, indent: string): string {
   }
   return text + `${indent} */\n`;
 }
+
+/**
+ * A JSDoc block written as given: ` * line` each (trailing spaces trimmed, as
+ * prettier trims them), `*\/` escaped so that it does not end the block, and
+ * one line as `/** text *\/` where `oneLine` allows; empty without a comment.
+ */
+export function docBlock(comment: string | undefined, indent: string, oneLine: boolean): string {
+  if (!comment) return "";
+  const text = comment.replace(/\*\//g, "*\\/");
+  if (oneLine && !text.includes("\n")) return `${indent}/** ${text} */\n`;
+  const body = text.split("\n").map((l) => `${indent} * ${l}`.trimEnd());
+  return `${indent}/**\n${body.join("\n")}\n${indent} */\n`;
+}

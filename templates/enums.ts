@@ -1,5 +1,6 @@
 /** Enums, written as text as prettier prints them. */
 import type { Enum, SchemaModel } from "../schema/model.js";
+import { docBlock } from "./declarations.js";
 import { localName } from "./names.js";
 
 /**
@@ -27,10 +28,5 @@ function orderAliases(e: Enum): Enum["values"] {
 
 /** A JSDoc block of the given lines (undefined ones left out), indented; empty when there are none. */
 function docText(lines: (string | undefined)[], indent: string): string {
-  const text = lines.filter((l): l is string => Boolean(l)).join("\n");
-  if (!text) return "";
-  // One line is written as jsDoc() writes a one-line JSDoc (as on interfaces and properties).
-  if (!text.includes("\n")) return `${indent}/** ${text} */\n`;
-  const body = text.split("\n").map((l) => `${indent} * ${l}`.trimEnd());
-  return `${indent}/**\n${body.join("\n")}\n${indent} */\n`;
+  return docBlock(lines.filter((l): l is string => Boolean(l)).join("\n"), indent, true);
 }

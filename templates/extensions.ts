@@ -4,6 +4,7 @@
  */
 import type { Extension, Message, SchemaModel } from "../schema/model.js";
 import type { FieldContext } from "./message-fields.js";
+import { docBlock } from "./declarations.js";
 import { extensionLocalName } from "./names.js";
 
 /**
@@ -33,7 +34,7 @@ export function extensionStatements(
   const self = `${name}$Value`;
   const statements = messageStatements({ model, message: container, ref, rt, self }, false);
   const docs = [ext.comment, ext.field.deprecated ? "@deprecated" : undefined].filter(Boolean).join("\n");
-  const doc = docs ? `/**\n${docs.split("\n").map((l) => ` * ${l}`.trimEnd()).join("\n")}\n */\n` : "";
+  const doc = docBlock(docs, "", false);
   const type = `${rt("Extension")}<${ref(ext.extendee)}, ${self}>`;
   statements.push(
     // A line break first: printModule puts a blank line before it (after a codec, it would put none).

@@ -4,7 +4,7 @@
  * a worker looks like one implemented on a host.
  */
 import type { Method, Service } from "../schema/model.js";
-import type { MethodSignature } from "./declarations.js";
+import { type MethodSignature, docBlock } from "./declarations.js";
 import { CodeWriter } from "./writer.js";
 
 /** `GetBoard` → `getBoard`: the method's name in TypeScript (and `BoardHost` → `boardHost`, a dependency's). */
@@ -15,7 +15,7 @@ export function methodName(rpc: string): string {
 /** `export const X = { typeName, methods: { ... } } as const;`: what registration and clients take. */
 export function descriptorText(service: Service, ref: (fullName: string) => string): string {
   const w = new CodeWriter();
-  const doc = service.comment ? `/**\n${service.comment.split("\n").map((l) => ` * ${l}`.trimEnd()).join("\n")}\n */\n` : "";
+  const doc = docBlock(service.comment, "", false);
   w.write(`${doc}export const ${service.name} = `).inlineBlock(() => {
     w.writeLine(`typeName: "${service.fullName}",`);
     w.write("methods: ").inlineBlock(() => {
