@@ -222,9 +222,12 @@ function fits(next: Command, rest: Command[], width: number, modes: Map<symbol, 
   return false;
 }
 
-/** Prints a doc in `width` columns, two spaces an indent level, starting `start` columns in. */
-export function printDoc(doc: Doc, width = 80, start = 0): string {
-  propagateBreaks(doc);
+/**
+ * Prints a doc in `width` columns, two spaces an indent level, starting `start` columns in.
+ * `hardBreaks: false` says the doc holds none (so no group needs breaking for one).
+ */
+export function printDoc(doc: Doc, width = 80, start = 0, hardBreaks = true): string {
+  if (hardBreaks) propagateBreaks(doc);
   const modes = new Map<symbol, Mode>();
   const margin = " ".repeat(start);
   const out: string[] = [margin];

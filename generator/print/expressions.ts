@@ -15,7 +15,6 @@ import {
   indent,
   line,
   softline,
-  willBreak,
 } from "./doc.js";
 import type { Node } from "./syntax.js";
 import type { TsPrinter } from "./typescript.js";
@@ -113,9 +112,9 @@ export function callArguments(printer: TsPrinter, args: readonly Node[]): Doc {
   const penultimate = args[args.length - 2];
   if (couldExpandArgument(last) && (!penultimate || penultimate.kind !== last.kind)) {
     const head = printed.slice(0, -1);
-    if (head.some(willBreak)) return allBrokenOut();
+    if (head.some((d) => printer.willBreak(d))) return allBrokenOut();
     const lastDoc = printed[printed.length - 1]!;
-    if (willBreak(lastDoc)) {
+    if (printer.willBreak(lastDoc)) {
       return [breakParent, conditionalGroup([["(", ...head, group(lastDoc, { shouldBreak: true }), ")"], allBrokenOut()])];
     }
     return conditionalGroup([
@@ -124,7 +123,7 @@ export function callArguments(printer: TsPrinter, args: readonly Node[]): Doc {
       allBrokenOut(),
     ]);
   }
-  return group(["(", indent([softline, ...printed]), ifBreak(","), softline, ")"], { shouldBreak: printed.some(willBreak) });
+  return group(["(", indent([softline, ...printed]), ifBreak(","), softline, ")"], { shouldBreak: printed.some((d) => printer.willBreak(d)) });
 }
 
 export function conditional(printer: TsPrinter, n: Node): Doc {

@@ -223,7 +223,8 @@ function formatUnit(trimmed: string, indent: number, kind: UnitKind): string {
   // `else if (…) x;` or `else x;` continuing the `if (…) y;` of the line above (no braces).
   const elseBranch = kind === "statement" && trimmed.startsWith("else ") ? trimmed.slice(5) : undefined;
   const source = elseBranch ?? trimmed;
-  const printed = new TsPrinter(source).print(parseUnit(source, kind));
+  const printer = new TsPrinter(source);
+  const printed = printer.print(parseUnit(source, kind));
   // In place: a member ends with `;`, a property or enum member with `,` (the statement prints its own).
   let doc: Doc;
   if (elseBranch !== undefined) doc = elseBranch.startsWith("if ") ? ["else ", printed] : ["else", group(indentDoc([line, printed]))];
@@ -231,7 +232,7 @@ function formatUnit(trimmed: string, indent: number, kind: UnitKind): string {
   else if (kind === "property") doc = [group(printed), ","];
   else if (kind === "enum-member") doc = [printed, ","];
   else doc = printed;
-  return printDoc(doc, WIDTH, indent);
+  return printDoc(doc, WIDTH, indent, !printer.singleLine);
 }
 
 /**

@@ -4,7 +4,7 @@
  * when the source breaks after `{`, type arguments hugged when simple,
  * parameters one a line with a trailing comma when they do not fit.
  */
-import { type Doc, align, group, ifBreak, indent, join, line, softline, willBreak } from "./doc.js";
+import { type Doc, align, group, ifBreak, indent, join, line, softline } from "./doc.js";
 import type { AssignmentLayout } from "./assignment.js";
 import type { Node } from "./syntax.js";
 import type { TsPrinter } from "./typescript.js";
@@ -58,7 +58,7 @@ export function parameters(printer: TsPrinter, n: Node): Doc {
 export function signature(printer: TsPrinter, n: Node): Doc {
   const returnType: Doc = n.type ? [": ", printer.print(n.type)] : "";
   const params = parameters(printer, n);
-  const groupParams = !!n.type && n.parameters!.length === 1 && (isObjectType(n.type) || willBreak(returnType));
+  const groupParams = !!n.type && n.parameters!.length === 1 && (isObjectType(n.type) || printer.willBreak(returnType));
   return group([typeParameters(printer, n.typeParameters), groupParams ? group(params) : params, returnType]);
 }
 

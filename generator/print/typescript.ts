@@ -6,7 +6,7 @@
  * an error, so a new emitted shape is found by the tests that compare
  * with prettier, not shipped misprinted.
  */
-import { type Doc, group, hardline, ifBreak, indent, join, line, softline } from "./doc.js";
+import { type Doc, group, hardline, ifBreak, indent, join, line, softline, willBreak } from "./doc.js";
 import { type AssignmentLayout, printAssignment } from "./assignment.js";
 import {
   arrayLiteral,
@@ -34,7 +34,21 @@ export class TsPrinter {
   /** Ancestors of the node being printed, innermost last. */
   readonly stack: Node[] = [];
 
-  constructor(readonly text: string) {}
+  /**
+   * Text on one line (a line printed on its own) holds no hard break: no block, no comment,
+   * no object the source kept expanded. Its docs then cannot force a break, which spares
+   * walking them to ask.
+   */
+  readonly singleLine: boolean;
+
+  constructor(readonly text: string) {
+    this.singleLine = !text.includes("\n");
+  }
+
+  /** Whether `doc` forces a break (prettier's willBreak). */
+  willBreak(doc: Doc): boolean {
+    return !this.singleLine && willBreak(doc);
+  }
 
   parent(level = 1): Node | undefined {
     return this.stack[this.stack.length - 1 - level];
