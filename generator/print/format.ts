@@ -35,6 +35,13 @@ export function formatLongStatements(text: string, cache: PrintCache = new Map()
     .join("\n\n");
 }
 
+/** One top-level statement (or a few, at column 0) with its long lines broken as prettier breaks them. */
+export function formatStatement(text: string, cache: PrintCache = new Map()): string {
+  const printed = tryLines(text, cache);
+  if (printed !== undefined) return printed;
+  return hasLongLine(text) ? tryChunk(text) : text;
+}
+
 function tryLines(text: string, cache: PrintCache): string | undefined {
   try {
     return formatLines(text, cache);
