@@ -8,7 +8,7 @@
  * of a schema is never parsed. A header that prettier would break so that
  * its body moves (`const x: LongType =` with the object on the next line)
  * re-indents the body; any shape not recognised falls back to printing the
- * whole top-level statement.
+ * whole top-level statement. printModule calls this for each statement.
  */
 import { type Doc, group, indent as indentDoc, line, printDoc } from "./doc.js";
 import { type UnitKind, parse, parseUnit } from "./parse.js";
@@ -20,20 +20,6 @@ const STUB = "__streampath_stub__";
 
 /** Printed long lines by kind, indentation and text, shared by the files of one generation. */
 export type PrintCache = Map<UnitKind, Map<number, Map<string, string>>>;
-
-/** Prints `text` (a whole generated file) with every over-long line broken as prettier breaks it. */
-export function formatLongStatements(text: string, cache: PrintCache = new Map()): string {
-  const printed = tryLines(text, cache);
-  if (printed !== undefined) return printed;
-  // A shape the line printer does not know: each top-level statement on its own, and the
-  // whole statement printed where its lines cannot be. Top-level statements start at column 0
-  // after a blank line; their own lines are indented (or close a bracket), so splitting there
-  // never cuts one in two.
-  return text
-    .split(/\n\n(?=[^\s}\])])/)
-    .map((chunk) => (!hasLongLine(chunk) ? chunk : (tryLines(chunk, cache) ?? tryChunk(chunk))))
-    .join("\n\n");
-}
 
 /** One top-level statement (or a few, at column 0) with its long lines broken as prettier breaks them. */
 export function formatStatement(text: string, cache: PrintCache = new Map()): string {
@@ -106,7 +92,7 @@ function formatLines(chunk: string, cache: PrintCache): string | undefined {
   for (let pos = 0; pos <= chunk.length; ) {
     let end = chunk.indexOf("\n", pos);
     if (end === -1) end = chunk.length;
-    let next = end + 1;
+    const next = end + 1;
     let at = pos;
     while (chunk.charCodeAt(at) === 32) at++;
     const originalIndent = at - pos;
@@ -115,16 +101,6 @@ function formatLines(chunk: string, cache: PrintCache): string | undefined {
     // Empty lines and comments (prettier leaves comments as they are).
     if (at === end || first === 42 || (first === 47 && (chunk.charCodeAt(at + 1) === 47 || chunk.charCodeAt(at + 1) === 42))) {
       if (pad && at !== end) replace(pos, end, pad + chunk.slice(pos, end));
-      pos = next;
-      continue;
-    }
-    // Imports are printed in their final form already (one name an over-long line cannot break).
-    if (originalIndent === 0 && chunk.startsWith("import ", pos)) {
-      if (last === 123 /* { */) {
-        // Through the `} from "…";` line.
-        while (next < chunk.length && chunk.charCodeAt(next) !== 125) next = chunk.indexOf("\n", next) + 1 || chunk.length;
-        next = chunk.indexOf("\n", next) + 1 || chunk.length + 1;
-      }
       pos = next;
       continue;
     }
