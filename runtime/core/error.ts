@@ -23,13 +23,29 @@ export enum Code {
   Unauthenticated = 16,
 }
 
+/**
+ * One `google.protobuf.Any` of a status's details: the message's full type
+ * name (no `type.googleapis.com/` prefix) and its binary encoding. Build one
+ * with `errorDetail(codec, message)`, read them with `findDetails(error, codec)`.
+ */
+export interface ErrorDetail {
+  readonly type: string;
+  readonly value: Uint8Array;
+}
+
 export class StreampathError extends Error {
   override readonly name = "StreampathError";
   readonly code: Code;
+  /**
+   * Typed details of the failure (`google.rpc.Status.details`): sent in
+   * `grpc-status-details-bin` (gRPC, gRPC-Web) and Connect's error `details`.
+   */
+  readonly details: readonly ErrorDetail[];
 
-  constructor(code: Code, message: string, options?: { cause?: unknown }) {
+  constructor(code: Code, message: string, options?: { cause?: unknown; details?: readonly ErrorDetail[] }) {
     super(message, options);
     this.code = code;
+    this.details = options?.details ?? [];
   }
 
   /** The status line as gRPC tools print it: `[invalid_argument] message`. */
