@@ -306,6 +306,7 @@ export function buildModel(root: protobuf.Root, files: Map<string, LoadedFile>, 
         name: m.name,
         path: `/${fullName}/${m.name}`,
         kind: m.requestStream ? (m.responseStream ? "bidi_streaming" : "client_streaming") : m.responseStream ? "server_streaming" : "unary",
+        ...idempotencyOf(m.options?.["idempotency_level"]),
         inputType: resolved[0],
         outputType: resolved[1],
         position: at(file, site?.name ?? declared(file, fullName)),
@@ -371,4 +372,11 @@ export function buildModel(root: protobuf.Root, files: Map<string, LoadedFile>, 
   };
   walk(root, undefined);
   return model;
+}
+
+/** `idempotency_level` as protobufjs gives it: the enum's name from .proto text, its number from a descriptor. */
+function idempotencyOf(level: unknown): Pick<Method, "idempotency"> {
+  if (level === "NO_SIDE_EFFECTS" || level === 1) return { idempotency: "no_side_effects" };
+  if (level === "IDEMPOTENT" || level === 2) return { idempotency: "idempotent" };
+  return {};
 }

@@ -152,6 +152,8 @@ export interface Method {
   /** `/pkg.Service/Method`, the gRPC path. */
   path: string;
   kind: MethodKind;
+  /** `option idempotency_level`: Connect serves a `no_side_effects` method over GET too. */
+  idempotency?: "no_side_effects" | "idempotent";
   inputType: string;
   outputType: string;
   position: SourcePosition;

@@ -24,6 +24,7 @@ export function descriptorText(service: Service, ref: (fullName: string) => stri
           w.writeLine(`name: "${m.name}",`);
           w.writeLine(`path: "${m.path}",`);
           w.writeLine(`kind: "${m.kind}",`);
+          if (m.idempotency) w.writeLine(`idempotency: "${m.idempotency}",`);
           // `as typeof`: a declaration emitter that sees only this file (isolatedDeclarations) can type it.
           const input = ref(m.inputType);
           const output = ref(m.outputType);

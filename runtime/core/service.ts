@@ -13,6 +13,8 @@ export interface MethodDescriptor<I = any, O = any, K extends MethodKind = Metho
   /** `/package.Service/Method`. */
   readonly path: string;
   readonly kind: K;
+  /** From `option idempotency_level`: a `no_side_effects` method may be called with Connect GET. */
+  readonly idempotency?: "no_side_effects" | "idempotent";
   readonly input: MessageCodec<I>;
   readonly output: MessageCodec<O>;
 }
