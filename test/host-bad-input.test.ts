@@ -119,13 +119,16 @@ test("unknown method → UNIMPLEMENTED", async (t) => {
   await f.ping();
 });
 
-test("wrong content type → HTTP 415; GET → HTTP 405", async (t) => {
+test("wrong content type → HTTP 415; GET that is no Connect GET → 404; PUT → 405", async (t) => {
   const f = await setup(t);
   const r = await within(2000, rawRequest(f.session, grpcHeaders("Say", { "content-type": "text/plain" }), [Buffer.from("hello")]).response);
   t.is(r.status, 415);
   t.regex(r.body.toString(), /text\/plain/);
   const get = await within(2000, rawRequest(f.session, { ":method": "GET", ":path": "/test.echo.Echo/Say" }).response);
-  t.is(get.status, 405);
+  t.is(get.status, 404);
+  t.regex(get.body.toString(), /Connect GET/);
+  const put = await within(2000, rawRequest(f.session, { ":method": "PUT", ":path": "/test.echo.Echo/Say" }).response);
+  t.is(put.status, 405);
   t.is(f.echo.calls.length, 1, "only the companion call reached a handler");
   await f.ping();
 });

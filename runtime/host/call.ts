@@ -4,13 +4,15 @@
  * handler run by its kind, and responses pulled from it only as fast as
  * HTTP/2 flow control lets bytes out, many envelopes per write.
  */
-import type { Http2Stream, ServerHttp2Stream } from "node:http2";
+import type { Readable, Writable } from "node:stream";
 import { FLUSH_BYTES, Flusher, MessageBatch, nextTask } from "../core/batch.js";
 import { Channel } from "../core/channel.js";
 import { EnvelopeDecoder, EnvelopeFlag } from "../core/envelope.js";
 import { flatten } from "../core/flatten.js";
 import { Code, StreampathError } from "../core/error.js";
-import { type MessageCodec, decodeAt } from "../core/message.js";
+import type { BinaryWriter } from "../core/writer.js";
+import { type Encoding, decompress } from "./compression.js";
+import type { Serialization } from "./serialization.js";
 import type { HandlerContext, MethodDescriptor } from "./service.js";
 
 /**
@@ -21,43 +23,66 @@ import type { HandlerContext, MethodDescriptor } from "./service.js";
 const REQUEST_BATCHES = 4;
 /** A batch this big is written at once instead of waiting for the producer to pause. */
 
+/** A request body as readRequests takes it: HTTP/2 stream, HTTP/1.1 request, or a decoded view of one. */
+export interface RequestBody {
+  readonly chunks: AsyncIterable<Uint8Array>;
+  /** Lets the client finish sending what nobody will read. */
+  drain(): void;
+  /** The client reset or disconnected before the body ended. */
+  wasReset(): boolean;
+}
+
+/** The chunks of a Node stream (HTTP/2 stream or HTTP/1.1 request), as readRequests reads them. */
+export function bodyOf(readable: Readable, wasReset: () => boolean): RequestBody {
+  return {
+    chunks: readable.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>,
+    drain: () => void readable.resume(),
+    wasReset,
+  };
+}
+
 /**
  * Decodes the request body into messages, handed to the handler a chunk at
  * a time (see flatten). Reading stops, and HTTP/2 flow control pushes back on
- * the client, while REQUEST_BATCHES chunks wait for the handler.
+ * the client, while REQUEST_BATCHES chunks wait for the handler. With an
+ * `encoding`, messages flagged compressed are inflated (each at most
+ * `maxMessageBytes`); without one, such a message is a protocol error.
  */
 export function readRequests<I>(
-  stream: ServerHttp2Stream,
-  codec: MessageCodec<I>,
+  body: RequestBody,
+  serialization: Serialization<I>,
   maxMessageBytes: number,
   signal: AbortSignal,
+  encoding?: Encoding,
 ): AsyncIterable<I> {
   const channel = new Channel<I[]>(REQUEST_BATCHES);
   const decoder = new EnvelopeDecoder({ maxMessageBytes });
   void (async () => {
     try {
-      for await (const chunk of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>) {
+      for await (const chunk of body.chunks) {
         const batch: I[] = [];
+        // Compressed messages are copied out (the chunk is only valid inside each) and inflated after.
+        let compressed: { flags: number; bytes: Uint8Array }[] | undefined;
         decoder.each(chunk, (flags, bytes, start, end) => {
-          if (flags & EnvelopeFlag.Compressed) {
-            throw new StreampathError(Code.Internal, "compressed messages are not supported (send grpc-encoding identity)");
-          }
-          try {
-            batch.push(decodeAt(codec, bytes, start, end));
-          } catch (error) {
-            throw new StreampathError(Code.InvalidArgument, `cannot decode ${codec.typeName}: ${(error as Error).message}`);
-          }
+          if (flags & EnvelopeFlag.Compressed || compressed) {
+            if (!encoding && flags & EnvelopeFlag.Compressed) {
+              throw new StreampathError(Code.Internal, "a message is flagged compressed but the call named no encoding");
+            }
+            (compressed ??= []).push({ flags, bytes: bytes.slice(start, end) });
+          } else batch.push(serialization.decode(bytes, start, end));
         });
+        for (const { flags, bytes } of compressed ?? []) {
+          const plain = flags & EnvelopeFlag.Compressed ? await decompress(encoding!, bytes, maxMessageBytes) : bytes;
+          batch.push(serialization.decode(plain, 0, plain.length));
+        }
         if (batch.length === 0) continue;
         if (!channel.offer(batch)) await channel.send(batch);
       }
-      if (stream.aborted || (stream.rstCode !== undefined && stream.rstCode !== 0)) {
-        throw new StreampathError(Code.Canceled, "the client reset the stream");
-      }
+      if (body.wasReset()) throw new StreampathError(Code.Canceled, "the client reset the stream");
       decoder.end();
       channel.close();
     } catch (error) {
-      stream.resume(); // let the client finish sending; nobody reads it
+      body.drain(); // let the client finish sending; nobody reads it
       if (!signal.aborted || error instanceof StreampathError) channel.fail(error);
       else channel.fail(signal.reason);
     }
@@ -125,11 +150,12 @@ export function invoke<I, O>(
  * stuck inside `next()`, and the producer is told to finish.
  */
 export async function writeEnvelopes<O>(
-  stream: Http2Stream,
+  stream: Writable,
   source: AsyncIterable<O>,
-  codec: MessageCodec<O>,
+  codec: { write(message: O, w: BinaryWriter): void },
   beforeFirst: () => void,
   signal?: AbortSignal,
+  encodeChunk?: (chunk: Uint8Array) => Uint8Array | string,
 ): Promise<void> {
   const batch = new MessageBatch();
   let started = false;
@@ -137,7 +163,7 @@ export async function writeEnvelopes<O>(
   const flush = () => {
     const chunk = batch.take();
     if (!chunk || stream.destroyed || stream.writableEnded) return;
-    if (!stream.write(chunk)) {
+    if (!stream.write(encodeChunk ? encodeChunk(chunk) : chunk)) {
       waiting ??= new Promise<void>((resolve) => {
         const done = () => {
           stream.off("drain", done);

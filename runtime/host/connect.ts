@@ -1,18 +1,21 @@
 /**
- * The Connect protocol (binary): unary calls as one `application/proto`
- * body with errors as JSON and HTTP statuses; streaming calls as
- * `application/connect+proto` envelopes ending with an end-stream envelope
- * that carries the error and trailers as JSON.
+ * The Connect protocol, `proto` and `json`: unary calls as one body
+ * (`application/proto`, `application/json`, or a GET with the message in the
+ * query) with errors as JSON and HTTP statuses; streaming calls as
+ * `application/connect+proto|json` envelopes ending with an end-stream
+ * envelope that carries the error and trailers as JSON. Over HTTP/2 or 1.1.
  */
-import type { ServerHttp2Stream } from "node:http2";
+import type { Readable } from "node:stream";
+import type { OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { encodeEnvelope, EnvelopeFlag } from "../core/envelope.js";
 import { parseConnectTimeout } from "../core/deadline.js";
 import { Code, StreampathError, codeName } from "../core/error.js";
+import { detailsToJson, fromBase64 } from "../core/error-details.js";
 import type { CallSetup } from "./dispatch.js";
-import { invoke, raceAbort, readRequests, writeEnvelopes } from "./call.js";
-
-export const CONNECT_UNARY = /^application\/proto(?:;.*)?$/i;
-export const CONNECT_STREAM = /^application\/connect\+proto(?:;.*)?$/i;
+import { bodyOf, invoke, raceAbort, readRequests, writeEnvelopes } from "./call.js";
+import { ACCEPTED_ENCODINGS, acceptedEncoding, compress, decompress, requestEncoding } from "./compression.js";
+import type { Exchange } from "./exchange.js";
+import { serialization } from "./serialization.js";
 
 /** Connect's HTTP status for each code (for unary errors). */
 const HTTP_STATUS: Record<Code, number> = {
@@ -35,83 +38,127 @@ const HTTP_STATUS: Record<Code, number> = {
   [Code.Unauthenticated]: 401,
 };
 
+/** Unary responses smaller than this are not worth compressing. */
+const COMPRESS_MIN_BYTES = 1024;
+
 export function connectTimeout(header: string | string[] | undefined): number | undefined {
   return typeof header === "string" ? parseConnectTimeout(header) : undefined;
 }
 
-function errorJson(error: StreampathError): { code: string; message: string } {
-  return { code: codeName(error.code), message: error.message };
+/** Connect's JSON error: `{ code, message, details }`. */
+export function connectErrorJson(error: StreampathError): { code: string; message: string; details?: unknown } {
+  const json: { code: string; message: string; details?: unknown } = { code: codeName(error.code), message: error.message };
+  if (error.details.length > 0) json.details = detailsToJson(error.details);
+  return json;
 }
 
 /** Answers a unary-style failure: HTTP status and a JSON error body. */
+export function replyConnectError(exchange: Exchange, error: StreampathError, headers: OutgoingHttpHeaders = {}): void {
+  if (exchange.finished || exchange.headersSent) return; // nobody to answer, or answered already
+  exchange.reply(HTTP_STATUS[error.code] ?? 500, { ...headers, "content-type": "application/json" }, JSON.stringify(connectErrorJson(error)));
+}
+
+/** The same on a bare HTTP/2 stream (the pair gateway's requests). */
 export function respondConnectError(stream: ServerHttp2Stream, error: StreampathError, headers: Record<string, string> = {}): void {
   // A stream the network broke has no one to answer (and respond() would throw).
   if (stream.destroyed || stream.closed || stream.headersSent) return;
-  stream.respond({ ":status": HTTP_STATUS[error.code] ?? 500, "content-type": "application/json", ...headers });
-  stream.end(JSON.stringify(errorJson(error)));
+  stream.respond({ ...headers, ":status": HTTP_STATUS[error.code] ?? 500, "content-type": "application/json" });
+  stream.end(JSON.stringify(connectErrorJson(error)));
 }
 
-/** Serves one Connect call, unary or streaming; resolves when it has ended. */
-export async function serveConnect(stream: ServerHttp2Stream, call: CallSetup, streaming: boolean): Promise<void> {
-  const { method, handler, context, limits } = call;
-  if (!streaming && method.kind !== "unary") {
-    respondConnectError(stream, new StreampathError(Code.Unimplemented, `${method.path} is a streaming method: use application/connect+proto`));
-    return;
-  }
-  if (!streaming) return serveUnary(stream, call);
+/** Serves one Connect streaming call (any method kind); resolves when it has ended. */
+export async function serveConnectStream(call: CallSetup): Promise<void> {
+  const { method, handler, context, limits, exchange, kind } = call;
+  const contentType = `application/connect+${kind.format}`;
   let started = false;
   const start = () => {
     started = true;
-    stream.respond({ ":status": 200, "content-type": "application/connect+proto", ...context.responseHeaders });
+    exchange.start(200, { ...context.responseHeaders, "content-type": contentType, "connect-accept-encoding": ACCEPTED_ENCODINGS });
   };
   let error: StreampathError | undefined;
   try {
-    const requests = readRequests(stream, method.input, limits.maxMessageBytes, context.signal);
-    await writeEnvelopes(stream, invoke(method, handler, requests, context), method.output, start, context.signal);
+    const encoding = requestEncoding(exchange.headers["connect-content-encoding"], "connect-content-encoding");
+    const body = bodyOf(exchange.body, exchange.wasReset);
+    const requests = readRequests(body, serialization(method.input, kind.format, call.json), limits.maxMessageBytes, context.signal, encoding);
+    const output = serialization(method.output, kind.format, call.json);
+    await writeEnvelopes(exchange.out, invoke(method, handler, requests, context), output, start, context.signal);
   } catch (caught) {
     error = context.signal.aborted ? StreampathError.from(context.signal.reason) : StreampathError.from(caught);
   }
-  if (stream.destroyed) return;
+  if (exchange.finished) return;
   if (!started) start();
   const metadata = Object.fromEntries(Object.entries(context.responseTrailers).map(([k, v]) => [k, [v]]));
-  const end = JSON.stringify({ ...(error ? { error: errorJson(error) } : {}), metadata });
-  stream.end(encodeEnvelope(EnvelopeFlag.EndStream, new TextEncoder().encode(end)));
+  const end = JSON.stringify({ ...(error ? { error: connectErrorJson(error) } : {}), metadata });
+  exchange.out.end(encodeEnvelope(EnvelopeFlag.EndStream, new TextEncoder().encode(end)));
 }
 
-async function serveUnary(stream: ServerHttp2Stream, call: CallSetup): Promise<void> {
-  const { method, handler, context, limits } = call;
+/** Serves one Connect unary call, POST or GET. */
+export async function serveConnectUnary(call: CallSetup): Promise<void> {
+  const { method, handler, context, exchange, kind } = call;
   const trailerHeaders = () =>
     Object.fromEntries(Object.entries(context.responseTrailers).map(([k, v]) => [`trailer-${k}`, v]));
   try {
-    const body = await readBody(stream, limits.maxMessageBytes, Number(context.requestHeaders["content-length"] ?? 0));
-    let request: unknown;
-    try {
-      request = method.input.decode(body);
-    } catch (error) {
-      throw new StreampathError(Code.InvalidArgument, `cannot decode ${method.input.typeName}: ${(error as Error).message}`);
+    if (method.kind !== "unary") {
+      throw new StreampathError(Code.Unimplemented, `${method.path} is a streaming method: use application/connect+${kind.format}`);
     }
+    const body = kind.protocol === "connect-get" ? await queryMessage(call) : await postBody(call);
+    const request = serialization(method.input, kind.format, call.json).decode(body, 0, body.length);
     // Only unary methods get here: call the handler as it is, no stream plumbing.
     const response = await raceAbort(Promise.resolve().then(() => handler(request, context)), context.signal);
-    const bytes = method.output.encode(response);
-    if (stream.destroyed) return;
-    stream.respond({ ":status": 200, "content-type": "application/proto", ...context.responseHeaders, ...trailerHeaders() });
-    stream.end(bytes);
+    let bytes = serialization(method.output, kind.format, call.json).encode(response);
+    const headers: OutgoingHttpHeaders = { ...context.responseHeaders, ...trailerHeaders(), "content-type": `application/${kind.format}` };
+    const encoding = bytes.length >= COMPRESS_MIN_BYTES ? acceptedEncoding(exchange.headers["accept-encoding"]) : undefined;
+    if (encoding) {
+      bytes = await compress(encoding, bytes);
+      headers["content-encoding"] = encoding;
+    }
+    if (exchange.finished) return;
+    exchange.reply(200, headers, bytes);
   } catch (caught) {
     const error = context.signal.aborted ? StreampathError.from(context.signal.reason) : StreampathError.from(caught);
-    respondConnectError(stream, error, { ...context.responseHeaders, ...trailerHeaders() });
+    const headers: OutgoingHttpHeaders = { ...context.responseHeaders, ...trailerHeaders() };
+    if (error.code === Code.Unimplemented && /encoding/.test(error.message)) headers["accept-encoding"] = ACCEPTED_ENCODINGS;
+    replyConnectError(exchange, error, headers);
   }
+}
+
+/** A POST's body, decompressed as `content-encoding` says, each step within the message limit. */
+async function postBody({ exchange, limits }: CallSetup): Promise<Uint8Array> {
+  const encoding = requestEncoding(exchange.headers["content-encoding"], "content-encoding");
+  const body = await readBody(exchange.body, limits.maxMessageBytes, Number(exchange.headers["content-length"] ?? 0));
+  return encoding ? decompress(encoding, body, limits.maxMessageBytes) : body;
+}
+
+/** A GET's message: `?message=` (base64url with `base64=1`), decompressed as `compression=` says. */
+async function queryMessage({ exchange, method, limits }: CallSetup): Promise<Uint8Array> {
+  if (method.idempotency !== "no_side_effects") {
+    throw new StreampathError(Code.Unimplemented, `${method.path} has side effects: GET is only for methods with idempotency_level = NO_SIDE_EFFECTS, use POST`);
+  }
+  exchange.body.resume(); // a GET has no body worth reading
+  const path = exchange.headers[":path"] ?? "";
+  const params = new URLSearchParams(path.slice(path.indexOf("?") + 1));
+  const message = params.get("message") ?? "";
+  const body = params.get("base64") === "1" ? fromBase64(message) : new TextEncoder().encode(message);
+  if (body.length > limits.maxMessageBytes) {
+    throw new StreampathError(Code.ResourceExhausted, `message of ${body.length} bytes exceeds the limit of ${limits.maxMessageBytes} bytes`);
+  }
+  const encoding = requestEncoding(params.get("compression") ?? undefined, "compression");
+  return encoding ? decompress(encoding, body, limits.maxMessageBytes) : body;
 }
 
 /**
  * The whole request body, refusing one larger than the limit as soon as it
- * is: with no content-length, once the bytes pass it. The rest of such a
- * body is read and dropped, not reset, so the refusal reaches the client
- * as a status rather than a bare RST_STREAM.
+ * is: with a content-length above it at once, else once the bytes pass it.
+ * The rest of such a body is read and dropped, not reset, so the refusal
+ * reaches the client as a status rather than a bare RST_STREAM.
  */
-export function readBody(stream: ServerHttp2Stream, limit: number, contentLength: number): Promise<Uint8Array> {
+export function readBody(stream: Readable, limit: number, contentLength: number): Promise<Uint8Array> {
   const tooLarge = (size: string) =>
     new StreampathError(Code.ResourceExhausted, `message of ${size} bytes exceeds the limit of ${limit} bytes`);
-  if (contentLength > limit) return Promise.reject(tooLarge(String(contentLength)));
+  if (contentLength > limit) {
+    stream.resume(); // drain the rest unread
+    return Promise.reject(tooLarge(String(contentLength)));
+  }
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = [];
     let size = 0;

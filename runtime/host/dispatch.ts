@@ -1,16 +1,21 @@
 /**
- * Routes one HTTP/2 stream to a method and a protocol: finds the method by
- * path, checks the content type, authenticates once, sets up the call's
- * deadline and cancellation, and hands it to the gRPC or Connect handler.
+ * Routes one call to its method and protocol: finds the method by path,
+ * checks that the transport can carry it, authenticates once, sets up the
+ * call's deadline and cancellation, and hands it to the gRPC, gRPC-Web or
+ * Connect code.
  */
-import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import type { IncomingHttpHeaders } from "node:http2";
 import { deadlineSignal } from "../core/deadline.js";
+import { EnvelopeFlag, encodeEnvelope } from "../core/envelope.js";
 import { Code, StreampathError } from "../core/error.js";
-import { CONNECT_STREAM, CONNECT_UNARY, connectTimeout, respondConnectError, serveConnect } from "./connect.js";
-import { GRPC_CONTENT_TYPE, finishGrpc, grpcTimeout, serveGrpc } from "./grpc.js";
+import type { JsonOptions } from "../core/json.js";
+import { connectErrorJson, connectTimeout, replyConnectError, respondConnectError, serveConnectStream, serveConnectUnary } from "./connect.js";
+import type { Exchange } from "./exchange.js";
+import { finishGrpc, grpcStatus, grpcTimeout, serveGrpc } from "./grpc.js";
+import { serveGrpcWeb } from "./grpc-web.js";
 import type { PairGateway } from "./pair.js";
 import type { PairForwarder } from "./pair-forward.js";
-import { PAIR_CONTENT_TYPE } from "../core/pair.js";
+import type { RequestKind } from "./protocol.js";
 import type { HandlerContext, MethodDescriptor, ServiceRegistration } from "./service.js";
 
 export interface HostLimits {
@@ -49,6 +54,23 @@ export interface CallSetup {
   handler: (...args: any[]) => unknown;
   context: HandlerContext;
   limits: HostLimits;
+  exchange: Exchange;
+  kind: RequestKind;
+  /** toJson/fromJson options of JSON calls (a registry for Any). */
+  json: JsonOptions | undefined;
+}
+
+/** What every call on one host shares. */
+export interface HostCalls<P> {
+  routes: Map<string, Route>;
+  limits: HostLimits;
+  authenticate: Authenticate<P> | undefined;
+  /** Aborts when the host shuts down. */
+  signal: AbortSignal;
+  gateway: PairGateway;
+  perPrincipal: PrincipalCalls;
+  forwarder: PairForwarder | undefined;
+  json: JsonOptions | undefined;
 }
 
 export interface Route {
@@ -67,73 +89,59 @@ export function buildRoutes(services: ServiceRegistration[]): Map<string, Route>
   return routes;
 }
 
-type Protocol = "grpc" | "connect-unary" | "connect-stream" | "pair";
-
-/** Which of streampath's protocols a content type names, if any. */
-export function protocolOf(contentType: string | undefined): Protocol | undefined {
-  if (!contentType) return undefined;
-  if (GRPC_CONTENT_TYPE.test(contentType)) return "grpc";
-  if (CONNECT_UNARY.test(contentType)) return "connect-unary";
-  if (CONNECT_STREAM.test(contentType)) return "connect-stream";
-  if (contentType.split(";")[0]!.trim().toLowerCase() === PAIR_CONTENT_TYPE) return "pair";
-  return undefined;
-}
-
-/** Serves one stream to its end; never throws (failures become statuses). */
-export async function dispatch<P>(
-  stream: ServerHttp2Stream,
-  headers: IncomingHttpHeaders,
-  routes: Map<string, Route>,
-  limits: HostLimits,
-  authenticate: Authenticate<P> | undefined,
-  hostSignal: AbortSignal,
-  gateway: PairGateway,
-  perPrincipal: PrincipalCalls,
-  forwarder?: PairForwarder,
-): Promise<void> {
-  const protocol = protocolOf(headers["content-type"]);
-  if (headers[":method"] !== "POST" || !protocol) {
-    stream.respond({ ":status": headers[":method"] === "POST" ? 415 : 405, "content-type": "text/plain" });
-    stream.end(`streampath serves POST with application/grpc, application/proto, application/connect+proto or ${PAIR_CONTENT_TYPE}, not ${headers["content-type"] ?? "no content type"}`);
+/** Serves one call to its end; never throws (failures become statuses). */
+export async function dispatch<P>(exchange: Exchange, kind: RequestKind, host: HostCalls<P>): Promise<void> {
+  const { headers } = exchange;
+  const { protocol } = kind;
+  const stream = exchange.stream;
+  if (!stream && (protocol === "grpc" || protocol === "pair")) {
+    exchange.reply(505, { "content-type": "text/plain" }, `${protocol === "grpc" ? "gRPC" : "the pair protocol"} needs HTTP/2; over HTTP/1.1 use gRPC-Web or Connect`);
+    exchange.body.resume();
     return;
   }
   const fail = (error: StreampathError) =>
-    protocol === "grpc" ? finishGrpc(stream, false, error) : respondConnectError(stream, error);
-  const route = routes.get(headers[":path"] ?? "");
+    protocol === "grpc" ? finishGrpc(stream!, false, error, {}, `application/grpc+${kind.format}`) : failEarly(exchange, kind, error);
+  const route = host.routes.get(pathOf(headers[":path"]));
   if (!route) {
-    fail(new StreampathError(Code.Unimplemented, `no method ${headers[":path"]} on this host`));
-    stream.resume(); // let the client finish sending; nobody reads it
+    fail(new StreampathError(Code.Unimplemented, `no method ${pathOf(headers[":path"])} on this host`));
+    exchange.body.resume(); // let the client finish sending; nobody reads it
+    return;
+  }
+  if (!stream && route.method.kind === "bidi_streaming") {
+    // Over HTTP/1.1 a request body and its response cannot stream both ways at once.
+    exchange.reply(505, { "content-type": "text/plain" }, `${route.method.path} is a bidi streaming method: it needs HTTP/2`);
+    exchange.body.resume();
     return;
   }
   if (protocol === "pair") {
     // A half of a pair another instance holds goes there; that instance authenticates it.
-    const owner = forwarder?.ownerOf(headers);
-    if (owner !== undefined) return forwarder!.forward(stream, headers, owner);
+    const owner = host.forwarder?.ownerOf(headers);
+    if (owner !== undefined) return host.forwarder!.forward(stream!, headers, owner);
     // A pair outlives its requests: it keeps its own deadline and cancellation.
     let principal: P;
     try {
-      principal = authenticate ? await authenticate(headers) : (undefined as P);
+      principal = host.authenticate ? await host.authenticate(headers) : (undefined as P);
     } catch (caught) {
-      respondConnectError(stream, StreampathError.from(caught, Code.Unauthenticated));
-      stream.resume();
+      respondConnectError(stream!, StreampathError.from(caught, Code.Unauthenticated));
+      stream!.resume();
       return;
     }
-    return gateway.serve(stream, headers, route.method, route.handler, principal);
+    return host.gateway.serve(stream!, headers, route.method, route.handler, principal);
   }
   const cancel = new AbortController();
   let deadline: { signal: AbortSignal; dispose(): void } | undefined;
   let counted: string | undefined;
   try {
-    const timeoutMs = protocol === "grpc" ? grpcTimeout(headers["grpc-timeout"]) : connectTimeout(headers["connect-timeout-ms"]);
-    const callDeadline = deadlineSignal(timeoutMs, AbortSignal.any([cancel.signal, hostSignal]));
+    const grpcLike = protocol === "grpc" || protocol === "grpc-web" || protocol === "grpc-web-text";
+    const timeoutMs = grpcLike ? grpcTimeout(headers["grpc-timeout"]) : connectTimeout(headers["connect-timeout-ms"]);
+    const callDeadline = deadlineSignal(timeoutMs, AbortSignal.any([cancel.signal, host.signal]));
     deadline = callDeadline;
-    const onGone = () => cancel.abort(new StreampathError(Code.Canceled, "the client canceled the call"));
-    stream.once("aborted", onGone);
-    stream.once("close", onGone);
-    const principal = authenticate ? await authenticate(headers) : (undefined as P);
-    const key = gateway.principalKey(principal);
-    if (!perPrincipal.enter(key, limits.maxCallsPerPrincipal)) {
-      throw new StreampathError(Code.ResourceExhausted, `too many running calls (${limits.maxCallsPerPrincipal}) for this principal`);
+    const deadlineAt = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    exchange.onClose(() => cancel.abort(new StreampathError(Code.Canceled, "the client canceled the call")));
+    const principal = host.authenticate ? await host.authenticate(headers) : (undefined as P);
+    const key = host.gateway.principalKey(principal);
+    if (!host.perPrincipal.enter(key, host.limits.maxCallsPerPrincipal)) {
+      throw new StreampathError(Code.ResourceExhausted, `too many running calls (${host.limits.maxCallsPerPrincipal}) for this principal`);
     }
     counted = key;
     const context: HandlerContext<P> = {
@@ -142,22 +150,49 @@ export async function dispatch<P>(
       responseHeaders: {},
       responseTrailers: {},
       signal: callDeadline.signal,
-      deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
+      deadline: deadlineAt,
       method: route.method,
     };
-    const call: CallSetup = { method: route.method, handler: route.handler, context: context as HandlerContext, limits };
-    if (protocol === "grpc") await serveGrpc(stream, call);
-    else await serveConnect(stream, call, protocol === "connect-stream");
+    const call: CallSetup = {
+      method: route.method,
+      handler: route.handler,
+      context: context as HandlerContext,
+      limits: host.limits,
+      exchange,
+      kind,
+      json: host.json,
+    };
+    if (protocol === "grpc") await serveGrpc(stream!, call);
+    else if (grpcLike) await serveGrpcWeb(call);
+    else if (protocol === "connect-stream") await serveConnectStream(call);
+    else await serveConnectUnary(call);
   } catch (caught) {
     // Before the handler ran: bad timeout header or authentication refused.
-    const error = StreampathError.from(caught, Code.Unauthenticated);
-    fail(error);
+    fail(StreampathError.from(caught, Code.Unauthenticated));
   } finally {
     deadline?.dispose();
-    if (counted !== undefined) perPrincipal.leave(counted);
+    if (counted !== undefined) host.perPrincipal.leave(counted);
   }
   // The call is over when its stream is: trailers may still be on their way out,
   // and a graceful shutdown must not destroy the session under them.
-  if (!stream.closed && !stream.destroyed) await new Promise((resolve) => stream.once("close", resolve));
+  await exchange.closed();
   cancel.abort(new StreampathError(Code.Canceled, "the call ended"));
+}
+
+/** The path without its query (a Connect GET carries the message there). */
+function pathOf(path: string | undefined): string {
+  if (!path) return "";
+  const query = path.indexOf("?");
+  return query < 0 ? path : path.slice(0, query);
+}
+
+/** A failure before the call started, in the protocol's own shape. */
+function failEarly(exchange: Exchange, kind: RequestKind, error: StreampathError): void {
+  if (exchange.finished || exchange.headersSent) return;
+  if (kind.protocol === "grpc-web" || kind.protocol === "grpc-web-text") {
+    // Trailers-only: the status in the headers, as gRPC-Web clients read it.
+    exchange.reply(200, { "content-type": `application/${kind.protocol}+${kind.format}`, ...grpcStatus(error) });
+  } else if (kind.protocol === "connect-stream") {
+    exchange.reply(200, { "content-type": `application/connect+${kind.format}` }, encodeEnvelope(EnvelopeFlag.EndStream, new TextEncoder().encode(JSON.stringify({ error: connectErrorJson(error) }))));
+  } else replyConnectError(exchange, error);
 }

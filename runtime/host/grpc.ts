@@ -1,15 +1,18 @@
 /**
- * The gRPC protocol over HTTP/2 (application/grpc): responses as envelopes,
- * status in `grpc-status`/`grpc-message` trailers, or trailers-only when a
- * call fails before its first response.
+ * The gRPC protocol over HTTP/2 (`application/grpc`, `+proto`, `+json`):
+ * responses as envelopes, status in `grpc-status`/`grpc-message` (and
+ * `grpc-status-details-bin`) trailers, or trailers-only when a call fails
+ * before its first response. Requests may be compressed (`grpc-encoding`);
+ * responses are sent as they are, which every client accepts.
  */
 import type { ServerHttp2Stream } from "node:http2";
 import { Code, StreampathError } from "../core/error.js";
+import { encodeStatus, toBase64 } from "../core/error-details.js";
 import { parseGrpcTimeout } from "../core/deadline.js";
 import type { CallSetup } from "./dispatch.js";
-import { invoke, readRequests, writeEnvelopes } from "./call.js";
-
-export const GRPC_CONTENT_TYPE = /^application\/grpc(?:\+proto)?(?:;.*)?$/i;
+import { bodyOf, invoke, readRequests, writeEnvelopes } from "./call.js";
+import { ACCEPTED_ENCODINGS, requestEncoding } from "./compression.js";
+import { serialization } from "./serialization.js";
 
 /** gRPC's grpc-message is percent-encoded: anything outside printable ASCII, and %. */
 export function encodeGrpcMessage(message: string): string {
@@ -25,28 +28,40 @@ export function grpcTimeout(header: string | string[] | undefined): number | und
   return typeof header === "string" ? parseGrpcTimeout(header) : undefined;
 }
 
+/** The status of a call as gRPC trailers (gRPC-Web writes the same into its body). */
+export function grpcStatus(error: StreampathError | undefined): Record<string, string> {
+  const status: Record<string, string> = { "grpc-status": String(error ? error.code : Code.Ok) };
+  if (!error) return status;
+  status["grpc-message"] = encodeGrpcMessage(error.message);
+  if (error.details.length > 0) status["grpc-status-details-bin"] = toBase64(encodeStatus(error)).replace(/=+$/, "");
+  return status;
+}
+
 /** Serves one gRPC call; resolves when the call has ended either way. */
 export async function serveGrpc(stream: ServerHttp2Stream, call: CallSetup): Promise<void> {
-  const { method, handler, context, limits } = call;
+  const { method, handler, context, limits, kind } = call;
+  const contentType = `application/grpc+${kind.format}`;
   let headersSent = false;
   const sendHeaders = () => {
     if (headersSent || stream.destroyed) return;
     headersSent = true;
     stream.respond(
-      { ":status": 200, "content-type": "application/grpc+proto", ...context.responseHeaders },
+      { ...context.responseHeaders, ":status": 200, "content-type": contentType, "grpc-accept-encoding": ACCEPTED_ENCODINGS },
       { waitForTrailers: true },
     );
   };
   let error: StreampathError | undefined;
   try {
-    const requests = readRequests(stream, method.input, limits.maxMessageBytes, context.signal);
+    const encoding = requestEncoding(context.requestHeaders["grpc-encoding"], "grpc-encoding");
+    const body = bodyOf(stream, () => stream.aborted || (stream.rstCode !== undefined && stream.rstCode !== 0));
+    const requests = readRequests(body, serialization(method.input, kind.format, call.json), limits.maxMessageBytes, context.signal, encoding);
     const responses = invoke(method, handler, requests, context);
-    await writeEnvelopes(stream, responses, method.output, sendHeaders, context.signal);
+    await writeEnvelopes(stream, responses, serialization(method.output, kind.format, call.json), sendHeaders, context.signal);
   } catch (caught) {
     error = context.signal.aborted ? StreampathError.from(context.signal.reason) : StreampathError.from(caught);
   }
   // Trailers-only: no headers went out, so the handler's response headers go with the status.
-  finishGrpc(stream, headersSent, error, headersSent ? context.responseTrailers : { ...context.responseHeaders, ...context.responseTrailers });
+  finishGrpc(stream, headersSent, error, headersSent ? context.responseTrailers : { ...context.responseHeaders, ...context.responseTrailers }, contentType);
 }
 
 /** Ends a gRPC call with its status: in trailers, or trailers-only if no headers went out. */
@@ -55,12 +70,15 @@ export function finishGrpc(
   headersSent: boolean,
   error: StreampathError | undefined,
   trailers: Record<string, string> = {},
+  contentType = "application/grpc+proto",
 ): void {
   if (stream.destroyed || stream.closed) return;
-  const status: Record<string, string> = { ...trailers, "grpc-status": String(error ? error.code : Code.Ok) };
-  if (error) status["grpc-message"] = encodeGrpcMessage(error.message);
+  const status: Record<string, string> = { ...trailers, ...grpcStatus(error) };
   if (!headersSent) {
-    stream.respond({ ":status": 200, "content-type": "application/grpc+proto", ...status }, { endStream: true });
+    stream.respond(
+      { ...status, ":status": 200, "content-type": contentType, "grpc-accept-encoding": ACCEPTED_ENCODINGS },
+      { endStream: true },
+    );
     return;
   }
   stream.once("wantTrailers", () => {

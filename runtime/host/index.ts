@@ -3,6 +3,7 @@ export { createHost, DEFAULT_LIMITS, type DrainOptions, type Host, type HostOpti
 export { drainOnSignal, type DrainOnSignalOptions } from "./drain-on-signal.js";
 export { DEFAULT_PAIR_OPTIONS, type PairOptions } from "./pair.js";
 export type { Authenticate, HostLimits } from "./dispatch.js";
+export type { CorsOptions } from "./cors.js";
 export {
   implement,
   type Handler,

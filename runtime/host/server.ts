@@ -1,13 +1,21 @@
 /**
- * `createHost`: a node:http2 server for host services, speaking gRPC and
- * Connect on one port, over TLS or cleartext HTTP/2 (h2c).
+ * `createHost`: a node:http2 server for host services, speaking gRPC,
+ * gRPC-Web and Connect (binary and JSON) on one port, over TLS or cleartext,
+ * HTTP/2 and HTTP/1.1; and streampath's pair for browser streaming.
  */
 import http2 from "node:http2";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { AddressInfo } from "node:net";
 import { Code, StreampathError } from "../core/error.js";
+import type { JsonOptions } from "../core/json.js";
 import { PairHeader } from "../core/pair.js";
-import { type Authenticate, type HostLimits, PrincipalCalls, buildRoutes, dispatch, protocolOf } from "./dispatch.js";
+import { replyConnectError } from "./connect.js";
+import { type CorsOptions, Cors } from "./cors.js";
+import { type Authenticate, type HostCalls, type HostLimits, PrincipalCalls, buildRoutes, dispatch } from "./dispatch.js";
+import { type Exchange, http1Exchange, http2Exchange } from "./exchange.js";
+import { serveHttp1 } from "./http1.js";
+import { SERVED_CONTENT_TYPES, kindOfRequest } from "./protocol.js";
 import { type ClusterOptions, checkInstanceName } from "./cluster.js";
 import { keepalive } from "./keepalive.js";
 import { type PairOptions, PairGateway } from "./pair.js";
@@ -18,8 +26,20 @@ export interface HostOptions<P = unknown> {
   services: ServiceRegistration[];
   /** TLS key and certificate (PEM); browsers need TLS for HTTP/2. */
   tls?: { key: string | Buffer; cert: string | Buffer };
-  /** Serve cleartext HTTP/2 (prior knowledge) instead: for hosts talking to hosts. */
+  /**
+   * Serve cleartext instead: HTTP/2 with prior knowledge (hosts talking to hosts)
+   * and HTTP/1.1 (curl, pages on plain http) on the same port.
+   */
   h2c?: boolean;
+  /**
+   * Accept HTTP/1.1 too (Connect and gRPC-Web; not gRPC, the pair or bidi
+   * streaming, which need HTTP/2). Default true.
+   */
+  http1?: boolean;
+  /** Pages on other origins that may call the host (CORS); without it, only same-origin pages can. */
+  cors?: CorsOptions;
+  /** Options of JSON messages (Connect `json`, `+json`): a registry to print and parse `Any`. */
+  json?: JsonOptions;
   /** Default 0: any free port (see `Host.port`). */
   port?: number;
   /** Default 127.0.0.1. */
@@ -53,6 +73,8 @@ export interface HostOptions<P = unknown> {
    * Without it they get 405 or 415.
    */
   fallback?: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void;
+  /** The same for HTTP/1.1 requests. Without it they get 404, 405 or 415. */
+  fallbackHttp1?: (request: IncomingMessage, response: ServerResponse) => void;
   /**
    * GET or HEAD here answers 200 while the host serves and 503 once it drains, for a
    * balancer's health check (docs/deploy.md). Default `/.well-known/streampath/health`.
@@ -106,7 +128,16 @@ export const CONNECTION_WINDOW = 16 * 1024 * 1024;
 
 /** A request that belongs to a pair already running (an up, a batch, a resumed down): drain lets it in. */
 function continuesPair(headers: http2.IncomingHttpHeaders): boolean {
-  return protocolOf(headers["content-type"]) === "pair" && headers[PairHeader.id] !== undefined;
+  return kindOfRequest(headers)?.protocol === "pair" && headers[PairHeader.id] !== undefined;
+}
+
+/** What a request that is no call gets without a fallback. */
+function notACall(exchange: Exchange): void {
+  const method = exchange.headers[":method"];
+  const status = method === "POST" ? 415 : method === "GET" || method === "HEAD" ? 404 : 405;
+  const served = `streampath serves POST with ${SERVED_CONTENT_TYPES.join(", ")}, and Connect GET`;
+  exchange.reply(status, { "content-type": "text/plain" }, `${served}; not ${method} of ${exchange.headers["content-type"] ?? "no content type"}`);
+  exchange.body.resume();
 }
 
 export async function createHost<P = unknown>(options: HostOptions<P>): Promise<Host> {
@@ -116,7 +147,7 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
   const settings: http2.Settings = { initialWindowSize: STREAM_WINDOW, maxConcurrentStreams: 1000 };
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
   const server = options.tls
-    ? http2.createSecureServer({ ...options.tls, settings, allowHTTP1: false, handshakeTimeout: handshakeTimeoutMs })
+    ? http2.createSecureServer({ ...options.tls, settings, allowHTTP1: options.http1 !== false, handshakeTimeout: handshakeTimeoutMs })
     : http2.createServer({ settings });
   const perPrincipal = new PrincipalCalls();
   // Every connection's socket, so that close() ends even one whose session will not go.
@@ -153,31 +184,72 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
     session.once("remoteSettings", () => clearTimeout(preface));
     session.once("close", () => clearTimeout(preface));
   });
-  server.on("stream", (stream, headers) => {
-    stream.on("error", () => undefined); // resets by the client surface as "close"
+  const cors = options.cors ? new Cors(options.cors) : undefined;
+  const host: HostCalls<P> = {
+    routes,
+    limits,
+    authenticate: options.authenticate,
+    signal: shutdown.signal,
+    gateway,
+    perPrincipal,
+    forwarder,
+    json: options.json,
+  };
+  const serve = (exchange: Exchange) => {
+    const { headers } = exchange;
     if (headers[":path"] === healthPath && (headers[":method"] === "GET" || headers[":method"] === "HEAD")) {
-      stream.respond({ ":status": draining === undefined ? 200 : 503, "content-type": "text/plain", "cache-control": "no-store" });
-      stream.end(draining === undefined ? "serving\n" : `draining: ${draining}\n`);
+      exchange.reply(draining === undefined ? 200 : 503, { "content-type": "text/plain", "cache-control": "no-store" }, draining === undefined ? "serving\n" : `draining: ${draining}\n`);
       return;
     }
+    const origin = cors?.foreignOrigin(headers);
+    if (cors && origin !== undefined && cors.isPreflight(headers)) {
+      if (cors.isAllowed(origin)) exchange.reply(204, cors.preflight(origin));
+      else exchange.reply(403, { "content-type": "text/plain" }, `origin ${origin} may not call this host (createHost's cors.allowedOrigins)`);
+      return;
+    }
+    const kind = kindOfRequest(headers);
     // Draining: nothing new starts here, but the pairs that live here go on (their halves may come
     // on new connections, through the balancer or forwarded by another instance) until the grace ends.
-    const refused = shutdown.signal.aborted
-      || (draining !== undefined && protocolOf(headers["content-type"]) !== undefined && !continuesPair(headers));
-    if (refused) {
+    if (shutdown.signal.aborted || (draining !== undefined && kind !== undefined && !continuesPair(headers))) {
+      const stream = exchange.stream;
       // REFUSED_STREAM: not processed, safe to send elsewhere. Not in this tick: we are inside the
       // session's receive callback (nodejs/node#64113).
-      setImmediate(() => stream.close(http2.constants.NGHTTP2_REFUSED_STREAM));
+      if (stream) setImmediate(() => stream.close(http2.constants.NGHTTP2_REFUSED_STREAM));
+      else {
+        exchange.http1!.response.shouldKeepAlive = false;
+        replyConnectError(exchange, new StreampathError(Code.Unavailable, draining ?? "the host is shutting down"));
+      }
       return;
     }
-    if (options.fallback && (headers[":method"] !== "POST" || !protocolOf(headers["content-type"]))) {
-      options.fallback(stream, headers);
+    if (!kind) {
+      if (exchange.stream && options.fallback) options.fallback(exchange.stream, headers);
+      else if (exchange.http1 && options.fallbackHttp1) options.fallbackHttp1(exchange.http1.request, exchange.http1.response);
+      else notACall(exchange);
       return;
     }
-    const call = dispatch(stream, headers, routes, limits, options.authenticate, shutdown.signal, gateway, perPrincipal, forwarder);
+    if (cors && origin !== undefined) {
+      if (!cors.isAllowed(origin)) {
+        replyConnectError(exchange, new StreampathError(Code.PermissionDenied, `origin ${origin} may not call this host (createHost's cors.allowedOrigins)`));
+        exchange.body.resume();
+        return;
+      }
+      exchange.decorate = (responseHeaders) => cors.response(origin, responseHeaders);
+    }
+    const call = dispatch(exchange, kind, host);
     calls.add(call);
     void call.finally(() => calls.delete(call));
+  };
+  server.on("stream", (stream, headers) => {
+    stream.on("error", () => undefined); // resets by the client surface as "close"
+    serve(http2Exchange(stream, headers));
   });
+  if (options.http1 !== false) {
+    serveHttp1(server, Boolean(options.tls), (request, response) => {
+      request.on("error", () => undefined); // a dropped connection ends the call; the host stays up
+      response.on("error", () => undefined);
+      serve(http1Exchange(request, response));
+    }, handshakeTimeoutMs);
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

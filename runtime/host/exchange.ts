@@ -1,0 +1,116 @@
+/**
+ * One request and its response, over HTTP/2 (a ServerHttp2Stream) or
+ * HTTP/1.1 (an IncomingMessage and its ServerResponse): what the gRPC-Web
+ * and Connect protocols need of either. gRPC itself needs HTTP/2 trailers
+ * and works on the stream.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import type { Readable, Writable } from "node:stream";
+
+export interface Exchange {
+  /** Request headers, HTTP/2-style: `:method`, `:path` and `:authority` too on HTTP/1.1. */
+  readonly headers: IncomingHttpHeaders;
+  readonly httpVersion: "2" | "1.1";
+  /** The request body. */
+  readonly body: Readable;
+  /** The response body, with back-pressure: `write()` false means wait for `drain`. */
+  readonly out: Writable;
+  /** Set on HTTP/2: the stream (gRPC needs its trailers). */
+  readonly stream: ServerHttp2Stream | undefined;
+  /** Set on HTTP/1.1: the request and its response (for `fallbackHttp1`). */
+  readonly http1: { request: IncomingMessage; response: ServerResponse } | undefined;
+  /** Applied to the headers of every response (CORS). */
+  decorate: ((headers: OutgoingHttpHeaders) => OutgoingHttpHeaders) | undefined;
+  readonly headersSent: boolean;
+  /** The connection or stream is gone, or the response already ended. */
+  readonly finished: boolean;
+  /** Starts a streamed response: headers now, body through `out`. */
+  start(status: number, headers: OutgoingHttpHeaders): void;
+  /** A whole response at once (with content-length on HTTP/1.1). */
+  reply(status: number, headers: OutgoingHttpHeaders, body?: Uint8Array | string): void;
+  /** The client reset the stream or dropped the connection before its body ended. */
+  wasReset(): boolean;
+  /** Runs once when the exchange is over, whichever way (sent, reset, connection lost). */
+  onClose(listener: () => void): void;
+  /** Resolves when it is over. */
+  closed(): Promise<void>;
+}
+
+export function http2Exchange(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Exchange {
+  return {
+    headers,
+    httpVersion: "2",
+    body: stream,
+    out: stream,
+    stream,
+    http1: undefined,
+    decorate: undefined,
+    get headersSent() {
+      return stream.headersSent;
+    },
+    get finished() {
+      return stream.destroyed || stream.closed || stream.writableEnded;
+    },
+    start(status, headers) {
+      stream.respond({ ...(this.decorate ? this.decorate(headers) : headers), ":status": status });
+    },
+    reply(status, headers, body) {
+      const all = { ...(this.decorate ? this.decorate(headers) : headers), ":status": status };
+      if (body === undefined) return stream.respond(all, { endStream: true });
+      stream.respond(all);
+      stream.end(body);
+    },
+    wasReset: () => stream.aborted || (stream.rstCode !== undefined && stream.rstCode !== 0),
+    onClose: (listener) => {
+      stream.once("aborted", listener);
+      stream.once("close", listener);
+    },
+    closed: () => (stream.closed || stream.destroyed ? Promise.resolve() : new Promise((resolve) => stream.once("close", () => resolve()))),
+  };
+}
+
+/** HTTP/1.1 headers as HTTP/2 names them, so protocol code reads one shape. */
+function pseudoHeaders(request: IncomingMessage): IncomingHttpHeaders {
+  return {
+    ...request.headers,
+    ":method": request.method,
+    ":path": request.url,
+    ":authority": request.headers.host,
+    ":scheme": (request.socket as { encrypted?: boolean }).encrypted ? "https" : "http",
+  } as IncomingHttpHeaders;
+}
+
+export function http1Exchange(request: IncomingMessage, response: ServerResponse): Exchange {
+  let over = false;
+  response.once("close", () => (over = true));
+  return {
+    headers: pseudoHeaders(request),
+    httpVersion: "1.1",
+    body: request,
+    out: response,
+    stream: undefined,
+    http1: { request, response },
+    decorate: undefined,
+    get headersSent() {
+      return response.headersSent;
+    },
+    get finished() {
+      return over || response.destroyed || response.writableEnded;
+    },
+    start(status, headers) {
+      response.writeHead(status, this.decorate ? this.decorate(headers) : headers);
+      response.flushHeaders(); // a stream's first message may be long in coming
+    },
+    reply(status, headers, body) {
+      const length = body === undefined ? 0 : typeof body === "string" ? Buffer.byteLength(body) : body.length;
+      response.writeHead(status, { ...(this.decorate ? this.decorate(headers) : headers), "content-length": length });
+      response.end(body);
+    },
+    wasReset: () => !request.complete,
+    onClose: (listener) => {
+      response.once("close", listener);
+    },
+    closed: () => (over ? Promise.resolve() : new Promise((resolve) => response.once("close", () => resolve()))),
+  };
+}

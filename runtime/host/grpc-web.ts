@@ -1,0 +1,76 @@
+/**
+ * gRPC-Web (`application/grpc-web`, `+proto`, `+json`, and `-text`, whose
+ * body is base64): gRPC's envelopes over HTTP/2 or HTTP/1.1, with the status
+ * as a last envelope (flag 0x80) of `name: value` lines in the body, since
+ * browsers cannot read HTTP trailers.
+ */
+import type { Readable } from "node:stream";
+import { Code, StreampathError } from "../core/error.js";
+import { encodeEnvelope } from "../core/envelope.js";
+import type { CallSetup } from "./dispatch.js";
+import { type RequestBody, bodyOf, invoke, readRequests, writeEnvelopes } from "./call.js";
+import { ACCEPTED_ENCODINGS, requestEncoding } from "./compression.js";
+import { grpcStatus } from "./grpc.js";
+import { serialization } from "./serialization.js";
+
+/** The flag of gRPC-Web's trailer envelope. */
+const TRAILER_FLAG = 0x80;
+
+const toBase64 = (chunk: Uint8Array) => Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length).toString("base64");
+
+/** Serves one gRPC-Web call; resolves when it has ended. */
+export async function serveGrpcWeb(call: CallSetup): Promise<void> {
+  const { method, handler, context, limits, exchange, kind } = call;
+  const text = kind.protocol === "grpc-web-text";
+  const contentType = text ? "application/grpc-web-text+proto" : `application/grpc-web+${kind.format}`;
+  let started = false;
+  const start = () => {
+    started = true;
+    exchange.start(200, { ...context.responseHeaders, "content-type": contentType, "grpc-accept-encoding": ACCEPTED_ENCODINGS });
+  };
+  let error: StreampathError | undefined;
+  try {
+    const encoding = requestEncoding(context.requestHeaders["grpc-encoding"], "grpc-encoding");
+    const plain = bodyOf(exchange.body, exchange.wasReset);
+    const body = text ? base64Body(exchange.body, plain) : plain;
+    const requests = readRequests(body, serialization(method.input, kind.format, call.json), limits.maxMessageBytes, context.signal, encoding);
+    const responses = invoke(method, handler, requests, context);
+    const output = serialization(method.output, kind.format, call.json);
+    await writeEnvelopes(exchange.out, responses, output, start, context.signal, text ? toBase64 : undefined);
+  } catch (caught) {
+    error = context.signal.aborted ? StreampathError.from(context.signal.reason) : StreampathError.from(caught);
+  }
+  if (exchange.finished) return;
+  if (!started) start();
+  const trailers = { ...context.responseTrailers, ...grpcStatus(error) };
+  const lines = Object.entries(trailers).map(([name, value]) => `${name.toLowerCase()}: ${value}\r\n`).join("");
+  const envelope = encodeEnvelope(TRAILER_FLAG, new TextEncoder().encode(lines));
+  exchange.out.end(text ? toBase64(envelope) : envelope);
+}
+
+/**
+ * A `-text` body decoded: base64 in any chunking, each chunk possibly padded
+ * (clients encode per message), decoded four characters at a time.
+ */
+function base64Body(readable: Readable, plain: RequestBody): RequestBody {
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    let pending = "";
+    for await (const chunk of plain.chunks) {
+      pending += Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length).toString("latin1").replace(/\s+/g, "");
+      const whole = pending.length - (pending.length % 4);
+      if (whole === 0) continue;
+      const ready = pending.slice(0, whole);
+      pending = pending.slice(whole);
+      if (!/^[A-Za-z0-9+/]*={0,2}(?:[A-Za-z0-9+/]+={0,2})*$/.test(ready)) {
+        throw new StreampathError(Code.InvalidArgument, "grpc-web-text: the body is not base64");
+      }
+      // A padded group ends a segment: decode segment by segment.
+      for (const segment of ready.split(/(?<==)(?=[^=])/)) {
+        const bytes = Buffer.from(segment, "base64");
+        yield new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+      }
+    }
+    if (pending.length > 0) throw new StreampathError(Code.InvalidArgument, "grpc-web-text: the body's base64 is cut short");
+  }
+  return { chunks: chunks(), drain: () => void readable.resume(), wasReset: plain.wasReset };
+}
