@@ -30,6 +30,7 @@ import {
   type HandlerContext,
   type Host,
   type HostLimits,
+  type HostOptions,
   type ServiceDescriptor,
   type ClusterOptions,
 } from "../../runtime/host/index.js";
@@ -156,6 +157,8 @@ export interface EchoHostOptions {
   /** One instance of several (test/helpers/cluster.ts). */
   cluster?: ClusterOptions;
   port?: number;
+  /** Cross-origin calls from browsers: createHost's `cors`. */
+  cors?: HostOptions["cors"];
 }
 
 /** A host serving Echo on 127.0.0.1:0 (h2c), closed at the test's teardown. */
@@ -278,6 +281,7 @@ export async function startEchoHost(t: ExecutionContext, options: EchoHostOption
     handshakeTimeoutMs: options.handshakeTimeoutMs,
     cluster: options.cluster,
     port: options.port,
+    cors: options.cors,
     authenticate: (headers) => {
       if (headers["x-deny"]) throw new StreampathError(Code.Unauthenticated, "denied by x-deny");
       return String(headers["x-user"] ?? "anon");
