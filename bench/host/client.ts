@@ -3,7 +3,7 @@
 // run, answered with its timing and this process's CPU time for it.
 import { connect } from "./clients.js";
 import { serveCommands } from "./ipc.js";
-import { PEERS, type Peer } from "./servers.js";
+import { isPeer, type Peer } from "./servers.js";
 import type { StreamSpec } from "./wire.js";
 
 export interface StreamReply {
@@ -14,7 +14,7 @@ export interface StreamReply {
 
 const peer = process.argv[2] as Peer;
 const url = process.argv[3]!;
-if (!PEERS.includes(peer)) throw new Error(`client.ts: unknown peer ${peer}`);
+if (!isPeer(peer)) throw new Error(`client.ts: unknown peer ${peer}`);
 const client = await connect(peer, url);
 
 serveCommands(

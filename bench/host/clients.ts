@@ -7,11 +7,13 @@
 //   back, having checked every echo (seq in order, each once, payload);
 // - pingPong: on one stream, send one event, wait for its echo, repeat.
 import http2 from "node:http2";
+import { BASE_PEER, streampathRoot } from "./base.js";
 import {
   ECHO_PATH,
   echoProto,
   loadProtobufEsEcho,
   loadStreampathEcho,
+  loadStreampathHost,
   type SpEvent,
 } from "./generated.js";
 import {
@@ -49,7 +51,8 @@ export function connect(peer: Peer, url: string): Promise<PeerClient> {
     case "raw":
       return connectRaw(url);
     case "streampath":
-      return connectStreampath(url);
+    case BASE_PEER:
+      return connectStreampath(url, streampathRoot(peer));
     case "grpc-js":
       return connectGrpcJs(url);
     case "connect":
@@ -140,10 +143,13 @@ async function pingPongIterables<E>(
   return times;
 }
 
-/** Ours: a host link and the generated client. */
-async function connectStreampath(url: string): Promise<PeerClient> {
-  const { connectHost } = await import("streampath/runtime/host");
-  const { createEchoClient } = await loadStreampathEcho();
+/** Ours: a host link and the generated client, both of the package at `root`. */
+async function connectStreampath(
+  url: string,
+  root: string,
+): Promise<PeerClient> {
+  const { connectHost } = await loadStreampathHost(root);
+  const { createEchoClient } = await loadStreampathEcho(root);
   const link = connectHost(url);
   const client = createEchoClient(link);
   const call: BidiCall<SpEvent> = (requests) => client.echo(requests);

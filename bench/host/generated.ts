@@ -4,7 +4,8 @@
 // Loaded dynamically with local types, so `npm run typecheck` does not need
 // bench/gen/ (git-ignored) to exist.
 import { mkdirSync, rmSync } from "node:fs";
-import { join, relative } from "node:path";
+import { createRequire } from "node:module";
+import { join, relative, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { MessageCodec } from "streampath/runtime/core";
 import type { ServiceDescriptor } from "streampath/runtime/host";
@@ -20,6 +21,9 @@ import {
 export const echoProto = join(schemaDir, "echo.proto");
 /** Our generated code. */
 export const streampathGenDir = genDirOf("echo");
+/** Where the generated code of a streampath package root lives (bench/host/base.ts). */
+export const streampathGenDirOf = (root: string): string =>
+  join(root, "bench", "gen", "echo");
 /** protobuf-es (for Connect). */
 export const protobufEsGenDir = genDirOf("echo-es");
 
@@ -70,18 +74,39 @@ export interface StreampathEcho {
   };
 }
 
-export async function loadStreampathEcho(): Promise<StreampathEcho> {
-  const pb = await import(
-    pathToFileURL(join(streampathGenDir, "echo_pb.ts")).href
-  );
-  const host = await import(
-    pathToFileURL(join(streampathGenDir, "echo_host.ts")).href
-  );
+/** The generated code below `root` (this checkout's, or the base worktree's). */
+export async function loadStreampathEcho(
+  root: string = repoRoot,
+): Promise<StreampathEcho> {
+  const dir = streampathGenDirOf(root);
+  const pb = await import(pathToFileURL(join(dir, "echo_pb.ts")).href);
+  const host = await import(pathToFileURL(join(dir, "echo_host.ts")).href);
   return {
     Event: pb.Event,
     Echo: host.Echo,
     createEchoClient: host.createEchoClient,
   };
+}
+
+/** The host runtime (typed as this checkout's; the base's is used the same way). */
+export type HostRuntime = typeof import("streampath/runtime/host");
+
+/**
+ * `streampath/runtime/host` as the generated code below `root` resolves it
+ * (package self-reference: dist/ under the default conditions), so the host
+ * or link and the generated module share one runtime. For this checkout
+ * that is the module a bare import from bench/ gets.
+ */
+export async function loadStreampathHost(
+  root: string = repoRoot,
+): Promise<HostRuntime> {
+  const from = join(streampathGenDirOf(root), "echo_host.ts");
+  const path = createRequire(from).resolve("streampath/runtime/host");
+  if (!path.startsWith(root.replace(/\/?$/, sep)))
+    throw new Error(
+      `streampath/runtime/host resolved to ${path}, not below ${root}`,
+    );
+  return (await import(pathToFileURL(path).href)) as HostRuntime;
 }
 
 /** protobuf-es's generated file: the `Echo` GenService and `EventSchema`. */

@@ -2,7 +2,7 @@
 // bench/host-echo.ts over IPC. Reports its port when listening, and its
 // memory and CPU time on request.
 import { serveCommands } from "./ipc.js";
-import { PEERS, serve, type Peer } from "./servers.js";
+import { isPeer, serve, type Peer } from "./servers.js";
 
 export interface ServerStats {
   /** Resident set size now, bytes. */
@@ -25,7 +25,7 @@ export function processStats(): ServerStats {
 }
 
 const peer = process.argv[2] as Peer;
-if (!PEERS.includes(peer)) throw new Error(`server.ts: unknown peer ${peer}`);
+if (!isPeer(peer)) throw new Error(`server.ts: unknown peer ${peer}`);
 const server = await serve(peer);
 serveCommands({ stats: async () => processStats() }, () => server.close(), {
   port: server.port,

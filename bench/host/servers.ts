@@ -3,16 +3,21 @@
 // uses them and the process's RSS is that peer's.
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
+import { BASE_PEER, streampathRoot } from "./base.js";
 import {
   ECHO_PATH,
   echoProto,
   loadProtobufEsEcho,
   loadStreampathEcho,
+  loadStreampathHost,
   type SpEvent,
 } from "./generated.js";
 
 export const PEERS = ["raw", "streampath", "grpc-js", "connect"] as const;
-export type Peer = (typeof PEERS)[number];
+/** The four, and streampath built from BENCH_HOST_BASE's revision (base.ts). */
+export type Peer = (typeof PEERS)[number] | typeof BASE_PEER;
+export const isPeer = (name: string): name is Peer =>
+  name === BASE_PEER || (PEERS as readonly string[]).includes(name);
 
 export interface EchoServer {
   readonly port: number;
@@ -33,7 +38,8 @@ export function serve(peer: Peer): Promise<EchoServer> {
     case "raw":
       return serveRaw();
     case "streampath":
-      return serveStreampath();
+    case BASE_PEER:
+      return serveStreampath(streampathRoot(peer));
     case "grpc-js":
       return serveGrpcJs();
     case "connect":
@@ -98,10 +104,13 @@ async function serveRaw(): Promise<EchoServer> {
   return listen(server);
 }
 
-/** Ours: the generated service on createHost, the handler as a user writes it. */
-async function serveStreampath(): Promise<EchoServer> {
-  const { createHost, implement } = await import("streampath/runtime/host");
-  const { Echo } = await loadStreampathEcho();
+/**
+ * Ours: the generated service on createHost, the handler as a user writes
+ * it; runtime and generated code from the package at `root`.
+ */
+async function serveStreampath(root: string): Promise<EchoServer> {
+  const { createHost, implement } = await loadStreampathHost(root);
+  const { Echo } = await loadStreampathEcho(root);
   const host = await createHost({
     h2c: true,
     services: [
