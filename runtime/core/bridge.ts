@@ -10,7 +10,7 @@
  * way a packet holds many messages: per-chunk cost dominates in browsers.
  */
 import type { ConnectionState } from "./connection-state.js";
-import { Code, StreampathError } from "./error.js";
+import { type ErrorDetail, Code, StreampathError } from "./error.js";
 
 /** The key every bridge message on an endpoint carries, so an endpoint can carry other traffic too. */
 export const BRIDGE_TAG = "streampath-bridge";
@@ -31,6 +31,8 @@ export interface BridgeEndpoint {
 export interface WireError {
   code: number;
   message: string;
+  /** The error's details, when it has any (structured clone keeps the bytes). */
+  details?: ErrorDetail[];
 }
 
 /**
@@ -158,7 +160,7 @@ export function checkLimits(limits: Partial<BridgeLimits>): BridgeLimits {
 
 export function toWire(error: unknown): WireError {
   const e = StreampathError.from(error);
-  return { code: e.code, message: e.message };
+  return e.details.length > 0 ? { code: e.code, message: e.message, details: [...e.details] } : { code: e.code, message: e.message };
 }
 
 /** A peer's error; anything that is not a well-formed one becomes Internal, saying so. */
@@ -166,7 +168,10 @@ export function fromWire(wire: unknown): StreampathError {
   const w = wire as Partial<WireError> | null;
   if (typeof w === "object" && w !== null && Number.isInteger(w.code) && typeof w.message === "string") {
     const code = w.code! >= Code.Canceled && w.code! <= Code.Unauthenticated ? (w.code as Code) : Code.Unknown;
-    return new StreampathError(code, w.message);
+    const details = Array.isArray(w.details)
+      ? w.details.filter((d): d is ErrorDetail => typeof d?.type === "string" && d.value instanceof Uint8Array)
+      : [];
+    return new StreampathError(code, w.message, { details });
   }
   return new StreampathError(Code.Internal, `the bridge peer sent a malformed error: ${String(wire).slice(0, 80)}`);
 }

@@ -8,6 +8,7 @@
 import { MessageBatch } from "./batch.js";
 import { encodeEnvelope } from "./envelope.js";
 import { Code, StreampathError, codeFromName, codeName } from "./error.js";
+import { detailsFromJson, detailsToJson } from "./error-details.js";
 
 export const PAIR_CONTENT_TYPE = "application/streampath-pair+proto";
 
@@ -93,7 +94,7 @@ export function endPayload(error?: StreampathError, metadata: Record<string, str
   const entries = Object.entries(metadata);
   return text.encode(
     JSON.stringify({
-      ...(error ? { error: { code: codeName(error.code), message: error.message } } : {}),
+      ...(error ? { error: { code: codeName(error.code), message: error.message, ...(error.details.length ? { details: detailsToJson(error.details) } : {}) } } : {}),
       ...(entries.length ? { metadata: Object.fromEntries(entries.map(([k, v]) => [k, [v]])) } : {}),
     }),
   );
@@ -125,7 +126,7 @@ export function parseEnd(payload: Uint8Array): { error?: StreampathError; metada
   if (!isRecord(error)) throw new StreampathError(Code.Internal, "pair end: error must be an object");
   const code = typeof error.code === "string" ? codeFromName(error.code) : undefined;
   const message = typeof error.message === "string" ? error.message : "";
-  return { error: new StreampathError(code ?? Code.Unknown, message), metadata: metadata as Record<string, string[]> };
+  return { error: new StreampathError(code ?? Code.Unknown, message, { details: detailsFromJson(error.details) }), metadata: metadata as Record<string, string[]> };
 }
 
 /** Envelopes sealed into one chunk; `first` is the sequence number of the first. */

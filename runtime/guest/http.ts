@@ -4,6 +4,7 @@
  * bodies.
  */
 import { Code, StreampathError, codeFromName } from "../core/error.js";
+import { detailsFromJson } from "../core/error-details.js";
 import type { MessageCodec } from "../core/message.js";
 
 export type Fetch = (input: string, init: RequestInit & { duplex?: "half" }) => Promise<Response>;
@@ -26,9 +27,9 @@ export async function responseError(response: Response, what: string): Promise<S
   let text = "";
   try {
     text = await response.text();
-    const json = JSON.parse(text) as { code?: unknown; message?: unknown };
+    const json = JSON.parse(text) as { code?: unknown; message?: unknown; details?: unknown };
     const code = typeof json.code === "string" ? codeFromName(json.code) : undefined;
-    if (code !== undefined) return new StreampathError(code, String(json.message ?? ""));
+    if (code !== undefined) return new StreampathError(code, String(json.message ?? ""), { details: detailsFromJson(json.details) });
   } catch {
     // not a Connect error body: fall through to the HTTP status
   }
