@@ -1,6 +1,7 @@
 // streampath/runtime/core: what every generated module and every runtime part imports.
 export { Code, StreampathError, codeName, type ErrorDetail } from "./error.js";
 export { errorDetail, findDetails } from "./error-details.js";
+export { binaryHeaderValue, readBinaryHeader } from "./binary-header.js";
 export { BinaryWriter, encodeWith } from "./writer.js";
 export { EMPTY_BYTES } from "./bytes.js";
 export { BinaryReader, MAX_DEPTH } from "./reader.js";
