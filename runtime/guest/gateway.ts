@@ -46,6 +46,12 @@ export interface GatewayOptions {
   responseTimeoutMs?: number;
   /** Headers sent with every request (credentials, say). */
   headers?: Record<string, string>;
+  /**
+   * How unary calls carry their messages: `proto` (default) or `json`, readable in the
+   * browser's network panel. Streaming calls travel in the pair, always binary: its
+   * flow control counts the bytes of binary envelopes.
+   */
+  format?: "proto" | "json";
 }
 
 export interface Gateway extends Transport, ConnectionStateSource {
@@ -62,6 +68,8 @@ export function connectGateway(origin: string, options: GatewayOptions = {}): Ga
   const fetchImpl: Fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const upload = options.upload ?? "auto";
   const baseUrl = origin.replace(/\/+$/, "");
+  const format = options.format ?? "proto";
+  if (format !== "proto" && format !== "json") throw new TypeError(`connectGateway: format must be "proto" or "json", not ${String(format)}`);
   const retry = { ...DEFAULT_RETRY, ...options.retry };
   const responseTimeoutMs = options.responseTimeoutMs ?? 10_000;
   const connection = new HostConnection({
@@ -102,7 +110,7 @@ export function connectGateway(origin: string, options: GatewayOptions = {}): Ga
     call<I, O>(method: MethodDescriptor<I, O>, requests: AsyncIterable<I>, callOptions: CallOptions = {}): AsyncIterable<O> {
       if (connection.closed) return failing(connection.closed);
       const merged = withDefaults(callOptions);
-      if (method.kind === "unary") return unary(env, method, requests, merged);
+      if (method.kind === "unary") return unary(env, method, requests, merged, format);
       return new GuestPair(env, method, merged).start(requests);
     },
     close(reason?: unknown) {
@@ -115,7 +123,13 @@ function failing(error: StreampathError): AsyncIterable<never> {
   return { [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(error) }) };
 }
 
-async function* unary<I, O>(env: PairEnvironment, method: MethodDescriptor<I, O>, requests: AsyncIterable<I>, options: CallOptions): AsyncGenerator<O> {
+async function* unary<I, O>(
+  env: PairEnvironment,
+  method: MethodDescriptor<I, O>,
+  requests: AsyncIterable<I>,
+  options: CallOptions,
+  format: "proto" | "json",
+): AsyncGenerator<O> {
   let request: { value: I } | undefined;
   for await (const r of requests) {
     if (request) throw new StreampathError(Code.InvalidArgument, `${method.path} is unary: one request, got more`);
@@ -130,7 +144,7 @@ async function* unary<I, O>(env: PairEnvironment, method: MethodDescriptor<I, O>
   const release = env.connection.hold((reason) => closing.abort(reason));
   let failure: StreampathError | undefined;
   try {
-    yield await connectUnary(env.fetch, env.baseUrl + method.path, method.input, method.output, request.value, headers, signal);
+    yield await connectUnary(env.fetch, env.baseUrl + method.path, method.input, method.output, request.value, headers, signal, format);
   } catch (error) {
     failure = StreampathError.from(error);
     throw error;

@@ -5,6 +5,7 @@
  */
 import { Code, StreampathError, codeFromName } from "../core/error.js";
 import { detailsFromJson } from "../core/error-details.js";
+import { parseJsonText } from "../core/json-text.js";
 import type { MessageCodec } from "../core/message.js";
 
 export type Fetch = (input: string, init: RequestInit & { duplex?: "half" }) => Promise<Response>;
@@ -58,7 +59,7 @@ export function headerRecord(headers: Headers): Record<string, string> {
   return record;
 }
 
-/** A unary call with the Connect protocol: one protobuf body up, one down. */
+/** A unary call with the Connect protocol: one body up, one down, in protobuf binary or JSON. */
 export async function connectUnary<I, O>(
   fetch: Fetch,
   url: string,
@@ -67,13 +68,15 @@ export async function connectUnary<I, O>(
   request: I,
   headers: Record<string, string>,
   signal: AbortSignal | undefined,
+  format: "proto" | "json" = "proto",
 ): Promise<O> {
   let response: Response;
   try {
     response = await fetch(url, {
       method: "POST",
-      headers: { "content-type": "application/proto", ...headers },
-      body: input.encode(request) as BodyInit,
+      // The caller's headers cannot replace the protocol's content type.
+      headers: { ...headers, "content-type": `application/${format}` },
+      body: (format === "json" ? JSON.stringify(input.toJson(request)) : input.encode(request)) as BodyInit,
       signal,
     });
   } catch (error) {
@@ -82,6 +85,7 @@ export async function connectUnary<I, O>(
   if (response.status !== 200) throw await responseError(response, url);
   const body = new Uint8Array(await response.arrayBuffer());
   try {
+    if (format === "json") return output.fromJson(parseJsonText(new TextDecoder().decode(body)), { ignoreUnknownFields: true });
     return output.decode(body);
   } catch (error) {
     throw new StreampathError(Code.Internal, `cannot decode ${output.typeName}: ${(error as Error).message}`);
