@@ -4,28 +4,14 @@
  * deadlines) and Connect-ES's gRPC transport (client streaming, bidi).
  *
  * The @bufbuild/protobuf descriptors are built at test time from echo.proto
- * with protobufjs (no protoc needed): protobufjs writes a FileDescriptorSet,
- * @bufbuild/protobuf reads it into a registry.
+ * with protobufjs (no protoc needed): test/helpers/connect-es.ts.
  */
 import test, { type ExecutionContext } from "ava";
-import protobuf from "protobufjs";
-import descriptor from "protobufjs/ext/descriptor/index.js";
-import { createFileRegistry, fromBinary, type DescService } from "@bufbuild/protobuf";
-import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { Code, StreampathError } from "../runtime/core/index.js";
-import { ECHO_PROTO, startEchoHost, waitFor, type EchoHost } from "./helpers/host.js";
-
-function echoService(): DescService {
-  const root = protobuf.loadSync(ECHO_PROTO);
-  const set = (root as unknown as { toDescriptor(syntax: string): object }).toDescriptor("proto3");
-  const bytes = (descriptor as unknown as { FileDescriptorSet: { encode(m: object): { finish(): Uint8Array } } }).FileDescriptorSet.encode(set).finish();
-  const registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, bytes));
-  const service = registry.getService("test.echo.Echo");
-  if (!service) throw new Error("test.echo.Echo is missing from the descriptor set");
-  return service;
-}
+import { echoService } from "./helpers/connect-es.js";
+import { startEchoHost, waitFor, type EchoHost } from "./helpers/host.js";
 
 const Echo = echoService();
 

@@ -7,7 +7,7 @@
  * HTTP/1.1, and CORS); a page on an origin the host does not allow is refused.
  *
  * The @bufbuild/protobuf descriptors are built from echo.proto with
- * protobufjs in Node (as in host-connect-client.test.ts) and handed to the
+ * protobufjs in Node (test/helpers/connect-es.ts) and handed to the
  * page as FileDescriptorSet bytes; the page's bundle holds only
  * @bufbuild/protobuf, @connectrpc/connect and @connectrpc/connect-web.
  */
@@ -17,10 +17,9 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import test, { type ExecutionContext } from "ava";
 import type { Browser } from "playwright-core";
-import protobuf from "protobufjs";
-import descriptor from "protobufjs/ext/descriptor/index.js";
 import { bundleWorker, launchChromium, openPage, respond, selfSigned } from "./helpers/browser.js";
-import { ECHO_PROTO, startEchoHost, type EchoHost } from "./helpers/host.js";
+import { echoDescriptorSetBytes } from "./helpers/connect-es.js";
+import { startEchoHost, type EchoHost } from "./helpers/host.js";
 import type { ConnectWebInput, ConnectWebResult } from "./browser/connect-web.page.js";
 
 const PAGE_ENTRY = fileURLToPath(new URL("./browser/connect-web.page.ts", import.meta.url));
@@ -31,28 +30,8 @@ const REPEAT = 50;
 /** The request headers the page sends besides Connect's own, which a cross-origin host must allow. */
 const CUSTOM_HEADERS = ["x-custom", "x-user", "x-set-header", "x-set-trailer"];
 
-interface MessageDescriptor {
-  field: { name: string; jsonName?: string }[];
-  nestedType: MessageDescriptor[];
-}
-
-/**
- * echo.proto as FileDescriptorSet bytes, base64, for the page. protobufjs
- * writes `json_name` only where it differs from the field's name, but
- * @bufbuild/protobuf takes the descriptor's `json_name` as is (protoc always
- * sets it): without it JSON would name `text` "". Filled in as protoc would.
- */
-function descriptorSet(): string {
-  const root = protobuf.loadSync(ECHO_PROTO);
-  const set = (root as unknown as { toDescriptor(syntax: string): { file: { messageType: MessageDescriptor[] }[] } }).toDescriptor("proto3");
-  const fill = (message: MessageDescriptor): void => {
-    for (const field of message.field) field.jsonName ||= field.name.replace(/_(\w)/g, (_, c: string) => c.toUpperCase());
-    message.nestedType.forEach(fill);
-  };
-  set.file.forEach((file) => file.messageType.forEach(fill));
-  const bytes = (descriptor as unknown as { FileDescriptorSet: { encode(m: object): { finish(): Uint8Array } } }).FileDescriptorSet.encode(set).finish();
-  return Buffer.from(bytes).toString("base64");
-}
+/** echo.proto as FileDescriptorSet bytes (with every json_name), base64, for the page. */
+const descriptorSet = (): string => Buffer.from(echoDescriptorSetBytes()).toString("base64");
 
 // One browser and one page bundle for the file; a context per test.
 let browser: Browser;
