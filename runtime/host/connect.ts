@@ -136,14 +136,39 @@ async function queryMessage({ exchange, method, limits }: CallSetup): Promise<Ui
   }
   exchange.body.resume(); // a GET has no body worth reading
   const path = exchange.headers[":path"] ?? "";
-  const params = new URLSearchParams(path.slice(path.indexOf("?") + 1));
-  const message = params.get("message") ?? "";
-  const body = params.get("base64") === "1" ? fromBase64(message) : new TextEncoder().encode(message);
+  const query = path.slice(path.indexOf("?") + 1);
+  const params = new URLSearchParams(query);
+  const body = params.get("base64") === "1" ? fromBase64(params.get("message") ?? "") : queryBytes(query, "message");
   if (body.length > limits.maxMessageBytes) {
     throw new StreampathError(Code.ResourceExhausted, `message of ${body.length} bytes exceeds the limit of ${limits.maxMessageBytes} bytes`);
   }
   const encoding = requestEncoding(params.get("compression") ?? undefined, "compression");
   return encoding ? decompress(encoding, body, limits.maxMessageBytes) : body;
+}
+
+/**
+ * A query parameter's value as the bytes it percent-encodes. Not
+ * URLSearchParams: it decodes to UTF-8 text, which would turn a binary
+ * message's bytes above 0x7f into U+FFFD.
+ */
+function queryBytes(query: string, name: string): Uint8Array {
+  for (const pair of query.split("&")) {
+    const equals = pair.indexOf("=");
+    if ((equals < 0 ? pair : pair.slice(0, equals)) !== name) continue;
+    const value = equals < 0 ? "" : pair.slice(equals + 1);
+    const out: number[] = [];
+    for (let i = 0; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      if (c === 0x25 && /^[0-9a-fA-F]{2}$/.test(value.slice(i + 1, i + 3))) {
+        out.push(parseInt(value.slice(i + 1, i + 3), 16));
+        i += 2;
+      } else if (c === 0x2b) out.push(0x20); // form encoding: + is a space
+      else if (c < 0x80) out.push(c);
+      else out.push(...new TextEncoder().encode(value[i]!));
+    }
+    return new Uint8Array(out);
+  }
+  return new Uint8Array(0);
 }
 
 /**

@@ -61,7 +61,8 @@ function base64Body(readable: Readable, plain: RequestBody): RequestBody {
       if (whole === 0) continue;
       const ready = pending.slice(0, whole);
       pending = pending.slice(whole);
-      if (!/^[A-Za-z0-9+/]*={0,2}(?:[A-Za-z0-9+/]+={0,2})*$/.test(ready)) {
+      // Groups of four: four characters, or a padded last group of a segment.
+      if (!/^(?:[A-Za-z0-9+/]{2}(?:[A-Za-z0-9+/]{2}|[A-Za-z0-9+/]=|==))*$/.test(ready)) {
         throw new StreampathError(Code.InvalidArgument, "grpc-web-text: the body is not base64");
       }
       // A padded group ends a segment: decode segment by segment.
