@@ -14,7 +14,7 @@ import { DEFAULT_PROBE, HostConnection, type ProbePolicy } from "./connection.js
 import { type Fetch, connectUnary, requestStreamsSupported } from "./http.js";
 import { GuestPair } from "./pair.js";
 import type { PairEnvironment, RetryPolicy } from "./pair-environment.js";
-import { Slots } from "./slots.js";
+import { Slots } from "../core/slots.js";
 
 export interface GatewayOptions {
   /** The fetch to use; default globalThis.fetch. */

@@ -6,7 +6,7 @@
 import type { PairWindow } from "../core/pair.js";
 import type { ConnectionReports } from "./connection.js";
 import type { Fetch } from "./http.js";
-import type { Slots } from "./slots.js";
+import type { Slots } from "../core/slots.js";
 
 export interface RetryPolicy {
   /** Reopen attempts in a row without progress before the call fails. */

@@ -72,7 +72,7 @@ export function readRequests<I>(
           } else batch.push(serialization.decode(bytes, start, end));
         });
         for (const { flags, bytes } of compressed ?? []) {
-          const plain = flags & EnvelopeFlag.Compressed ? await decompress(encoding!, bytes, maxMessageBytes) : bytes;
+          const plain = flags & EnvelopeFlag.Compressed ? await decompress(encoding!, bytes, maxMessageBytes, signal) : bytes;
           batch.push(serialization.decode(plain, 0, plain.length));
         }
         if (batch.length === 0) continue;

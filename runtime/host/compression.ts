@@ -5,11 +5,20 @@
  */
 import zlib from "node:zlib";
 import { Code, StreampathError } from "../core/error.js";
+import { Slots } from "../core/slots.js";
 
 export type Encoding = "gzip" | "br";
 
-/** What a host accepts, for `grpc-accept-encoding` and Connect's accept headers. */
-export const ACCEPTED_ENCODINGS = "gzip, br";
+/** What a host accepts, for `grpc-accept-encoding` and Connect's accept headers (no spaces: grpc-js splits on "," alone). */
+export const ACCEPTED_ENCODINGS = "gzip,br";
+
+/**
+ * Messages inflated at once, in this process. Each holds up to the message
+ * limit of output and its decoder's window (br: up to 16 MiB, chosen by the
+ * sender), so without a bound a client's many small bombs at once would add
+ * those up; more wait their turn. zlib's work runs on libuv's 4 threads anyway.
+ */
+const INFLATING = new Slots(4);
 
 /**
  * The encoding a request's header names: `identity` (or none) is undefined;
@@ -19,7 +28,7 @@ export function requestEncoding(header: string | string[] | undefined, name: str
   const value = typeof header === "string" ? header.trim().toLowerCase() : undefined;
   if (!value || value === "identity") return undefined;
   if (value === "gzip" || value === "br") return value;
-  throw new StreampathError(Code.Unimplemented, `${name} ${value} is not supported: use one of identity, ${ACCEPTED_ENCODINGS}`);
+  throw new StreampathError(Code.Unimplemented, `${name} ${value} is not supported: use one of identity, gzip, br`);
 }
 
 /** The first encoding of an accept header (`gzip, br;q=0.5`) this host can write, if any. */
@@ -41,11 +50,13 @@ const inflate = (encoding: Encoding, bytes: Uint8Array, maxOutputLength: number)
   });
 
 /**
- * `bytes` decompressed. More than `limit` bytes out fails ResourceExhausted
+ * `bytes` decompressed, once one of the INFLATING slots is free (or the
+ * call's `signal` aborts). More than `limit` bytes out fails ResourceExhausted
  * as soon as inflating passes the limit; bytes that are not `encoding` fail
  * InvalidArgument.
  */
-export async function decompress(encoding: Encoding, bytes: Uint8Array, limit: number): Promise<Uint8Array> {
+export async function decompress(encoding: Encoding, bytes: Uint8Array, limit: number, signal: AbortSignal): Promise<Uint8Array> {
+  const release = await INFLATING.acquire(signal);
   try {
     const out = await inflate(encoding, bytes, Math.max(1, limit));
     return new Uint8Array(out.buffer, out.byteOffset, out.length);
@@ -54,6 +65,8 @@ export async function decompress(encoding: Encoding, bytes: Uint8Array, limit: n
       throw new StreampathError(Code.ResourceExhausted, `message decompresses to more than the limit of ${limit} bytes`);
     }
     throw new StreampathError(Code.InvalidArgument, `cannot decompress ${encoding}: ${(error as Error).message}`);
+  } finally {
+    release();
   }
 }
 

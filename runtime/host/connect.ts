@@ -123,14 +123,14 @@ export async function serveConnectUnary(call: CallSetup): Promise<void> {
 }
 
 /** A POST's body, decompressed as `content-encoding` says, each step within the message limit. */
-async function postBody({ exchange, limits }: CallSetup): Promise<Uint8Array> {
+async function postBody({ exchange, limits, context }: CallSetup): Promise<Uint8Array> {
   const encoding = requestEncoding(exchange.headers["content-encoding"], "content-encoding");
   const body = await readBody(exchange.body, limits.maxMessageBytes, Number(exchange.headers["content-length"] ?? 0));
-  return encoding ? decompress(encoding, body, limits.maxMessageBytes) : body;
+  return encoding ? decompress(encoding, body, limits.maxMessageBytes, context.signal) : body;
 }
 
 /** A GET's message: `?message=` (base64url with `base64=1`), decompressed as `compression=` says. */
-async function queryMessage({ exchange, method, limits }: CallSetup): Promise<Uint8Array> {
+async function queryMessage({ exchange, method, limits, context }: CallSetup): Promise<Uint8Array> {
   if (method.idempotency !== "no_side_effects") {
     throw new StreampathError(Code.Unimplemented, `${method.path} has side effects: GET is only for methods with idempotency_level = NO_SIDE_EFFECTS, use POST`);
   }
@@ -143,7 +143,7 @@ async function queryMessage({ exchange, method, limits }: CallSetup): Promise<Ui
     throw new StreampathError(Code.ResourceExhausted, `message of ${body.length} bytes exceeds the limit of ${limits.maxMessageBytes} bytes`);
   }
   const encoding = requestEncoding(params.get("compression") ?? undefined, "compression");
-  return encoding ? decompress(encoding, body, limits.maxMessageBytes) : body;
+  return encoding ? decompress(encoding, body, limits.maxMessageBytes, context.signal) : body;
 }
 
 /**

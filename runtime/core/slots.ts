@@ -1,11 +1,10 @@
 /**
- * A counting semaphore for the gateway's pairs that are joining (a down
- * sent, its up not yet confirmed by the host). Browsers carry every request
- * of an origin on one HTTP/2 connection with a bounded number of streams; a
- * down holds one until its up arrives, so unbounded joining lets downs take
- * every slot their ups need and all of them wait for ever. Bounding the
- * joining pairs leaves established pairs (both streams open) to make
- * progress and free slots.
+ * A counting semaphore. The gateway bounds its pairs that are joining (a
+ * down sent, its up not yet confirmed by the host): browsers carry every
+ * request of an origin on one HTTP/2 connection with a bounded number of
+ * streams, and a down holds one until its up arrives, so unbounded joining
+ * lets downs take every slot their ups need and all of them wait for ever.
+ * The host bounds the messages it inflates at once (compression.ts).
  */
 export class Slots {
   private free: number;
