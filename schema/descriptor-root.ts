@@ -152,6 +152,8 @@ export function addDescriptorFile(root: protobuf.Root, fd: FileDescriptorProto, 
       const comment = m.options ? info.blockComment(at, at) : info.lineComment(at, at, [...at, 3]);
       const method = new protobuf.Method(m.name!, "rpc", m.inputType!, m.outputType!, m.clientStreaming || undefined, m.serverStreaming || undefined);
       setOptions(named(method, comment), m.options);
+      // As protobufjs records it from .proto text (a number here: build-model reads both).
+      if (m.options?.idempotencyLevel !== undefined) method.setOption("idempotency_level", m.options.idempotencyLevel);
       service.add(method);
     });
     return service;
