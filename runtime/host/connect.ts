@@ -14,7 +14,7 @@ import { detailsToJson, fromBase64 } from "../core/error-details.js";
 import type { CallSetup } from "./dispatch.js";
 import { bodyOf, invoke, raceAbort, readRequests, writeEnvelopes } from "./call.js";
 import { ACCEPTED_ENCODINGS, acceptedEncoding, compress, decompress, requestEncoding } from "./compression.js";
-import type { Exchange } from "./exchange.js";
+import { type Exchange, http2Exchange } from "./exchange.js";
 import { serialization } from "./serialization.js";
 
 /** Connect's HTTP status for each code (for unary errors). */
@@ -60,10 +60,7 @@ export function replyConnectError(exchange: Exchange, error: StreampathError, he
 
 /** The same on a bare HTTP/2 stream (the pair gateway's requests). */
 export function respondConnectError(stream: ServerHttp2Stream, error: StreampathError, headers: Record<string, string> = {}): void {
-  // A stream the network broke has no one to answer (and respond() would throw).
-  if (stream.destroyed || stream.closed || stream.headersSent) return;
-  stream.respond({ ...headers, ":status": HTTP_STATUS[error.code] ?? 500, "content-type": "application/json" });
-  stream.end(JSON.stringify(connectErrorJson(error)));
+  replyConnectError(http2Exchange(stream, {}), error, headers);
 }
 
 /** Serves one Connect streaming call (any method kind); resolves when it has ended. */

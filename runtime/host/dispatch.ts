@@ -9,7 +9,7 @@ import { deadlineSignal } from "../core/deadline.js";
 import { EnvelopeFlag, encodeEnvelope } from "../core/envelope.js";
 import { Code, StreampathError } from "../core/error.js";
 import type { JsonOptions } from "../core/json.js";
-import { connectErrorJson, connectTimeout, replyConnectError, respondConnectError, serveConnectStream, serveConnectUnary } from "./connect.js";
+import { connectErrorJson, connectTimeout, replyConnectError, serveConnectStream, serveConnectUnary } from "./connect.js";
 import type { Exchange } from "./exchange.js";
 import { finishGrpc, grpcStatus, grpcTimeout, serveGrpc } from "./grpc.js";
 import { serveGrpcWeb } from "./grpc-web.js";
@@ -122,7 +122,7 @@ export async function dispatch<P>(exchange: Exchange, kind: RequestKind, host: H
     try {
       principal = host.authenticate ? await host.authenticate(headers) : (undefined as P);
     } catch (caught) {
-      respondConnectError(stream!, StreampathError.from(caught, Code.Unauthenticated));
+      replyConnectError(exchange, StreampathError.from(caught, Code.Unauthenticated));
       stream!.resume();
       return;
     }
