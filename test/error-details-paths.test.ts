@@ -9,10 +9,10 @@ import { Code, StreampathError, errorDetail, findDetails } from "../runtime/core
 import { decodeStatusDetails, detailsFromJson, detailsToJson, encodeStatus, fromBase64, toBase64 } from "../runtime/core/error-details.js";
 import { endPayload, parseEnd } from "../runtime/core/pair.js";
 import { fromWire, toWire } from "../runtime/core/bridge.js";
-import { createHost, implement } from "../runtime/host/index.js";
+import { createHost } from "../runtime/host/index.js";
 import { selfSigned } from "./helpers/tls.js";
 import { nodeGateway } from "./helpers/guest.js";
-import { fromArray, loadEcho, request, type EchoClient, type EchoReply } from "./helpers/host.js";
+import { echoServedBy, fromArray, loadEcho, request, type EchoClient, type EchoReply } from "./helpers/host.js";
 
 const bytes = (...values: number[]) => new Uint8Array(values);
 const sample = () =>
@@ -51,13 +51,13 @@ test("pair end message and bridge wire error carry details", (t) => {
 
 for (const upload of ["stream", "batch"] as const) {
   test(`${upload}: a handler's details reach a guest through the pair`, async (t) => {
-    const { Echo, EchoReply, createEchoClient } = await loadEcho();
+    const { EchoReply, createEchoClient } = await loadEcho();
     const refuse = () => {
       throw new StreampathError(Code.FailedPrecondition, "not now", { details: [errorDetail(EchoReply, EchoReply.create({ text: "why", index: 3 }))] });
     };
     const host = await createHost({
       tls: selfSigned(),
-      services: [implement(Echo, { say: refuse, async *repeat() {}, collect: refuse, async *chat() {}, async *events() {}, async *flood() {} } as never)],
+      services: [await echoServedBy({ say: refuse, collect: refuse })],
     });
     t.teardown(() => host.close(100));
     const client: EchoClient = createEchoClient(nodeGateway(t, host.url, { upload }));

@@ -7,30 +7,25 @@
 import test from "ava";
 import grpc from "@grpc/grpc-js";
 import { StreampathError, binaryHeaderValue, readBinaryHeader } from "../runtime/core/index.js";
-import { createHost, implement, type HandlerContext } from "../runtime/host/index.js";
-import { loadEcho, loadGrpcJsEcho } from "./helpers/host.js";
+import { createHost, type HandlerContext } from "../runtime/host/index.js";
+import { echoServedBy, loadEcho, loadGrpcJsEcho } from "./helpers/host.js";
 
 const TRACE = new Uint8Array([0, 1, 2, 0xfe, 0xff, 0x80, 0x3d]);
 
 test("binary headers both ways, with several values and bytes that are not text", async (t) => {
-  const { Echo, EchoReply } = await loadEcho();
+  const { EchoReply } = await loadEcho();
   const seen: Uint8Array[][] = [];
   const host = await createHost({
     h2c: true,
     services: [
-      implement(Echo, {
+      await echoServedBy({
         say: async (_: unknown, ctx: HandlerContext) => {
           seen.push(readBinaryHeader(ctx.requestHeaders, "x-trace-bin") ?? []);
           ctx.responseHeaders["x-reply-bin"] = binaryHeaderValue(TRACE.slice().reverse());
           ctx.responseTrailers["x-end-bin"] = binaryHeaderValue(new Uint8Array([9]));
           return EchoReply.create({ text: "ok" });
         },
-        async *repeat() {},
-        collect: async () => EchoReply.create(),
-        async *chat() {},
-        async *events() {},
-        async *flood() {},
-      } as never),
+      }),
     ],
   });
   t.teardown(() => host.close(100));

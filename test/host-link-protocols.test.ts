@@ -6,8 +6,8 @@
  */
 import test from "ava";
 import { Code, StreampathError, errorDetail, findDetails } from "../runtime/core/index.js";
-import { connectHost, createHost, implement, type HandlerContext } from "../runtime/host/index.js";
-import { fromArray, loadEcho, request, startEchoHost, type EchoClient, type EchoReply } from "./helpers/host.js";
+import { connectHost, createHost, type HandlerContext } from "../runtime/host/index.js";
+import { echoServedBy, fromArray, loadEcho, request, startEchoHost, type EchoClient, type EchoReply } from "./helpers/host.js";
 
 const COMBINATIONS = [
   { protocol: "grpc", format: "proto" },
@@ -74,7 +74,7 @@ for (const { protocol, format } of COMBINATIONS) {
   });
 
   test(`${title}: error details reach the caller`, async (t) => {
-    const { Echo, EchoReply, createEchoClient } = await loadEcho();
+    const { EchoReply, createEchoClient } = await loadEcho();
     const why = (ctx: HandlerContext) =>
       new StreampathError(Code.FailedPrecondition, `not now (${String(ctx.requestHeaders["content-type"])})`, {
         details: [errorDetail(EchoReply, EchoReply.create({ text: "why", index: 7 }))],
@@ -82,14 +82,10 @@ for (const { protocol, format } of COMBINATIONS) {
     const host = await createHost({
       h2c: true,
       services: [
-        implement(Echo, {
+        await echoServedBy({
           say: async (_: unknown, ctx: HandlerContext) => { throw why(ctx); },
           async *repeat(_: unknown, ctx: HandlerContext) { throw why(ctx); },
-          collect: async () => EchoReply.create(),
-          async *chat() {},
-          async *events() {},
-          async *flood() {},
-        } as never),
+        }),
       ],
     });
     t.teardown(() => host.close(100));

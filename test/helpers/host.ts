@@ -33,6 +33,7 @@ import {
   type HostOptions,
   type ServiceDescriptor,
   type ClusterOptions,
+  type ServiceRegistration,
 } from "../../runtime/host/index.js";
 import { PAIR_CONTENT_TYPE, PairHeader } from "../../runtime/core/pair.js";
 import { FIXTURES, generateForThisProcess, importGenerated } from "./generated.js";
@@ -84,6 +85,23 @@ export function loadEcho(): Promise<EchoModule> {
 export async function echoGeneratedDir(): Promise<string> {
   await loadEcho();
   return generatedDir!;
+}
+
+/**
+ * Echo served by `methods`, every other method doing nothing (streams end at
+ * once, collect answers an empty reply): for tests about one or two methods.
+ */
+export async function echoServedBy(methods: Record<string, (...args: any[]) => unknown>): Promise<ServiceRegistration> {
+  const { Echo, EchoReply } = await loadEcho();
+  const idle = {
+    say: async () => EchoReply.create(),
+    async *repeat() {},
+    collect: async () => EchoReply.create(),
+    async *chat() {},
+    async *events() {},
+    async *flood() {},
+  };
+  return implement(Echo, { ...idle, ...methods } as never);
 }
 
 export const request = (init: Partial<EchoRequest> = {}): EchoRequest => ({ text: "", repeat: 0, failWith: 0, delayMs: 0, ...init });
