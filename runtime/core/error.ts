@@ -85,3 +85,19 @@ export function codeFromName(name: string): Code | undefined {
   for (let code = Code.Ok; code <= Code.Unauthenticated; code++) if (codeName(code) === name) return code;
   return undefined;
 }
+
+/**
+ * The code of an HTTP status that came without a status of its own (a proxy's
+ * error page, say), as the gRPC and Connect specs map them: 400 is
+ * `internal`, not `invalid_argument`, since the request may have been fine.
+ */
+export function codeOfHttpStatus(status: number | undefined): Code {
+  switch (status) {
+    case 400: return Code.Internal;
+    case 401: return Code.Unauthenticated;
+    case 403: return Code.PermissionDenied;
+    case 404: return Code.Unimplemented;
+    case 429: case 502: case 503: case 504: return Code.Unavailable;
+    default: return Code.Unknown;
+  }
+}

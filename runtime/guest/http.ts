@@ -3,25 +3,12 @@
  * over the Connect protocol, and whether this platform streams request
  * bodies.
  */
-import { Code, StreampathError, codeFromName } from "../core/error.js";
+import { Code, StreampathError, codeFromName, codeOfHttpStatus } from "../core/error.js";
 import { detailsFromJson } from "../core/error-details.js";
 import { parseJsonText } from "../core/json-text.js";
 import type { MessageCodec } from "../core/message.js";
 
 export type Fetch = (input: string, init: RequestInit & { duplex?: "half" }) => Promise<Response>;
-
-/** Connect's code for an HTTP status that came without a JSON error body. */
-function codeOfStatus(status: number): Code {
-  switch (status) {
-    case 400: return Code.InvalidArgument;
-    case 401: return Code.Unauthenticated;
-    case 403: return Code.PermissionDenied;
-    case 404: return Code.Unimplemented;
-    case 408: return Code.DeadlineExceeded;
-    case 429: case 502: case 503: case 504: return Code.Unavailable;
-    default: return Code.Unknown;
-  }
-}
 
 /** The error of a non-200 response: its Connect JSON body if it has one, else its HTTP status. */
 export async function responseError(response: Response, what: string): Promise<StreampathError> {
@@ -34,7 +21,7 @@ export async function responseError(response: Response, what: string): Promise<S
   } catch {
     // not a Connect error body: fall through to the HTTP status
   }
-  return new StreampathError(codeOfStatus(response.status), `${what}: HTTP ${response.status} ${text.slice(0, 200)}`.trim());
+  return new StreampathError(codeOfHttpStatus(response.status), `${what}: HTTP ${response.status} ${text.slice(0, 200)}`.trim());
 }
 
 /** A network failure (fetch rejected, a body broke) as an UNAVAILABLE error. */

@@ -6,24 +6,12 @@
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http2";
 import { formatGrpcTimeout } from "../core/deadline.js";
-import { Code, StreampathError, codeFromName } from "../core/error.js";
+import { Code, StreampathError, codeFromName, codeOfHttpStatus } from "../core/error.js";
 import { decodeStatusDetails, detailsFromJson, fromBase64 } from "../core/error-details.js";
 import type { MethodKind } from "../core/service.js";
 import type { Format } from "./protocol.js";
 
 export type LinkProtocolName = "grpc" | "connect";
-
-/** Connect's code for an HTTP status without a JSON error body. */
-const CODE_OF_HTTP: Record<number, Code> = {
-  400: Code.Internal,
-  401: Code.Unauthenticated,
-  403: Code.PermissionDenied,
-  404: Code.Unimplemented,
-  429: Code.Unavailable,
-  502: Code.Unavailable,
-  503: Code.Unavailable,
-  504: Code.Unavailable,
-};
 
 /** Connect unary calls send one message as the body, not an envelope. */
 export function isConnectUnary(protocol: LinkProtocolName, kind: MethodKind): boolean {
@@ -79,8 +67,7 @@ export function connectError(where: string, httpStatus: number | undefined, json
     const { code, message, details } = json as { code: string; message?: unknown; details?: unknown };
     return new StreampathError(codeFromName(code) ?? Code.Unknown, typeof message === "string" ? message : "", { details: detailsFromJson(details) });
   }
-  const code = (httpStatus !== undefined && CODE_OF_HTTP[httpStatus]) || Code.Unknown;
-  return new StreampathError(code, `${where} answered HTTP ${httpStatus ?? "nothing"}`);
+  return new StreampathError(codeOfHttpStatus(httpStatus), `${where} answered HTTP ${httpStatus ?? "nothing"}`);
 }
 
 /** Parses JSON text, or returns undefined (an error body that is not JSON). */
