@@ -21,6 +21,13 @@ const app = await startApp({
   certDir: fileURLToPath(new URL("./.cert", import.meta.url)),
   dataDir: process.env.DATA_DIR || fileURLToPath(new URL("./.data/board", import.meta.url)),
   log: (line) => console.log(line),
+}).catch((error: NodeJS.ErrnoException) => {
+  // The host says what went wrong; here is how to change it for `npm start`.
+  if (error.code === "EADDRINUSE" || error.code === "EACCES") {
+    console.error(`${error.message}\nTo use another port: PORT=${port === 8443 ? 8444 : 8443} npm start (PORT=0 picks a free one)`);
+    process.exit(1);
+  }
+  throw error;
 });
 console.log(`\nstreampath board: ${app.url}\n(a self-signed certificate: let the browser proceed; open it in several tabs; Ctrl-C stops)\n`);
 

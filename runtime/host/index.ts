@@ -4,6 +4,12 @@ export { drainOnSignal, type DrainOnSignalOptions } from "./drain-on-signal.js";
 export { DEFAULT_PAIR_OPTIONS, type PairOptions } from "./pair.js";
 export type { Authenticate, HostLimits } from "./dispatch.js";
 export type { CorsOptions } from "./cors.js";
+export type { StaticFilesOptions } from "./static-files.js";
+export {
+  developmentCertificate,
+  type DevelopmentCertificate,
+  type DevelopmentCertificateOptions,
+} from "./dev-certificate.js";
 export {
   implement,
   type Handler,

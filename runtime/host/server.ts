@@ -15,6 +15,8 @@ import { type CorsOptions, Cors } from "./cors.js";
 import { type Authenticate, type HostCalls, type HostLimits, PrincipalCalls, buildRoutes, dispatch } from "./dispatch.js";
 import { type Exchange, http1Exchange, http2Exchange } from "./exchange.js";
 import { serveHttp1 } from "./http1.js";
+import { listen } from "./listen.js";
+import { StaticFiles, type StaticFilesOptions } from "./static-files.js";
 import { SERVED_CONTENT_TYPES, kindOfRequest } from "./protocol.js";
 import { type ClusterOptions, checkInstanceName } from "./cluster.js";
 import { keepalive } from "./keepalive.js";
@@ -66,6 +68,12 @@ export interface HostOptions<P = unknown> {
    * is forwarded there (docs/deploy.md).
    */
   cluster?: ClusterOptions;
+  /**
+   * Files of this folder (or `{ root, index }`) for GET and HEAD requests that are no call,
+   * HTTP/2 and HTTP/1.1: an app's page, scripts and assets on the services' origin. A path
+   * with no file goes on to `fallback`.
+   */
+  static?: string | StaticFilesOptions;
   /**
    * Answers requests that are not calls (any method but POST, or a POST whose
    * content type is none of streampath's protocols): pages, scripts, assets,
@@ -185,6 +193,7 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
     session.once("close", () => clearTimeout(preface));
   });
   const cors = options.cors ? new Cors(options.cors) : undefined;
+  const staticFiles = options.static === undefined ? undefined : new StaticFiles(options.static);
   const host: HostCalls<P> = {
     routes,
     limits,
@@ -222,9 +231,13 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
       return;
     }
     if (!kind) {
-      if (exchange.stream && options.fallback) options.fallback(exchange.stream, headers);
-      else if (exchange.http1 && options.fallbackHttp1) options.fallbackHttp1(exchange.http1.request, exchange.http1.response);
-      else notACall(exchange);
+      const notStatic = () => {
+        if (exchange.stream && options.fallback) options.fallback(exchange.stream, headers);
+        else if (exchange.http1 && options.fallbackHttp1) options.fallbackHttp1(exchange.http1.request, exchange.http1.response);
+        else notACall(exchange);
+      };
+      if (staticFiles) void staticFiles.serve(exchange).then((served) => served || notStatic());
+      else notStatic();
       return;
     }
     if (cors && origin !== undefined) {
@@ -251,13 +264,7 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
     }, handshakeTimeoutMs);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.hostname ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  await listen(server, options.port ?? 0, options.hostname ?? "127.0.0.1");
   const port = (server.address() as AddressInfo).port;
   const hostname = options.hostname ?? "127.0.0.1";
   let closing: Promise<void> | undefined;
