@@ -34,6 +34,15 @@ export interface ConnectionStateSource {
 export const CONNECTING: ConnectionState = Object.freeze({ kind: "connecting" });
 export const LIVE: ConnectionState = Object.freeze({ kind: "live" });
 
+/**
+ * The guest's probe: a Connect unary POST (`application/proto`, no body). A streampath host
+ * answers it 200 with an empty message, before authentication and the app's fallback routes
+ * (a failed request would be logged in the browser's console); any other server answers 404 or
+ * 501, which counts as reached too. It needs the same CORS as a call; through a proxy with no
+ * host behind it it gets the proxy's 502/503.
+ */
+export const PROBE_PATH = "/streampath.Connection/Probe";
+
 /** Whether a change from `a` to `b` is worth telling: another kind, attempt or error (not `since` alone). */
 export function sameConnectionState(a: ConnectionState, b: ConnectionState): boolean {
   if (a.kind !== b.kind) return false;

@@ -4,7 +4,7 @@
  * while the host cannot be reached, so the state is honest within about a
  * second, both ways, whether or not calls run.
  */
-import { CONNECTING, ConnectionCell, LIVE, networkOffline, offlineError, watchNetwork } from "../core/connection-state.js";
+import { CONNECTING, ConnectionCell, LIVE, PROBE_PATH, networkOffline, offlineError, watchNetwork } from "../core/connection-state.js";
 import { Code, StreampathError, codeFromName } from "../core/error.js";
 import { type Fetch, within } from "./http.js";
 
@@ -19,12 +19,6 @@ export interface ProbePolicy {
 
 export const DEFAULT_PROBE: ProbePolicy = { baseMs: 250, capMs: 1000, idleMs: 15_000 };
 
-/**
- * The probe: a Connect unary POST to a path no service has. Any host answers it at once with
- * `404 unimplemented`, before authentication and without the app's fallback routes; it needs the
- * same CORS as a call, and through a proxy with no host behind it it gets the proxy's 502/503.
- */
-export const PROBE_PATH = "/streampath.Connection/Probe";
 
 /** What a pair reports (PairEnvironment.connection). */
 export interface ConnectionReports {

@@ -1,7 +1,8 @@
 // streampath/runtime/guest: a browser worker's side — calling host services through the gateway, serving read/write services.
 export { connectGateway, DEFAULT_RETRY, type Gateway, type GatewayOptions } from "./gateway.js";
 export type { RetryPolicy } from "./pair-environment.js";
-export { DEFAULT_PROBE, PROBE_PATH, type ProbePolicy } from "./connection.js";
+export { DEFAULT_PROBE, type ProbePolicy } from "./connection.js";
+export { PROBE_PATH } from "../core/connection-state.js";
 export type { ConnectionState, ConnectionStateListener, ConnectionStateSource } from "../core/connection-state.js";
 export type { Fetch } from "./http.js";
 export { requestStreamsSupported } from "./http.js";

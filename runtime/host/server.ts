@@ -9,6 +9,7 @@ import type { Duplex } from "node:stream";
 import type { AddressInfo } from "node:net";
 import { Code, StreampathError } from "../core/error.js";
 import type { JsonOptions } from "../core/json.js";
+import { PROBE_PATH } from "../core/connection-state.js";
 import { PairHeader } from "../core/pair.js";
 import { replyConnectError } from "./connect.js";
 import { type CorsOptions, Cors } from "./cors.js";
@@ -247,6 +248,11 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
         return;
       }
       exchange.decorate = (responseHeaders) => cors.response(origin, responseHeaders);
+    }
+    if (headers[":path"] === PROBE_PATH) {
+      exchange.reply(200, { "content-type": "application/proto" }); // reached: an empty message
+      exchange.body.resume();
+      return;
     }
     const call = dispatch(exchange, kind, host);
     calls.add(call);
