@@ -7,6 +7,7 @@ import path from "node:path";
 import yargs, { type Argv, type Options } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { formatDiagnostic } from "../schema/diagnostics.js";
+import { init } from "./init.js";
 import { TARGETS, generate, type Target } from "./generate.js";
 import { checkOutput, removeStale, staleFiles, summaryLine, writeOutput } from "./output.js";
 import { unknownUsage } from "./suggest.js";
@@ -51,9 +52,17 @@ const OPTIONS = {
   verbose: { type: "boolean", default: false, describe: "Say what was generated (default: quiet on success)" },
 } satisfies Record<string, Options>;
 
+const INIT_OPTIONS = {
+  name: { type: "string", describe: "The app's package name. Default: the folder's name" },
+  streampath: {
+    type: "string",
+    describe: "How the app's package.json asks for streampath. Default: ^ this version. A path to a packed .tgz is written as file: (to try a build not on npm)",
+  },
+} satisfies Record<string, Options>;
+
 const USAGE = {
-  commands: ["generate"],
-  options: [...Object.keys(OPTIONS), "help", "version"],
+  commands: ["generate", "init"],
+  options: [...Object.keys(OPTIONS), ...Object.keys(INIT_OPTIONS), "help", "version"],
   short: Object.values(OPTIONS).flatMap((o) => ("alias" in o ? [o.alias] : [])),
 };
 
@@ -207,7 +216,7 @@ export async function main(argv: string[]): Promise<number> {
     .help("help", "Show this help")
     .strict()
     .wrap(width)
-    .demandCommand(1, "name a command: streampath generate <files..> --out DIR")
+    .demandCommand(1, "name a command: streampath generate <files..> --out DIR, or streampath init <dir>")
     .command(
       "generate <files..>",
       "Generate TypeScript from .proto files, or the .proto files in directories",
@@ -254,6 +263,23 @@ export async function main(argv: string[]): Promise<number> {
           },
           log,
         });
+      },
+    )
+    .command(
+      "init <dir>",
+      "Start a new app in a new folder: schema, host, worker, window, build and test",
+      (y) =>
+        y
+          .usage("$0 init <dir> [options]\n\nStart a new app in a new folder: a schema with a host, a read, a write and a view service; the host serving the page over HTTPS; the worker; the window; an esbuild build; a test.")
+          .positional("dir", { type: "string", demandOption: true, describe: "The new app's folder (must not exist, or be empty)" })
+          .options(INIT_OPTIONS)
+          .example("$0 init my-app", ""),
+      (a) => {
+        init({ dir: a.dir, ...(a.name === undefined ? {} : { name: a.name }), ...(a.streampath === undefined ? {} : { streampath: a.streampath }) });
+        const cd = /\s/.test(a.dir) ? JSON.stringify(a.dir) : a.dir;
+        process.stdout.write(
+          [`Created ${a.dir}: a notes app with a host, a worker and a window.`, "", "Next:", `  cd ${cd}`, "  npm install", "  npm run dev", ""].join("\n"),
+        );
       },
     )
     .epilogue(["Run streampath generate --help for its options, targets and exit status.", DOCS].flatMap((p) => wrap(p, width)).join("\n"))

@@ -43,14 +43,14 @@ test("a mistyped command or option gets a suggestion and exit code 2", async (t)
   const cases: [string[], RegExp][] = [
     [["gen", "-o", "x", "schema"], /^streampath: unknown command "gen"; did you mean "generate"\?$/m],
     [["genrate", "schema", "-o", "x"], /^streampath: unknown command "genrate"; did you mean "generate"\?$/m],
-    [["frobnicate"], /^streampath: unknown command "frobnicate"; the commands are "generate"$/m],
+    [["frobnicate"], /^streampath: unknown command "frobnicate"; the commands are "generate", "init"$/m],
     [["generate", "schema", "-o", "x", "--taget", "host"], /^streampath: unknown option --taget; did you mean --target\?$/m],
     [["generate", "schema", "-o", "x", "--strict-role"], /^streampath: unknown option --strict-role; did you mean --strict-roles\?$/m],
     [["generate", "schema", "-O", "x"], /^streampath: unknown option -O; did you mean -o\?$/m],
     [["generate", "schema", "-o", "x", "--target", "hots"], /^streampath: unknown target hots \(the targets are messages, host, guest, view\)$/m],
     [["generate", "schema"], /^streampath: Missing required argument: out$/m],
     [["generate", "schema", "-o", "x", "--check", "--watch"], /^streampath: --check and --watch cannot be used together$/m],
-    [[], /^streampath: name a command: streampath generate <files\.\.> --out DIR$/m],
+    [[], /^streampath: name a command: streampath generate <files\.\.> --out DIR, or streampath init <dir>$/m],
   ];
   for (const [args, message] of cases) {
     const run = await runCli(args);

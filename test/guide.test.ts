@@ -1,219 +1,243 @@
 /**
- * docs/guide.md is real: every code block with `file=PATH` is written into a
- * fresh project (streampath and the guide's other packages linked from this
- * checkout), the guide's own `npx streampath generate` command generates,
- * tsc type-checks, and the host, its clients and the worker's services run.
+ * docs/guide.md is run as written, in order, in an empty temporary folder:
+ * streampath packed from this checkout (`npm pack`, as the guide says to
+ * try an unpublished build), the create command, `npm install` from the
+ * tarball and the npm registry, `npm run dev` in the background, each shell
+ * command, each file checked against what the create command wrote, each
+ * diff applied, and the window steps in Chromium: one call of each kind
+ * through host, worker and window, then the new method. The guide cannot
+ * drift from the code without this failing.
  */
 import test, { type ExecutionContext } from "ava";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
-import { http2Fetch } from "../runtime/guest/node.js";
-import { createHost, implement } from "../runtime/host/index.js";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "./helpers/browser.js";
 import { ROOT } from "./helpers/generated.js";
-import { selfSigned } from "./helpers/tls.js";
+import { cleanNpmEnv, packStreampath } from "./helpers/packed.js";
+import { applyUnifiedDiff } from "./helpers/unified-diff.js";
 
 const GUIDE = readFileSync(path.join(ROOT, "docs/guide.md"), "utf8");
-const TSX = import.meta.resolve("tsx");
-/** What the guide installs, linked from this checkout's node_modules. */
-const PACKAGES = ["@grpc/grpc-js", "@grpc/proto-loader", "@types/node", "esbuild", "tsx"];
-/** The window side and the build that bundles it, checked in their own test. */
-const WINDOW_FILES = ["src/worker.ts", "src/main.ts"];
+/** The port the guide's commands and output name; the test's dev server listens on any free one. */
+const GUIDE_PORT = "8443";
 
-function guideFiles(): Map<string, string> {
-  const files = new Map<string, string>();
-  for (const m of GUIDE.matchAll(/^```\w+ file=(\S+)\n([\s\S]*?)^```$/gm)) files.set(m[1]!, m[2]!);
-  return files;
+interface Block {
+  lang: string;
+  info: string;
+  content: string;
+  /** `file=PATH` in the info string. */
+  file: string | undefined;
 }
 
-/** The guide's shell commands `npx streampath ...`, as arguments. */
-function streampathCommands(): string[][] {
-  return [...GUIDE.matchAll(/^npx streampath (.+)$/gm)].map((m) => m[1]!.trim().split(/\s+/));
+function guideBlocks(): Block[] {
+  return [...GUIDE.matchAll(/^```(\w+)([^\n]*)\n([\s\S]*?)^```$/gm)].map((m) => ({
+    lang: m[1]!,
+    info: m[2]!.trim(),
+    content: m[3]!,
+    file: /file=(\S+)/.exec(m[2]!)?.[1],
+  }));
 }
 
-/**
- * streampath as installed, but from this checkout's TS sources: every
- * export's `default` is its `source`, so node, tsc and esbuild (whose
- * conditions the guide's build.ts does not set) all use them, never a stale dist/.
- */
-function installStreampath(at: string): void {
-  const manifest = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8"));
-  const exports = Object.fromEntries(
-    Object.entries(manifest.exports as Record<string, string | { source: string }>).map(([key, target]) => [
-      key,
-      typeof target === "string" ? target : target.source,
-    ]),
-  );
-  mkdirSync(at);
-  writeFileSync(path.join(at, "package.json"), JSON.stringify({ name: manifest.name, version: manifest.version, type: "module", exports }));
-  for (const dir of ["bin", "generator", "runtime", "schema", "templates"]) symlinkSync(path.join(ROOT, dir), path.join(at, dir), "dir");
-}
-
-function project(t: ExecutionContext): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "streampath-guide-"));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "my-app", type: "module", private: true }));
-  mkdirSync(path.join(dir, "node_modules/@grpc"), { recursive: true });
-  mkdirSync(path.join(dir, "node_modules/@types"), { recursive: true });
-  installStreampath(path.join(dir, "node_modules/streampath"));
-  for (const p of PACKAGES) symlinkSync(path.join(ROOT, "node_modules", p), path.join(dir, "node_modules", p), "dir");
-  for (const [file, content] of guideFiles()) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), content);
-  }
-  return dir;
-}
-
-interface Run {
+interface Result {
   code: number | null;
   stdout: string;
-  stderr: string;
+  /** stdout and stderr as they came. */
+  output: string;
 }
 
-/** `node` with tsx and the `source` condition (streampath from its TS sources), in the project. */
-function run(dir: string, args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<Run> {
+function shell(command: string, cwd: string, timeoutMs = 240_000): Promise<Result> {
   return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", TSX, "--conditions=source", ...args],
-      { cwd: dir, env: { ...process.env, ...env, FORCE_COLOR: "0" }, timeout: timeoutMs },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-const streampath = (dir: string, args: string[]) => run(dir, [path.join(ROOT, "bin/streampath.js"), ...args]);
-
-async function typecheck(t: ExecutionContext, dir: string, files: string[]): Promise<void> {
-  writeFileSync(
-    path.join(dir, "tsconfig.json"),
-    JSON.stringify({
-      compilerOptions: {
-        target: "ES2022",
-        module: "NodeNext",
-        moduleResolution: "NodeNext",
-        customConditions: ["source"],
-        lib: ["ES2022", "DOM"],
-        types: ["node"],
-        strict: true,
-        skipLibCheck: true,
-        noEmit: true,
-      },
-      files,
-    }),
-  );
-  const tsc = await run(dir, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], {}, 180_000);
-  t.is(tsc.code, 0, `tsc:\n${tsc.stdout}${tsc.stderr}`);
-}
-
-async function generateAsTheGuideSays(t: ExecutionContext, dir: string): Promise<void> {
-  const [generateCommand, checkCommand] = streampathCommands();
-  t.deepEqual(generateCommand, ["generate", "schema", "--out", "src/gen"]);
-  const generated = await streampath(dir, generateCommand!);
-  t.is(generated.code, 0, generated.stderr);
-  t.deepEqual(checkCommand, [...generateCommand!, "--check"]);
-  const check = await streampath(dir, checkCommand!);
-  t.is(check.code, 0, check.stderr);
-}
-
-function startServer(t: ExecutionContext, dir: string): Promise<string> {
-  const child: ChildProcess = spawn(process.execPath, ["--import", TSX, "--conditions=source", "src/server.ts"], {
-    cwd: dir,
-    env: { ...process.env, PORT: "0" },
-  });
-  t.teardown(() => child.kill("SIGKILL"));
-  let output = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`src/server.ts did not listen within 30 s:\n${output}`)), 30_000);
-    const read = (d: Buffer) => {
+    const child = spawn("bash", ["-c", command], { cwd, env: cleanNpmEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    let stdout = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
       output += d;
-      const url = /todo host listening on (\S+)/.exec(output)?.[1];
-      if (url) {
-        clearTimeout(timer);
-        resolve(url);
-      }
-    };
-    child.stdout!.on("data", read);
-    child.stderr!.on("data", read);
-    child.on("exit", () => reject(new Error(`src/server.ts exited:\n${output}`)));
+      stdout += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (output += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, output });
+    });
   });
 }
 
-test("the guide's host and clients generate, type-check and run", async (t) => {
-  const dir = project(t);
-  await generateAsTheGuideSays(t, dir);
-  for (const f of ["todo_pb.ts", "todo_host.ts", "todo_guest.ts"]) t.true(existsSync(path.join(dir, "src/gen", f)), f);
-  const files = [...guideFiles().keys()].filter((f) => f.endsWith(".ts") && !WINDOW_FILES.includes(f));
-  t.deepEqual(files.sort(), ["build.ts", "scripts/generate.ts", "src/client.ts", "src/grpc-client.ts", "src/server.ts", "src/worker-services.ts"]);
-  await typecheck(t, dir, files);
+/** `npm run dev`, in its own process group (esbuild's watch, tsx's watch and the host under it). */
+class DevServer {
+  readonly lines: string[] = [];
+  private readonly child: ChildProcess;
+  private exited = false;
 
-  // The programmatic generate() agrees with the CLI: nothing left to write.
-  const script = await run(dir, ["scripts/generate.ts"]);
-  t.is(script.code, 0, script.stderr);
-  t.regex(script.stdout, /^0 of \d+ files written\n$/);
+  constructor(cwd: string) {
+    this.child = spawn("bash", ["-c", "npm run dev"], { cwd, env: cleanNpmEnv({ PORT: "0" }), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    for (const stream of [this.child.stdout!, this.child.stderr!]) {
+      let partial = "";
+      stream.setEncoding("utf8").on("data", (chunk: string) => {
+        const parts = (partial + chunk).split("\n");
+        partial = parts.pop()!;
+        this.lines.push(...parts);
+      });
+    }
+    this.child.once("exit", () => (this.exited = true));
+  }
 
-  const url = await startServer(t, dir);
-  const client = await run(dir, ["src/client.ts"], { TODO_URL: url });
-  t.is(client.code, 0, client.stderr);
-  t.is(client.stdout, "added #1\n#1 Write a .proto\n");
-  const grpcClient = await run(dir, ["src/grpc-client.ts"], { PORT: new URL(url).port });
-  t.is(grpcClient.code, 0, grpcClient.stderr);
-  t.is(grpcClient.stdout, "grpc-js added #2\n");
-});
+  /** The address in the first "notes: …" line after line `from`. */
+  async url(from = 0, ms = 120_000): Promise<{ url: string; line: string; index: number }> {
+    const until = Date.now() + ms;
+    for (;;) {
+      for (let i = from; i < this.lines.length; i++) {
+        const match = /^notes: (https:\/\/\S+?)\/? /.exec(this.lines[i]!);
+        if (match) return { url: match[1]!, line: this.lines[i]!, index: i };
+      }
+      if (this.exited || Date.now() > until) throw new Error(`npm run dev printed no address${this.exited ? " and exited" : ""}:\n${this.lines.join("\n")}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 
-test("the guide's worker services run against a host (in Node, as the worker's self and fetch)", async (t) => {
-  const dir = project(t);
-  await generateAsTheGuideSays(t, dir);
-  const gen = pathToFileURL(path.join(dir, "src/gen/")).href;
-  const { TodoHost } = await import(gen + "todo_host.ts");
-  const { createTodoReaderClient, createTodoWriterClient } = await import(gen + "todo_guest.ts");
-  const titles: string[] = [];
-  const host = await createHost({
-    tls: selfSigned(),
-    services: [
-      implement(TodoHost, {
-        // The generated module is imported at run time, so its types are not known here.
-        async add(request: unknown) {
-          const { title } = request as { title: string };
-          titles.push(title);
-          return { id: String(titles.length), title, done: false };
-        },
-        async *list() {
-          for (const [i, title] of titles.entries()) yield { id: String(i + 1), title, done: false };
-        },
-      }),
-    ],
+  stop(): void {
+    if (this.exited) return;
+    try {
+      process.kill(-this.child.pid!, "SIGKILL");
+    } catch {
+      // gone already
+    }
+  }
+}
+
+async function openApp(t: ExecutionContext, browser: Browser, url: string): Promise<Page> {
+  const page = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
+  page.on("pageerror", (error) => t.fail(`page error: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error") t.fail(`console error: ${message.text()}`);
   });
-  t.teardown(() => host.close());
-  // What a worker has: its origin, and a fetch that multiplexes HTTP/2 as a browser does (Node's own speaks only HTTP/1.1).
-  const h2fetch = http2Fetch({ ca: selfSigned().cert });
-  t.teardown(() => h2fetch.close());
-  const realFetch = globalThis.fetch;
-  Object.assign(globalThis, { self: { location: { origin: host.url } }, fetch: h2fetch });
-  t.teardown(() => Object.assign(globalThis, { fetch: realFetch, self: undefined }));
+  await page.goto(url + "/");
+  await page.waitForSelector("body[data-ready=true]", { timeout: 20_000 });
+  await page.waitForSelector("#status[data-state=live]", { timeout: 20_000 });
+  return page;
+}
 
-  const { registry } = await import(pathToFileURL(path.join(dir, "src/worker-services.ts")).href);
-  t.teardown(() => registry.close());
-  const writer = createTodoWriterClient(registry.transport);
-  const reader = createTodoReaderClient(registry.transport);
-  t.like(await writer.add({ title: "from the worker" }), { id: "1", title: "from the worker" });
-  await writer.add({ title: "and again" });
-  const listed: string[] = [];
-  for await (const todo of reader.open({})) listed.push(todo.title);
-  t.deepEqual(listed, ["from the worker", "and again"]);
+const notes = (page: Page) => page.locator("#notes li").allTextContents();
+const waitForText = (page: Page, selector: string, text: string) =>
+  page.waitForFunction(([s, want]) => document.querySelector(s!)?.textContent === want, [selector, text] as const, { timeout: 10_000 });
+
+/** Section 1 in Chromium: one call of each kind, window → worker → host, and a second tab kept live. */
+async function firstVisit(t: ExecutionContext, browser: Browser, url: string): Promise<void> {
+  const page = await openApp(t, browser, url);
+  t.is(await page.textContent("#status"), "Live");
+  await page.fill("#add input[name=text]", "First note"); // Add: unary
+  await page.click("#add button[type=submit]");
+  await waitForText(page, "#message", "Added note 1");
+  await page.waitForFunction(() => document.querySelectorAll("#notes li").length === 1); // Watch: server streaming
+  t.deepEqual(await notes(page), ["First note"]);
+  const other = await openApp(t, browser, url);
+  t.deepEqual(await notes(other), ["First note"], "another tab sees it");
+  await page.click("#import"); // Import: client streaming
+  await waitForText(page, "#message", "Imported 3 notes");
+  await other.waitForFunction(() => document.querySelectorAll("#notes li").length === 4, undefined, { timeout: 10_000 });
+  t.deepEqual(await notes(other), ["First note", "Buy milk", "Call Ada", "Read the streampath guide"]);
+  await page.fill("#add input[name=text]", "Buy milk"); // Check: bidi streaming, as you type
+  await waitForText(page, "#check", "You have this note already");
+  await page.fill("#add input[name=text]", "three new words");
+  await waitForText(page, "#check", "3 words");
+  await page.context().close();
+  await other.context().close();
+}
+
+/** Section 3 in Chromium: the restarted host's page has the search box, and it finds. */
+async function afterTheChange(t: ExecutionContext, browser: Browser, url: string): Promise<Page> {
+  const page = await openApp(t, browser, url);
+  await page.click("#import"); // the restarted host keeps no notes
+  await waitForText(page, "#message", "Imported 3 notes");
+  await page.fill("#search", "call ADA");
+  await page.waitForFunction(() => document.querySelectorAll("#found li").length === 1, undefined, { timeout: 10_000 });
+  t.deepEqual(await page.locator("#found li").allTextContents(), ["Call Ada"]);
+  return page;
+}
+
+test("docs/guide.md, run as written from an empty folder, ends in a working app in Chromium", async (t) => {
+  t.timeout(15 * 60_000);
+  const work = mkdtempSync(path.join(tmpdir(), "streampath-guide-"));
+  t.teardown(() => rmSync(work, { recursive: true, force: true }));
+  const browser = await launchChromium();
+  t.teardown(() => browser.close());
+  const tarball = await packStreampath(work);
+
+  const blocks = guideBlocks();
+  const fromCheckout = blocks.find((b) => b.lang === "sh" && b.info === "from-checkout");
+  t.truthy(fromCheckout, "the guide says how to create the app from a packed checkout");
+  const createFromTarball = fromCheckout!.content.trim();
+  t.true(createFromTarball.includes(`./${tarball}`), `the guide names the tarball npm pack makes (${tarball})`);
+  const expectedAddress = blocks.find((b) => b.lang === "text" && b.content.startsWith("notes: "))!.content.trim();
+
+  let cwd = work;
+  let dev: DevServer | undefined;
+  t.teardown(() => dev?.stop());
+  let linesBeforeChange = 0;
+  let changed = false;
+  let page: Page | undefined;
+  const ran: string[] = [];
+  for (const block of blocks) {
+    if (block.file) {
+      const file = path.join(cwd, block.file);
+      const current = readFileSync(file, "utf8");
+      if (block.lang === "diff") {
+        if (!changed) linesBeforeChange = dev!.lines.length;
+        changed = true;
+        writeFileSync(file, applyUnifiedDiff(current, block.content, block.file));
+      } else if (block.info.includes("excerpt")) t.true(current.includes(block.content), `${block.file} has the guide's excerpt:\n${block.content}`);
+      else t.is(current, block.content, `${block.file} is what the guide shows`);
+      continue;
+    }
+    if (block.lang !== "sh" || block === fromCheckout) continue;
+    for (const written of block.content.split("\n").filter((line) => line.trim() && !line.startsWith("#"))) {
+      let line = written;
+      if (line === "npx streampath init my-app") line = createFromTarball; // not on the registry yet
+      ran.push(line);
+      if (line.startsWith("cd ")) {
+        cwd = path.join(cwd, line.slice(3).trim());
+        continue;
+      }
+      if (line === "npm run dev") {
+        dev = new DevServer(cwd);
+        const { url, line: printed } = await dev.url();
+        t.is(printed, expectedAddress.replace(`:${GUIDE_PORT}/`, `:${new URL(url).port}/`), "prints the address as the guide shows it");
+        await firstVisit(t, browser, url);
+        continue;
+      }
+      if (line.startsWith("curl ")) {
+        // The change's restarted host: its page first, then curl beside it.
+        const { url } = await waitForChangedHost(dev!, linesBeforeChange, cwd);
+        page = await afterTheChange(t, browser, url);
+        line = line.replace(`:${GUIDE_PORT}/`, `:${new URL(url).port}/`);
+        const curl = await shell(line, cwd, 30_000);
+        t.is(curl.code, 0, `${line}\n${curl.output}`);
+        t.like(JSON.parse(curl.stdout) as object, { text: "from curl" });
+        await page.waitForFunction(() => Array.from(document.querySelectorAll("#notes li")).some((li) => li.textContent === "from curl"), undefined, { timeout: 10_000 });
+        continue;
+      }
+      const result = await shell(line, cwd);
+      t.is(result.code, 0, `${line} (in ${path.relative(work, cwd) || "."}):\n${result.output}`);
+      if (line === "npm test") t.regex(result.output, /# pass [1-9]\d*\n# fail 0\n/);
+    }
+  }
+  t.deepEqual(ran.slice(0, 3), [createFromTarball, "cd my-app", "npm install"]);
+  t.true(changed && page !== undefined, "the guide changed the app and the page showed the change");
 });
 
-test("the guide's window side type-checks and its esbuild build bundles it", async (t) => {
-  const dir = project(t);
-  await generateAsTheGuideSays(t, dir);
-  t.true(existsSync(path.join(dir, "src/gen/todo_view.ts")), "todo_view.ts generated");
-  await typecheck(t, dir, [...guideFiles().keys()].filter((f) => f.endsWith(".ts")));
-  rmSync(path.join(dir, "src/gen"), { recursive: true });
-  const build = await run(dir, ["build.ts"]);
-  t.is(build.code, 0, build.stderr);
-  t.true(existsSync(path.join(dir, "src/gen/todo_view.ts")), "the plugin generated");
-  for (const f of ["main.js", "worker.js"]) t.true(existsSync(path.join(dir, "public", f)), f);
-  t.regex(readFileSync(path.join(dir, "public/main.js"), "utf8"), /todo\.v1\.TodoList/);
-});
+/** After the change's diffs: the host tsx restarted with the new code, and a build of the page with the search box. */
+async function waitForChangedHost(dev: DevServer, from: number, cwd: string): Promise<{ url: string }> {
+  const until = Date.now() + 60_000;
+  let latest = await dev.url(from);
+  for (;;) {
+    // The last restart wins: wait until no newer address came for a moment.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const newer = dev.lines.slice(latest.index + 1).some((line) => line.startsWith("notes: "));
+    const built = readFileSync(path.join(cwd, "public/build/window.js"), "utf8").includes('"search"');
+    if (!newer && built) return latest;
+    if (newer) latest = await dev.url(latest.index + 1);
+    if (Date.now() > until) throw new Error(`the dev server did not settle after the change:\n${dev.lines.join("\n")}`);
+  }
+}
