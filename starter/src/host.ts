@@ -4,10 +4,12 @@
  * over TLS). In development the certificate is made for you; the browser
  * asks once whether to trust it.
  */
+import { existsSync } from "node:fs";
 import { createHost, developmentCertificate, drainOnSignal } from "streampath/runtime/host";
 import { notesService } from "./notes.js";
 
 const port = Number(process.env.PORT ?? 8443);
+if (!existsSync("public/build/window.js")) console.warn("public/build/ has no window.js yet: run npm run build (or npm run dev)");
 
 try {
   const host = await createHost({
