@@ -16,8 +16,8 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { stop as stopEsbuild } from "esbuild";
+import { developmentCertificate } from "streampath/runtime/host";
 import { bundleApp } from "./app/bundle.js";
-import { devCertificate } from "./app/dev-cert.js";
 import { haproxyConfig } from "./app/haproxy-config.js";
 
 const INSTALL = "apt-get install -y nats-server haproxy";
@@ -131,7 +131,7 @@ try {
   const bundleFile = path.join(run, "bundle.json");
   writeFileSync(bundleFile, JSON.stringify(await bundleApp()));
   await stopEsbuild();
-  const tls = devCertificate(path.join(HERE, ".cert"));
+  const tls = developmentCertificate({ dir: path.join(HERE, ".cert") });
   if (tls.made) console.log(`made a self-signed certificate for localhost in ${path.join(HERE, ".cert")}`);
 
   const natsDir = path.join(data, "nats");

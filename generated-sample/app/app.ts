@@ -6,11 +6,11 @@
  * (`npm run start:cluster` runs three such hosts on NATS instead.)
  */
 import { stop as stopEsbuild } from "esbuild";
+import { developmentCertificate } from "streampath/runtime/host";
 import type { Change, Event } from "../gen/board/v1/board_pb.js";
 import { type BoardHostServer, startBoardHost } from "./board-host.js";
 import { type BoardStore, openFileStore } from "./board-store.js";
 import { bundleApp } from "./bundle.js";
-import { devCertificate } from "./dev-cert.js";
 import { staticFiles } from "./static-files.js";
 
 export interface AppOptions {
@@ -66,7 +66,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   const log = options.log ?? (() => undefined);
   const bundle = await bundleApp();
   await stopEsbuild(); // its service process would keep Node running after Ctrl-C
-  const tls = devCertificate(options.certDir);
+  const tls = developmentCertificate({ dir: options.certDir });
   if (tls.made) log(`made a self-signed certificate for localhost in ${options.certDir}`);
   const store = await openFileStore(options.dataDir);
   let boardHost: BoardHostServer;

@@ -111,7 +111,7 @@ export async function startSampleApp(t: ExecutionContext, env: Record<string, st
 
 /** A BoardHost client of a running app, as a tab's worker reaches it: the gateway over HTTP/2, trusting the app's development certificate. */
 export function appClient(t: ExecutionContext, app: RunningApp): BoardHostClient {
-  const fetch = http2Fetch({ ca: readFileSync(path.join(ROOT, "generated-sample/.cert/cert.pem"), "utf8") });
+  const fetch = http2Fetch({ ca: readFileSync(path.join(ROOT, "generated-sample/.cert/dev-cert.pem"), "utf8") });
   const gateway = connectGateway(app.url.replace(/\/$/, ""), { fetch, retry: { attempts: 20, baseMs: 50, capMs: 500 } });
   t.teardown(() => {
     gateway.close();
