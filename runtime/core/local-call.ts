@@ -46,7 +46,7 @@ export class LocalCall<I, O> implements AsyncIterableIterator<O> {
     closed: AbortSignal,
   ) {
     const parents = [this.cancel.signal, closed, ...(options.signal ? [options.signal] : [])];
-    const deadline = deadlineSignal(options.timeoutMs, AbortSignal.any(parents));
+    const deadline = deadlineSignal(options.timeoutMs, parents);
     this.signal = deadline.signal;
     this.dispose = deadline.dispose;
     this.abortable = new Abortable(this.signal);

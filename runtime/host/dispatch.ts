@@ -134,7 +134,7 @@ export async function dispatch<P>(exchange: Exchange, kind: RequestKind, host: H
   try {
     const grpcLike = protocol === "grpc" || protocol === "grpc-web" || protocol === "grpc-web-text";
     const timeoutMs = grpcLike ? grpcTimeout(headers["grpc-timeout"]) : connectTimeout(headers["connect-timeout-ms"]);
-    const callDeadline = deadlineSignal(timeoutMs, AbortSignal.any([cancel.signal, host.signal]));
+    const callDeadline = deadlineSignal(timeoutMs, [cancel.signal, host.signal]);
     deadline = callDeadline;
     const deadlineAt = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
     exchange.onClose(() => cancel.abort(new StreampathError(Code.Canceled, "the client canceled the call")));

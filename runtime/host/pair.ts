@@ -202,7 +202,7 @@ export class PairGateway {
       if (kept?.delete(call) && kept.size === 0) this.settled.delete(key);
       deadline?.dispose();
     }, settle);
-    deadline = deadlineSignal(timeoutMs, AbortSignal.any([pair.signal, this.hostSignal]));
+    deadline = deadlineSignal(timeoutMs, [pair.signal, this.hostSignal]);
     const signal = deadline.signal;
     // A deadline or shutdown ends the pair (a no-op when the pair itself ended first).
     signal.addEventListener("abort", () => pair.finish(StreampathError.from(signal.reason)), { once: true });

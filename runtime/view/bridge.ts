@@ -195,7 +195,7 @@ class BridgeCall<I, O> implements AsyncIterableIterator<O> {
     private readonly options: CallOptions,
   ) {
     const parents = [connection.closing, ...(options.signal ? [options.signal] : [])];
-    const deadline = deadlineSignal(options.timeoutMs, AbortSignal.any(parents));
+    const deadline = deadlineSignal(options.timeoutMs, parents);
     this.signal = deadline.signal;
     this.dispose = deadline.dispose;
     const onAbort = () => this.abort(StreampathError.from(this.signal.reason, Code.Canceled));
