@@ -199,11 +199,12 @@ export class Flusher {
  * `take()` copies the batch out once.
  */
 export class MessageBatch {
-  private w = new BinaryWriter(16 * 1024);
+  /** Made at the first add, so an idle stream (a pair waiting, a watch with nothing new) holds no 16 KiB. */
+  private w: BinaryWriter | undefined;
   private n = 0;
 
   get bytes(): number {
-    return this.w.pos;
+    return this.w?.pos ?? 0;
   }
 
   get count(): number {
@@ -211,7 +212,7 @@ export class MessageBatch {
   }
 
   add<T>(codec: { write(message: T, w: BinaryWriter): void }, message: T): void {
-    const w = this.w;
+    const w = (this.w ??= new BinaryWriter(DEFAULT_INITIAL_BYTES));
     w.ensure(ENVELOPE_HEADER_BYTES);
     const start = w.pos;
     w.pos += ENVELOPE_HEADER_BYTES;
@@ -222,7 +223,7 @@ export class MessageBatch {
 
   /** Appends one envelope whose payload is already encoded (a control or end envelope). */
   addEnvelope(flags: number, payload: Uint8Array): void {
-    const w = this.w;
+    const w = (this.w ??= new BinaryWriter(DEFAULT_INITIAL_BYTES));
     w.ensure(ENVELOPE_HEADER_BYTES + payload.length);
     writeEnvelopeHeader(w.buf, w.pos, flags, payload.length);
     w.buf.set(payload, w.pos + ENVELOPE_HEADER_BYTES);
@@ -231,11 +232,12 @@ export class MessageBatch {
   }
 
   take(): Uint8Array | undefined {
-    if (this.w.pos === 0) return undefined;
-    const chunk = this.w.finish();
-    this.w.reset();
+    const w = this.w;
+    if (w === undefined || w.pos === 0) return undefined;
+    const chunk = w.finish();
+    w.reset();
     // Let one burst's big buffer go instead of keeping it for the stream's life.
-    if (this.w.buf.length > 1 << 20) this.w = new BinaryWriter(16 * 1024);
+    if (w.buf.length > 1 << 20) this.w = undefined;
     this.n = 0;
     return chunk;
   }
