@@ -6,6 +6,7 @@
  * connection state says whether the host is reached now
  * (docs/connection-state.md).
  */
+import { deadlineSignal } from "../core/deadline.js";
 import type { CallOptions, Transport } from "../core/client.js";
 import type { ConnectionStateSource } from "../core/connection-state.js";
 import { Code, StreampathError } from "../core/error.js";
@@ -139,16 +140,17 @@ async function* unary<I, O>(
   const headers = { ...options.headers };
   if (options.timeoutMs !== undefined) headers["connect-timeout-ms"] = String(options.timeoutMs);
   const closing = new AbortController(); // the gateway closes
-  const signal = AbortSignal.any([closing.signal, ...(options.signal ? [options.signal] : []),
-    ...(options.timeoutMs === undefined ? [] : [AbortSignal.timeout(options.timeoutMs)])]);
+  // Not AbortSignal.any: a caller's long-lived signal (a page's) would keep a little of every call.
+  const deadline = deadlineSignal(options.timeoutMs, options.signal ? [closing.signal, options.signal] : closing.signal);
   const release = env.connection.hold((reason) => closing.abort(reason));
   let failure: StreampathError | undefined;
   try {
-    yield await connectUnary(env.fetch, env.baseUrl + method.path, method.input, method.output, request.value, headers, signal, format);
+    yield await connectUnary(env.fetch, env.baseUrl + method.path, method.input, method.output, request.value, headers, deadline.signal, format);
   } catch (error) {
     failure = StreampathError.from(error);
     throw error;
   } finally {
+    deadline.dispose();
     release(failure);
   }
 }
