@@ -295,9 +295,12 @@ export async function main(argv: string[]): Promise<number> {
 /** A command line that does not say what to do: exit 2, as shells and most CLIs do. */
 class UsageError extends Error {}
 
-/** Runs the CLI on `process.argv` and sets the exit code; what `bin/streampath.js` calls. */
-export function run(): void {
-  main(hideBin(process.argv)).then(
+/**
+ * Runs the CLI and sets the exit code: on `process.argv` for `bin/streampath.js`,
+ * on `["init", ...]` for create-streampath (`npm create streampath`).
+ */
+export function run(argv: string[] = hideBin(process.argv)): void {
+  main(argv).then(
     (code) => {
       process.exitCode = code;
     },

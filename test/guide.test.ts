@@ -10,7 +10,7 @@
  */
 import test, { type ExecutionContext } from "ava";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -20,6 +20,19 @@ import { cleanNpmEnv, packStreampath } from "./helpers/packed.js";
 import { applyUnifiedDiff } from "./helpers/unified-diff.js";
 
 const GUIDE = readFileSync(path.join(ROOT, "docs/guide.md"), "utf8");
+
+/** streampath packed once for this file's tests, in a folder of its own. */
+let packed: Promise<{ dir: string; tarball: string }> | undefined;
+function packedOnce(): Promise<{ dir: string; tarball: string }> {
+  packed ??= (async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "streampath-packed-"));
+    return { dir, tarball: await packStreampath(dir) };
+  })();
+  return packed;
+}
+test.after.always(async () => {
+  if (packed) rmSync((await packed).dir, { recursive: true, force: true });
+});
 /** The port the guide's commands and output name; the test's dev server listens on any free one. */
 const GUIDE_PORT = "8443";
 
@@ -163,7 +176,8 @@ test("docs/guide.md, run as written from an empty folder, ends in a working app 
   t.teardown(() => rmSync(work, { recursive: true, force: true }));
   const browser = await launchChromium();
   t.teardown(() => browser.close());
-  const tarball = await packStreampath(work);
+  const { dir: packDir, tarball } = await packedOnce();
+  copyFileSync(path.join(packDir, tarball), path.join(work, tarball)); // where `npm pack` in the checkout leaves it
 
   const blocks = guideBlocks();
   const fromCheckout = blocks.find((b) => b.lang === "sh" && b.info === "from-checkout");
@@ -241,3 +255,32 @@ async function waitForChangedHost(dev: DevServer, from: number, cwd: string): Pr
     if (Date.now() > until) throw new Error(`the dev server did not settle after the change:\n${dev.lines.join("\n")}`);
   }
 }
+
+test("npm create streampath: create-streampath, packed beside streampath, writes the app streampath init writes", async (t) => {
+  t.timeout(5 * 60_000);
+  const work = mkdtempSync(path.join(tmpdir(), "streampath-create-"));
+  t.teardown(() => rmSync(work, { recursive: true, force: true }));
+  const { dir: packDir, tarball } = await packedOnce();
+  copyFileSync(path.join(packDir, tarball), path.join(work, tarball));
+  const manifest = JSON.parse(readFileSync(path.join(ROOT, "create-streampath/package.json"), "utf8"));
+  t.is(manifest.dependencies.streampath, JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).version, "it pins this version");
+  const pack = await shell(`npm pack --pack-destination ${JSON.stringify(work)}`, path.join(ROOT, "create-streampath"), 60_000);
+  t.is(pack.code, 0, pack.output);
+  const create = `create-streampath-${manifest.version}.tgz`;
+  // What `npm create streampath my-app` runs (npm exec create-streampath), with both packages from their tarballs.
+  const made = await shell(`npx --yes --package ./${tarball} --package ./${create} create-streampath my-app --streampath ./${tarball}`, work);
+  t.is(made.code, 0, made.output);
+  t.regex(made.stdout, /^Created my-app: a notes app/);
+  const init = await shell(`npx --yes --package ./${tarball} streampath init other-app --streampath ./${tarball}`, work);
+  t.is(init.code, 0, init.output);
+  const files = (dir: string): string[] => readdirSync(path.join(work, dir), { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(path.join(work, dir), path.join(entry.parentPath ?? entry.path, entry.name)))
+    .sort();
+  t.deepEqual(files("my-app"), files("other-app"));
+  for (const file of files("my-app")) {
+    const ours = readFileSync(path.join(work, "my-app", file), "utf8");
+    const theirs = readFileSync(path.join(work, "other-app", file), "utf8");
+    t.is(ours, file === "package.json" ? theirs.replace('"name": "other-app"', '"name": "my-app"') : theirs, file);
+  }
+});
