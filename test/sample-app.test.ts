@@ -80,7 +80,12 @@ test("two tabs edit one board live through the worker, the board host and its lo
   // The revision Bob's tab shows is the one the board host applied it at (it prints each change).
   const [, addRevision] = await app.waitForLine(new RegExp(`^board: revision (\\d+): .* added "${title}"$`), 5000);
   t.is(await bobCard.getAttribute("data-revision"), addRevision);
-  t.regex((await ada.textContent("#message")) ?? "", new RegExp(`Added “${title}” \\(revision ${addRevision}\\)`));
+  // The writer is told in words; the revision is kept in the message's data-revision (news fades after a few seconds).
+  const said = await ada.waitForFunction((revision) => {
+    const message = document.getElementById("message")!;
+    return message.dataset.revision === revision && message.textContent;
+  }, addRevision, { timeout: 3000 });
+  t.is(await said.jsonValue(), `Added “${title}”`);
 
   // Bob moves it to Doing; Ada's tab follows.
   await bobCard.getByTitle("Move right").click();

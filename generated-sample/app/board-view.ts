@@ -13,6 +13,7 @@ import type { BoardWriterClient } from "../gen/board/v1/worker_guest.js";
 import { LANES, applyEvent, cardsOf } from "./board-state.js";
 import type { CardFilter } from "./card-filter.js";
 import { el } from "./dom.js";
+import type { Say } from "./notice.js";
 import { type PendingEdits, refusal } from "./pending-edits.js";
 import type { StatusLine } from "./status-line.js";
 
@@ -22,15 +23,10 @@ export interface BoardViewElements {
   board: HTMLElement;
   status: StatusLine;
   present: HTMLElement;
-  message: HTMLElement;
+  /** The message line under the toolbar. */
+  say: Say;
   /** Where this tab's edits wait for their answers. */
   pending: PendingEdits;
-}
-
-/** Shows a short message (an error, a refusal) under the toolbar. */
-export function say(message: HTMLElement, text: string, kind: "info" | "error" = "info"): void {
-  message.textContent = text;
-  message.dataset.kind = kind;
 }
 
 export function boardView(ui: BoardViewElements, me: Author, filter: CardFilter): ViewService {
@@ -69,7 +65,8 @@ export function boardView(ui: BoardViewElements, me: Author, filter: CardFilter)
               // (the server's data was reset).
               const otherHistory = board?.historyId !== undefined && update.value.historyId !== board.historyId;
               if (board && (otherHistory || update.value.revision < board.revision)) {
-                say(ui.message, `The board was reset on the server: revision ${board.revision} → ${update.value.revision}. Changes since are lost.`, "error");
+                // The revisions stay in data-from/data-to: what a person can act on is that recent changes are gone.
+                ui.say("The board was reset on the server: its latest changes are lost.", "error", { from: String(board.revision), to: String(update.value.revision) });
               }
               board = update.value;
             } else if (update.case === "event" && board) applyEvent(board, update.value);
@@ -81,7 +78,7 @@ export function boardView(ui: BoardViewElements, me: Author, filter: CardFilter)
           }
         } catch (error) {
           // The worker connection's state says what is wrong; this says what the board could not do.
-          say(ui.message, `The board stopped updating: ${StreampathError.from(error).message}; trying again`, "error");
+          ui.say(`The board stopped updating (${StreampathError.from(error).message}); trying again…`, "error");
         }
         await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * 2 ** failures)));
       }
@@ -125,7 +122,7 @@ function renderLane(board: Board, lane: Lane, filter: CardFilter, focusId: strin
       "li",
       { className: card.id === focusId ? "card focused" : "card" },
       el("div", { className: "title" }, card.title),
-      el("div", { className: "meta" }, `${card.createdBy?.displayName ?? "someone"} · r${card.revision}`),
+      el("div", { className: "meta" }, `Added by ${card.createdBy?.displayName ?? "someone"}`),
       el(
         "div",
         { className: "actions" },
@@ -159,18 +156,21 @@ async function onClick(event: Event, writer: BoardWriterClient, me: Author, pend
   const index = LANES.indexOf(lane as (typeof LANES)[number]);
   let kind: Change["kind"];
   let what: string;
+  let done: string;
   if (button.title === "Remove") {
     kind = { case: "removedCardId", value: cardId };
-    what = `remove “${title ?? cardId}”`;
+    what = `remove “${title ?? "the card"}”`;
+    done = `Removed “${title ?? "the card"}”`;
   } else {
     const toLane = LANES[index + (button.title === "Move left" ? -1 : 1)]!;
     kind = { case: "moved", value: { cardId, toLane, rank: 0 } };
-    what = `move “${title ?? cardId}” to ${LANE_NAMES[toLane]}`;
+    what = `move “${title ?? "the card"}” to ${LANE_NAMES[toLane]}`;
+    done = `Moved “${title ?? "the card"}” to ${LANE_NAMES[toLane]}`;
   }
   card.classList.add("busy");
   try {
     const answer = writer.submit({ changeId: crypto.randomUUID(), author: me, kind });
-    await pending.track(what, answer, () => `Done: ${what}`, (reason) => refusal(reason, title));
+    await pending.track(what, answer, () => done, (reason) => refusal(reason, title));
   } finally {
     card.classList.remove("busy");
   }

@@ -8,10 +8,11 @@
 import { connectWorker, serveView } from "streampath/runtime/view";
 import { createBoardViewClient } from "../gen/board/v1/views_view.js";
 import { BOARD_ID } from "./board-state.js";
-import { boardView, say } from "./board-view.js";
+import { boardView } from "./board-view.js";
 import { CardFilter } from "./card-filter.js";
 import { byId } from "./dom.js";
 import { tabAuthor } from "./identity.js";
+import { Notice } from "./notice.js";
 import { PendingEdits } from "./pending-edits.js";
 import { StatusLine } from "./status-line.js";
 import { toolbar } from "./toolbar.js";
@@ -20,17 +21,18 @@ const me = tabAuthor();
 const worker = new Worker(`/worker.js?${new URLSearchParams({ id: me.id, name: me.displayName, color: me.color })}`, { type: "module" });
 const connection = connectWorker(worker);
 const filter = new CardFilter();
-const message = byId("message");
-worker.addEventListener("error", (event) => say(message, `The worker failed: ${event.message || "did /worker.js load?"}`, "error"));
+const { say } = new Notice(byId("message"), byId<HTMLButtonElement>("dismiss"));
+// What a person can do about it is reload; the cause is kept in the tooltip and data-detail.
+worker.addEventListener("error", (event) => say("Something went wrong in this tab. Reload the page to try again.", "error", { detail: event.message || "did /worker.js load?" }));
 
 const status = new StatusLine(byId("status"), connection);
-const pending = new PendingEdits(byId("pending"), (text, kind) => say(message, text, kind), (count) => status.setWaiting(count));
+const pending = new PendingEdits(byId("pending"), say, (count) => status.setWaiting(count));
 
 const views = serveView({
   worker: connection,
   services: [
-    boardView({ board: byId("board"), status, present: byId("present"), message, pending }, me, filter),
-    toolbar({ addForm: byId<HTMLFormElement>("add-card"), filterInput: byId<HTMLInputElement>("filter"), filterAuthor: byId("filter-author"), message, pending }, me, filter),
+    boardView({ board: byId("board"), status, present: byId("present"), say, pending }, me, filter),
+    toolbar({ addForm: byId<HTMLFormElement>("add-card"), filterInput: byId<HTMLInputElement>("filter"), filterAuthor: byId("filter-author"), pending }, me, filter),
   ],
 });
 
@@ -44,5 +46,5 @@ try {
   await createBoardViewClient(views.transport).show({ boardId: BOARD_ID });
   document.body.dataset.ready = "true";
 } catch (error) {
-  say(message, `Could not show the board: ${(error as Error).message}`, "error");
+  say("Could not show the board. Reload the page to try again.", "error", { detail: (error as Error).message });
 }

@@ -6,6 +6,7 @@
 import type { ChangeAck } from "../gen/board/v1/board_pb.js";
 import { StreampathError } from "streampath/runtime/core";
 import { el } from "./dom.js";
+import type { Say } from "./notice.js";
 
 export interface Settled {
   /** What the person reads: "Added “x”", "Not applied: …". */
@@ -18,13 +19,14 @@ export class PendingEdits {
 
   constructor(
     private readonly list: HTMLElement,
-    private readonly say: (text: string, kind: "info" | "error") => void,
+    private readonly say: Say,
     private readonly onCount: (count: number) => void,
   ) {}
 
   /**
    * Shows `description` ("add “Buy milk”") until `answer` settles, then says what became of it:
-   * `done(ack)` for an accepted change, `refused(reason)` for a refused one.
+   * `done(ack)` for an accepted change (its revision goes to the message's data-revision, not its
+   * words), `refused(reason)` for a refused one.
    */
   async track(
     description: string,
@@ -32,14 +34,14 @@ export class PendingEdits {
     done: (ack: ChangeAck) => string,
     refused: (reason: string) => string,
   ): Promise<ChangeAck | undefined> {
-    const item = el("li", { className: "pending" }, `⏳ ${description}`);
+    const item = el("li", { className: "pending", title: "Sent when the board is reached" }, `Waiting: ${description}`);
     this.items.add(item);
     this.list.append(item);
     this.onCount(this.items.size);
     try {
       const ack = await answer;
       if (ack.rejectedReason) this.say(refused(ack.rejectedReason.value), "error");
-      else this.say(done(ack), "info");
+      else this.say(done(ack), "info", { revision: String(ack.revision) });
       return ack;
     } catch (error) {
       this.say(`Could not ${description}: ${StreampathError.from(error).message}`, "error");

@@ -1,8 +1,11 @@
 /**
- * The header's status: whether this tab reaches the board now — connecting,
- * live with the board's revision, reconnecting with the attempt and why,
- * offline — from the worker connection's state (the worker relays its
- * gateway's), and how many edits wait to be sent.
+ * The header's status, in a person's words: whether this tab reaches the
+ * board now — "Connecting…", "Live", "Reconnecting (attempt 2): why",
+ * "Offline — changes will be sent when back" — from the worker connection's
+ * state (the worker relays its gateway's), and how many edits wait to be
+ * sent. The board's revision is no news to a person: it is kept in
+ * data-revision (and the tooltip) for tools and tests, with data-state and
+ * data-waiting.
  */
 import type { ConnectionState, ConnectionStateSource } from "streampath/runtime/core";
 
@@ -34,29 +37,32 @@ export class StatusLine {
 
   private render(): void {
     const { state } = this;
-    const at = this.revision === undefined ? "" : ` · revision ${this.revision}`;
+    const edits = this.waiting === 1 ? "1 edit" : `${this.waiting} edits`;
     let text: string;
+    let detail: string;
     switch (state.kind) {
       case "connecting":
-        text = "connecting…";
+        [text, detail] = ["Connecting…", "Reaching the board"];
         break;
       case "live":
         // Live but the board not yet shown: still connecting, as far as the user can tell.
-        text = this.revision === undefined ? "connecting…" : `live${at}`;
+        [text, detail] = this.revision === undefined ? ["Connecting…", "Loading the board"] : ["Live", "Changes from every tab show up here as they happen"];
         break;
       case "reconnecting":
-        text = `reconnecting… (attempt ${state.attempt}: ${state.error.message})${at}`;
+        [text, detail] = [`Reconnecting (attempt ${state.attempt}): ${state.error.message}`, "Your changes wait and are sent when the board is back"];
         break;
       case "offline":
-        text = `offline: ${state.error.message}${at}`;
+        text = this.waiting > 0 ? `Offline — ${edits} waiting to be sent when back` : "Offline — changes will be sent when back";
+        detail = `Cannot reach the board: ${state.error.message}`;
         break;
     }
-    if (this.waiting > 0) {
-      const edits = this.waiting === 1 ? "1 edit" : `${this.waiting} edits`;
-      text += state.kind === "live" ? ` · sending ${edits}` : ` · ${edits} waiting to be sent`;
-    }
-    this.element.textContent = text;
-    this.element.dataset.state = state.kind === "live" && this.revision === undefined ? "connecting" : state.kind;
-    this.element.dataset.waiting = String(this.waiting);
+    if (this.waiting > 0 && state.kind !== "offline") text += state.kind === "live" ? ` · sending ${edits}` : ` · ${edits} waiting to be sent`;
+    const element = this.element;
+    element.textContent = text;
+    element.title = this.revision === undefined ? `${text}\n${detail}` : `${text}\n${detail}\nBoard revision ${this.revision}`;
+    element.dataset.state = state.kind === "live" && this.revision === undefined ? "connecting" : state.kind;
+    element.dataset.waiting = String(this.waiting);
+    if (this.revision === undefined) delete element.dataset.revision;
+    else element.dataset.revision = String(this.revision);
   }
 }

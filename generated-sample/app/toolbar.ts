@@ -13,7 +13,6 @@ export interface ToolbarElements {
   addForm: HTMLFormElement;
   filterInput: HTMLInputElement;
   filterAuthor: HTMLElement;
-  message: HTMLElement;
   pending: PendingEdits;
 }
 
@@ -37,7 +36,7 @@ export function toolbar(ui: ToolbarElements, me: Author, filter: CardFilter): Vi
       ui.addForm.reset();
       void (async () => {
         const answer = boardWriter.submit({ changeId: crypto.randomUUID(), author: me, kind: { case: "added", value: card } });
-        const ack = await ui.pending.track(`add “${title}”`, answer, (ok) => `Added “${title}” (revision ${ok.revision})`, (reason) => refusal(reason, title));
+        const ack = await ui.pending.track(`add “${title}”`, answer, () => `Added “${title}”`, (reason) => refusal(reason, title));
         if (ack && !ack.rejectedReason) await boardView.focus({ cardId: card.id, toLane: card.lane, rank: 0 }).catch(() => undefined);
       })();
     });
