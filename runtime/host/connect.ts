@@ -75,7 +75,7 @@ export async function serveConnectStream(call: CallSetup): Promise<void> {
   let error: StreampathError | undefined;
   try {
     const encoding = requestEncoding(exchange.headers["connect-content-encoding"], "connect-content-encoding");
-    const body = bodyOf(exchange.body, exchange.wasReset);
+    const body = bodyOf(exchange.body, () => exchange.wasReset());
     const requests = readRequests(body, serialization(method.input, kind.format, call.json), limits.maxMessageBytes, context.signal, encoding);
     const output = serialization(method.output, kind.format, call.json);
     await writeEnvelopes(exchange.out, invoke(method, handler, requests, context), output, start, context.signal);

@@ -37,37 +37,56 @@ export interface Exchange {
   closed(): Promise<void>;
 }
 
+/**
+ * A class, not an object literal: the literal's getters and its late `decorate` put it in V8's
+ * dictionary mode, 832 bytes of properties per stream (bench:memory's heap snapshots).
+ */
+class Http2Exchange implements Exchange {
+  readonly httpVersion = "2";
+  readonly http1 = undefined;
+  decorate: ((headers: OutgoingHttpHeaders) => OutgoingHttpHeaders) | undefined = undefined;
+
+  constructor(
+    readonly stream: ServerHttp2Stream,
+    readonly headers: IncomingHttpHeaders,
+  ) {}
+
+  get body(): Readable {
+    return this.stream;
+  }
+  get out(): Writable {
+    return this.stream;
+  }
+  get headersSent(): boolean {
+    return this.stream.headersSent;
+  }
+  get finished(): boolean {
+    return this.stream.destroyed || this.stream.closed || this.stream.writableEnded;
+  }
+  start(status: number, headers: OutgoingHttpHeaders): void {
+    this.stream.respond({ ...(this.decorate ? this.decorate(headers) : headers), ":status": status });
+  }
+  reply(status: number, headers: OutgoingHttpHeaders, body?: Uint8Array | string): void {
+    const all = { ...(this.decorate ? this.decorate(headers) : headers), ":status": status };
+    if (body === undefined) return this.stream.respond(all, { endStream: true });
+    this.stream.respond(all);
+    this.stream.end(body);
+  }
+  wasReset(): boolean {
+    return this.stream.aborted || (this.stream.rstCode !== undefined && this.stream.rstCode !== 0);
+  }
+  onClose(listener: () => void): void {
+    this.stream.once("aborted", listener);
+    this.stream.once("close", listener);
+  }
+  closed(): Promise<void> {
+    const stream = this.stream;
+    return stream.closed || stream.destroyed ? Promise.resolve() : new Promise((resolve) => stream.once("close", () => resolve()));
+  }
+}
+
 export function http2Exchange(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Exchange {
-  return {
-    headers,
-    httpVersion: "2",
-    body: stream,
-    out: stream,
-    stream,
-    http1: undefined,
-    decorate: undefined,
-    get headersSent() {
-      return stream.headersSent;
-    },
-    get finished() {
-      return stream.destroyed || stream.closed || stream.writableEnded;
-    },
-    start(status, headers) {
-      stream.respond({ ...(this.decorate ? this.decorate(headers) : headers), ":status": status });
-    },
-    reply(status, headers, body) {
-      const all = { ...(this.decorate ? this.decorate(headers) : headers), ":status": status };
-      if (body === undefined) return stream.respond(all, { endStream: true });
-      stream.respond(all);
-      stream.end(body);
-    },
-    wasReset: () => stream.aborted || (stream.rstCode !== undefined && stream.rstCode !== 0),
-    onClose: (listener) => {
-      stream.once("aborted", listener);
-      stream.once("close", listener);
-    },
-    closed: () => (stream.closed || stream.destroyed ? Promise.resolve() : new Promise((resolve) => stream.once("close", () => resolve()))),
-  };
+  return new Http2Exchange(stream, headers);
 }
 
 /** HTTP/1.1 headers as HTTP/2 names them, so protocol code reads one shape. */

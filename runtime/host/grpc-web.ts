@@ -31,7 +31,7 @@ export async function serveGrpcWeb(call: CallSetup): Promise<void> {
   let error: StreampathError | undefined;
   try {
     const encoding = requestEncoding(context.requestHeaders["grpc-encoding"], "grpc-encoding");
-    const plain = bodyOf(exchange.body, exchange.wasReset);
+    const plain = bodyOf(exchange.body, () => exchange.wasReset());
     const body = text ? base64Body(exchange.body, plain) : plain;
     const requests = readRequests(body, serialization(method.input, kind.format, call.json), limits.maxMessageBytes, context.signal, encoding);
     const responses = invoke(method, handler, requests, context);
