@@ -237,7 +237,8 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
         else if (exchange.http1 && options.fallbackHttp1) options.fallbackHttp1(exchange.http1.request, exchange.http1.response);
         else notACall(exchange);
       };
-      if (staticFiles) void staticFiles.serve(exchange).then((served) => served || notStatic());
+      // A file that cannot be read (removed, unreadable) is as good as none: the fallback answers.
+      if (staticFiles) void staticFiles.serve(exchange).then((served) => served || notStatic(), () => exchange.headersSent || exchange.finished || notStatic());
       else notStatic();
       return;
     }
