@@ -5,39 +5,9 @@
  */
 import test from "ava";
 import http2 from "node:http2";
-import net from "node:net";
-import type { AddressInfo } from "node:net";
+import { freezableProxy } from "./helpers/freezable-proxy.js";
 import { grpcHeaders, rawRequest, startEchoHost, waitFor } from "./helpers/host.js";
 import { createHost } from "../runtime/host/index.js";
-
-/** A TCP proxy to `port` whose host→client direction can be cut silently. */
-async function freezableProxy(t: import("ava").ExecutionContext, port: number) {
-  const sockets: net.Socket[] = [];
-  let upstream: net.Socket | undefined;
-  let client: net.Socket | undefined;
-  const server = net.createServer((socket) => {
-    client = socket;
-    upstream = net.connect(port, "127.0.0.1");
-    sockets.push(socket, upstream);
-    socket.pipe(upstream);
-    upstream.pipe(socket);
-    socket.on("error", () => undefined);
-    upstream.on("error", () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.teardown(() => {
-    for (const s of sockets) s.destroy();
-    server.close();
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    /** From now on nothing the host sends reaches the client; nothing is closed. */
-    freeze: () => {
-      upstream!.unpipe(client!);
-      upstream!.pause();
-    },
-  };
-}
 
 test("a client that stops answering pings loses its session and its calls end", async (t) => {
   const echo = await startEchoHost(t, { keepaliveMs: 100 });

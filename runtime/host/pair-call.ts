@@ -260,6 +260,9 @@ export class PairCall {
       respondEmpty(this.up);
       this.up.resume();
     }
+    // Ended for a fault or a timeout: the halves may be on a dead connection, where ending them never
+    // completes and they would stay open until the keepalive.
+    if (error) for (const half of [this.down, this.up]) if (half?.session) probe(half.session);
     this.onEnd(this);
   }
 
@@ -325,7 +328,12 @@ export class PairCall {
     // longest silence is `ms`, as streampath-heartbeat says (one tick per `ms` allowed 2 × ms).
     const tick = Math.max(1, Math.floor(ms / 4));
     this.heartbeat = setInterval(() => {
-      if (performance.now() - this.wroteAt >= ms - tick) this.write(HEARTBEAT);
+      if (performance.now() - this.wroteAt < ms - tick) return;
+      // What went down before has not left yet: a slow guest, or a connection that died without a word
+      // (see probe), which would hold this pair until the keepalive. A ping tells them apart.
+      const session = this.down?.session;
+      if (session && this.down!.writableLength > 0) probe(session);
+      this.write(HEARTBEAT);
     }, tick);
     this.heartbeat.unref();
   }
