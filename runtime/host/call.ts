@@ -7,7 +7,7 @@
 import type { Readable, Writable } from "node:stream";
 import { FLUSH_BYTES, Flusher, MessageBatch, nextTask } from "../core/batch.js";
 import { Channel } from "../core/channel.js";
-import { EnvelopeDecoder, EnvelopeFlag } from "../core/envelope.js";
+import { EnvelopeDecoder, EnvelopeFlag, type EnvelopeVisitor } from "../core/envelope.js";
 import { flatten } from "../core/flatten.js";
 import { Code, StreampathError } from "../core/error.js";
 import type { BinaryWriter } from "../core/writer.js";
@@ -23,22 +23,19 @@ import type { HandlerContext, MethodDescriptor } from "./service.js";
 const REQUEST_BATCHES = 4;
 /** A batch this big is written at once instead of waiting for the producer to pause. */
 
-/** A request body as readRequests takes it: HTTP/2 stream, HTTP/1.1 request, or a decoded view of one. */
+/** A request body as readRequests takes it: an HTTP/2 stream or an HTTP/1.1 request. */
 export interface RequestBody {
-  readonly chunks: AsyncIterable<Uint8Array>;
-  /** Lets the client finish sending what nobody will read. */
-  drain(): void;
+  /** Read by its `data` events; paused while the handler is behind, which pushes back on the client. */
+  readonly readable: Readable;
+  /** What each chunk carries, when that is not the chunk itself (gRPC-Web's base64); `end` throws if the body was cut short. */
+  readonly decode?: { chunk(chunk: Uint8Array): Uint8Array[]; end(): void };
   /** The client reset or disconnected before the body ended. */
   wasReset(): boolean;
 }
 
-/** The chunks of a Node stream (HTTP/2 stream or HTTP/1.1 request), as readRequests reads them. */
+/** The body of a Node stream (HTTP/2 stream or HTTP/1.1 request). */
 export function bodyOf(readable: Readable, wasReset: () => boolean): RequestBody {
-  return {
-    chunks: readable.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>,
-    drain: () => void readable.resume(),
-    wasReset,
-  };
+  return { readable, wasReset };
 }
 
 /**
@@ -47,6 +44,12 @@ export function bodyOf(readable: Readable, wasReset: () => boolean): RequestBody
  * the client, while REQUEST_BATCHES chunks wait for the handler. With an
  * `encoding`, messages flagged compressed are inflated (each at most
  * `maxMessageBytes`); without one, such a message is a protocol error.
+ *
+ * Driven by the stream's events rather than its async iterator: a chunk whose
+ * messages fit is decoded and queued in its `data` event, with no promise,
+ * and an idle call holds no iterator, generator or end-of-stream listeners
+ * (about 1.5 KiB a call, bench:memory). Each chunk is read as it came; the
+ * iterator's `read()` joins whatever is buffered into one copy.
  */
 export function readRequests<I>(
   body: RequestBody,
@@ -57,36 +60,75 @@ export function readRequests<I>(
 ): AsyncIterable<I> {
   const channel = new Channel<I[]>(REQUEST_BATCHES);
   const decoder = new EnvelopeDecoder({ maxMessageBytes });
-  void (async () => {
-    try {
-      for await (const chunk of body.chunks) {
-        const batch: I[] = [];
-        // Compressed messages are copied out (the chunk is only valid inside each) and inflated after.
-        let compressed: { flags: number; bytes: Uint8Array }[] | undefined;
-        decoder.each(chunk, (flags, bytes, start, end) => {
-          if (flags & EnvelopeFlag.Compressed || compressed) {
-            if (!encoding && flags & EnvelopeFlag.Compressed) {
-              throw new StreampathError(Code.Internal, "a message is flagged compressed but the call named no encoding");
-            }
-            (compressed ??= []).push({ flags, bytes: bytes.slice(start, end) });
-          } else batch.push(serialization.decode(bytes, start, end));
-        });
-        for (const { flags, bytes } of compressed ?? []) {
-          const plain = flags & EnvelopeFlag.Compressed ? await decompress(encoding!, bytes, maxMessageBytes, signal) : bytes;
-          batch.push(serialization.decode(plain, 0, plain.length));
-        }
-        if (batch.length === 0) continue;
-        if (!channel.offer(batch)) await channel.send(batch);
-      }
-      if (body.wasReset()) throw new StreampathError(Code.Canceled, "the client reset the stream");
-      decoder.end();
-      channel.close();
-    } catch (error) {
-      body.drain(); // let the client finish sending; nobody reads it
-      if (!signal.aborted || error instanceof StreampathError) channel.fail(error);
-      else channel.fail(signal.reason);
+  const { readable } = body;
+  /** The channel is closed or failed: what still arrives is drained unread. */
+  let over = false;
+  /** The body's end arrived (it may wait for `busy`). */
+  let ended = false;
+  /** The work of `later` under way: the end waits for it (a paused stream still ends once its last chunk is out). */
+  let busy: Promise<void> | undefined;
+  const fail = (error: unknown) => {
+    if (over) return;
+    over = true;
+    readable.resume(); // let the client finish sending; nobody reads it
+    if (!signal.aborted || error instanceof StreampathError) channel.fail(error);
+    else channel.fail(signal.reason);
+  };
+  /** Messages of chunks that need awaiting (inflating, or a full channel), in order: reading waits for them. */
+  const later = async (batch: I[], compressed: { flags: number; bytes: Uint8Array }[] | undefined) => {
+    for (const { flags, bytes } of compressed ?? []) {
+      const plain = flags & EnvelopeFlag.Compressed ? await decompress(encoding!, bytes, maxMessageBytes, signal) : bytes;
+      batch.push(serialization.decode(plain, 0, plain.length));
     }
-  })();
+    if (batch.length > 0) await channel.send(batch);
+  };
+  const onData = (data: Uint8Array) => {
+    if (over) return;
+    const batch: I[] = [];
+    // Compressed messages are copied out (the chunk is only valid inside each) and inflated after.
+    let compressed: { flags: number; bytes: Uint8Array }[] | undefined;
+    const visit: EnvelopeVisitor = (flags, bytes, start, end) => {
+      if (flags & EnvelopeFlag.Compressed || compressed) {
+        if (!encoding && flags & EnvelopeFlag.Compressed) {
+          throw new StreampathError(Code.Internal, "a message is flagged compressed but the call named no encoding");
+        }
+        (compressed ??= []).push({ flags, bytes: bytes.slice(start, end) });
+      } else batch.push(serialization.decode(bytes, start, end));
+    };
+    try {
+      if (body.decode) for (const chunk of body.decode.chunk(data)) decoder.each(chunk, visit);
+      else decoder.each(data, visit);
+    } catch (error) {
+      return fail(error);
+    }
+    if (!compressed && (batch.length === 0 || channel.offer(batch))) return;
+    readable.pause();
+    busy = later(batch, compressed).then(() => {
+      busy = undefined;
+      if (!over) readable.resume();
+    }, fail);
+  };
+  readable.on("data", onData);
+  readable.once("end", () => {
+    ended = true;
+    if (busy) void busy.then(finish);
+    else finish();
+  });
+  const finish = () => {
+    if (over) return;
+    try {
+      if (body.wasReset()) throw new StreampathError(Code.Canceled, "the client reset the stream");
+      body.decode?.end();
+      decoder.end();
+    } catch (error) {
+      return fail(error);
+    }
+    over = true;
+    channel.close();
+  };
+  readable.once("error", fail);
+  // Closed before its end: reset by the client, or its connection lost.
+  readable.once("close", () => ended || fail(new StreampathError(Code.Canceled, "the client reset the stream")));
   return { [Symbol.asyncIterator]: () => flatten(channel[Symbol.asyncIterator]()) };
 }
 

@@ -4,7 +4,6 @@
  * as a last envelope (flag 0x80) of `name: value` lines in the body, since
  * browsers cannot read HTTP trailers.
  */
-import type { Readable } from "node:stream";
 import { Code, StreampathError } from "../core/error.js";
 import { encodeEnvelope } from "../core/envelope.js";
 import type { CallSetup } from "./dispatch.js";
@@ -32,7 +31,7 @@ export async function serveGrpcWeb(call: CallSetup): Promise<void> {
   try {
     const encoding = requestEncoding(context.requestHeaders["grpc-encoding"], "grpc-encoding");
     const plain = bodyOf(exchange.body, () => exchange.wasReset());
-    const body = text ? base64Body(exchange.body, plain) : plain;
+    const body = text ? base64Body(plain) : plain;
     const requests = readRequests(body, serialization(method.input, kind.format, call.json), limits.maxMessageBytes, context.signal, encoding);
     const responses = invoke(method, handler, requests, context);
     const output = serialization(method.output, kind.format, call.json);
@@ -52,26 +51,26 @@ export async function serveGrpcWeb(call: CallSetup): Promise<void> {
  * A `-text` body decoded: base64 in any chunking, each chunk possibly padded
  * (clients encode per message), decoded four characters at a time.
  */
-function base64Body(readable: Readable, plain: RequestBody): RequestBody {
-  async function* chunks(): AsyncGenerator<Uint8Array> {
-    let pending = "";
-    for await (const chunk of plain.chunks) {
-      pending += Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length).toString("latin1").replace(/\s+/g, "");
-      const whole = pending.length - (pending.length % 4);
-      if (whole === 0) continue;
-      const ready = pending.slice(0, whole);
-      pending = pending.slice(whole);
-      // Groups of four: four characters, or a padded last group of a segment.
-      if (!/^(?:[A-Za-z0-9+/]{2}(?:[A-Za-z0-9+/]{2}|[A-Za-z0-9+/]=|==))*$/.test(ready)) {
-        throw new StreampathError(Code.InvalidArgument, "grpc-web-text: the body is not base64");
-      }
-      // A padded group ends a segment: decode segment by segment.
-      for (const segment of ready.split(/(?<==)(?=[^=])/)) {
-        const bytes = Buffer.from(segment, "base64");
-        yield new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
-      }
+function base64Body(plain: RequestBody): RequestBody {
+  let pending = "";
+  const chunk = (data: Uint8Array): Uint8Array[] => {
+    pending += Buffer.from(data.buffer, data.byteOffset, data.length).toString("latin1").replace(/\s+/g, "");
+    const whole = pending.length - (pending.length % 4);
+    if (whole === 0) return [];
+    const ready = pending.slice(0, whole);
+    pending = pending.slice(whole);
+    // Groups of four: four characters, or a padded last group of a segment.
+    if (!/^(?:[A-Za-z0-9+/]{2}(?:[A-Za-z0-9+/]{2}|[A-Za-z0-9+/]=|==))*$/.test(ready)) {
+      throw new StreampathError(Code.InvalidArgument, "grpc-web-text: the body is not base64");
     }
+    // A padded group ends a segment: decode segment by segment.
+    return ready.split(/(?<==)(?=[^=])/).map((segment) => {
+      const bytes = Buffer.from(segment, "base64");
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+    });
+  };
+  const end = () => {
     if (pending.length > 0) throw new StreampathError(Code.InvalidArgument, "grpc-web-text: the body's base64 is cut short");
-  }
-  return { chunks: chunks(), drain: () => void readable.resume(), wasReset: plain.wasReset };
+  };
+  return { ...plain, decode: { chunk, end } };
 }
