@@ -11,6 +11,7 @@ import { EnvelopeDecoder, EnvelopeFlag } from "../core/envelope.js";
 import { Code, StreampathError } from "../core/error.js";
 import { flatten } from "../core/flatten.js";
 import { writeEnvelopes } from "./call.js";
+import { readableChunks } from "./readable-chunks.js";
 import {
   type LinkProtocolName,
   connectError,
@@ -105,7 +106,7 @@ export function connectHost(url: string, options: HostLinkOptions = {}): HostLin
     let done = false;
     try {
       try {
-        for await (const chunk of stream as AsyncIterable<Uint8Array>) {
+        for await (const chunk of { [Symbol.asyncIterator]: () => readableChunks(stream) }) {
           if (protocol === "connect" && (unary || httpStatus !== 200)) {
             wholeBytes += chunk.length;
             if (wholeBytes > maxMessageBytes) throw new StreampathError(Code.ResourceExhausted, `${where} answered more than ${maxMessageBytes} bytes`);
