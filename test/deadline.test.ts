@@ -125,7 +125,8 @@ test("parseConnectTimeout: up to 10 digits of milliseconds", (t) => {
 
 test("deadlineSignal aborts with DeadlineExceeded after the timeout", async (t) => {
   const parent = new AbortController();
-  const { signal, dispose } = deadlineSignal(20, parent.signal);
+  const deadline = deadlineSignal(20, parent.signal);
+  const { signal } = deadline;
   t.false(signal.aborted);
   t.is(getEventListeners(parent.signal, "abort").length, 1);
   const reason = await abortedWithin(signal, 2000);
@@ -133,7 +134,22 @@ test("deadlineSignal aborts with DeadlineExceeded after the timeout", async (t) 
   t.is((reason as StreampathError).code, Code.DeadlineExceeded);
   t.is((reason as StreampathError).message, "deadline of 20ms exceeded");
   t.is(getEventListeners(parent.signal, "abort").length, 0, "firing detached it from the parent");
-  dispose();
+  deadline.dispose();
+});
+
+test("abort() aborts the signal with its reason and detaches it; after dispose() it does nothing", (t) => {
+  const parent = new AbortController();
+  const call = deadlineSignal(1000, parent.signal);
+  const reason = new StreampathError(Code.Canceled, "the client canceled the call");
+  call.abort(reason);
+  t.is(call.signal.reason, reason);
+  t.is(getEventListeners(parent.signal, "abort").length, 0, "detached from the parent");
+  call.abort(new StreampathError(Code.Internal, "later")); // the first reason stays
+  t.is(call.signal.reason, reason);
+  const done = deadlineSignal(1000, parent.signal);
+  done.dispose();
+  done.abort(reason);
+  t.false(done.signal.aborted, "a disposed call is over: aborting it changes nothing");
 });
 
 test("a disposed deadline never fires and leaves no listener on its parent", async (t) => {
@@ -182,14 +198,15 @@ test("the parent's abort reason becomes a StreampathError", async (t) => {
   ];
   for (const [given, code] of reasons) {
     const parent = new AbortController();
-    const { signal, dispose } = deadlineSignal(undefined, parent.signal);
+    const deadline = deadlineSignal(undefined, parent.signal);
+    const { signal } = deadline;
     parent.abort(given);
     t.true(signal.aborted);
     t.true(signal.reason instanceof StreampathError);
     t.is(signal.reason.code, code, String(given));
     if (given instanceof StreampathError) t.is(signal.reason, given, "kept as it is");
     t.is(getEventListeners(parent.signal, "abort").length, 0);
-    dispose();
+    deadline.dispose();
   }
 });
 

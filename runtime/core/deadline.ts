@@ -90,16 +90,24 @@ export function parseConnectTimeout(value: string): number {
   return Number(value);
 }
 
+/** Its methods are the object's own: call them on it (`deadline.dispose()`), not detached. */
 export interface DeadlineSignal {
   /** Aborts with DeadlineExceeded at the deadline, or with the parent's reason as a StreampathError. */
   readonly signal: AbortSignal;
-  /** Stops the timer and detaches from the parent; call it when the call ends. */
+  /** Stops the timer and detaches from the parents; call it when the call ends. Later aborts do nothing. */
   dispose(): void;
+  /** Aborts the signal now with `reason` (the call's own cancellation), unless disposed. */
+  abort(reason: StreampathError): void;
+}
+
+/** What a parent tells when it aborts. */
+interface Watcher {
+  parentAborted(parent: AbortSignal): void;
 }
 
 /** The calls watching one parent, and the single listener that tells them. */
 interface Watchers {
-  readonly callbacks: Set<() => void>;
+  readonly watchers: Set<Watcher>;
   readonly listener: () => void;
 }
 
@@ -110,85 +118,115 @@ interface Watchers {
  */
 const watched = new WeakMap<AbortSignal, Watchers>();
 
-/** Calls `onAbort` when `parent` aborts, until the returned function is called. */
-function watch(parent: AbortSignal, onAbort: () => void): () => void {
+/** Tells `watcher` when `parent` aborts, until `unwatch`. */
+function watch(parent: AbortSignal, watcher: Watcher): void {
   let entry = watched.get(parent);
   if (entry === undefined) {
-    const callbacks = new Set<() => void>();
+    const watchers = new Set<Watcher>();
     const listener = () => {
       watched.delete(parent);
-      for (const callback of [...callbacks]) callback();
+      for (const w of [...watchers]) w.parentAborted(parent);
     };
-    entry = { callbacks, listener };
+    entry = { watchers, listener };
     watched.set(parent, entry);
-    parent.addEventListener("abort", listener);
+    parent.addEventListener("abort", listener, { once: true });
   }
-  const own = entry;
-  own.callbacks.add(onAbort);
-  return () => {
-    if (!own.callbacks.delete(onAbort) || own.callbacks.size > 0) return;
-    parent.removeEventListener("abort", own.listener);
-    if (watched.get(parent) === own) watched.delete(parent);
-  };
+  entry.watchers.add(watcher);
+}
+
+function unwatch(parent: AbortSignal, watcher: Watcher): void {
+  const entry = watched.get(parent);
+  if (entry === undefined || !entry.watchers.delete(watcher) || entry.watchers.size > 0) return;
+  parent.removeEventListener("abort", entry.listener);
+  watched.delete(parent);
 }
 
 /** setTimeout fires at once for delays past 2^31 - 1 ms (about 24.8 days); longer ones are chained. */
 const MAX_TIMER_MS = 0x7fffffff;
 
 /**
+ * One call's signal. A class whose timer and parents call its methods, not a
+ * set of closures: a host makes one per call, and each closure and its
+ * context cost memory for as long as the call is open (bench:memory).
+ */
+class Deadline implements DeadlineSignal, Watcher {
+  private readonly controller = new AbortController();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private parents: readonly AbortSignal[];
+  private disposed = false;
+
+  constructor(
+    private readonly timeoutMs: number | undefined,
+    parents: readonly AbortSignal[],
+  ) {
+    this.parents = parents;
+    const aborted = parents.find((parent) => parent.aborted);
+    if (aborted) {
+      this.parentAborted(aborted);
+    } else if (timeoutMs !== undefined && timeoutMs <= 0) {
+      this.exceeded();
+    } else {
+      for (const parent of parents) watch(parent, this);
+      if (timeoutMs !== undefined && timeoutMs !== Infinity) this.arm(timeoutMs);
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  dispose(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.disposed = true;
+    for (const parent of this.parents) unwatch(parent, this);
+    this.parents = [];
+  }
+
+  abort(reason: StreampathError): void {
+    if (this.disposed) return;
+    this.dispose();
+    this.controller.abort(reason);
+  }
+
+  // An abort is a cancellation unless its reason says otherwise (a TimeoutError, a StreampathError).
+  parentAborted(parent: AbortSignal): void {
+    this.abort(StreampathError.from(parent.reason, Code.Canceled));
+  }
+
+  exceeded(): void {
+    this.abort(new StreampathError(Code.DeadlineExceeded, `deadline of ${this.timeoutMs}ms exceeded`));
+  }
+
+  arm(remaining: number): void {
+    this.timer =
+      remaining > MAX_TIMER_MS
+        ? setTimeout(rearm, MAX_TIMER_MS, this, remaining - MAX_TIMER_MS)
+        : setTimeout(expire, remaining, this);
+    // Like AbortSignal.timeout: a deadline alone must not keep a Node process alive (browsers have no unref).
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+}
+
+// Timer callbacks with the deadline as an argument, so that arming one makes no closure.
+const expire = (deadline: Deadline) => deadline.exceeded();
+const rearm = (deadline: Deadline, remaining: number) => deadline.arm(remaining);
+
+/**
  * A signal for one call: it aborts after `timeoutMs` (none if undefined or
  * Infinity; at once if zero or less) or when one of `parents` aborts (with
- * the first one's reason). Built by hand rather than with AbortSignal.timeout/any
- * so the reason is a StreampathError and `dispose()` releases the timer and
- * the hold on a long-lived parent (a server's shutdown signal) the moment the
- * call ends: Node's AbortSignal.any keeps about 70 bytes per composite on
- * each source for good (measured on Node 20: 300,000 calls on one host
- * signal kept 20 MB after GC), and costs ~14 µs.
+ * the first one's reason), or when its `abort` is called. Built by hand
+ * rather than with AbortSignal.timeout/any so the reason is a StreampathError
+ * and `dispose()` releases the timer and the hold on a long-lived parent (a
+ * server's shutdown signal) the moment the call ends: Node's AbortSignal.any
+ * keeps about 70 bytes per composite on each source for good (measured on
+ * Node 20: 300,000 calls on one host signal kept 20 MB after GC), and costs
+ * ~14 µs.
  */
 export function deadlineSignal(timeoutMs: number | undefined, parents?: AbortSignal | readonly AbortSignal[]): DeadlineSignal {
   if (timeoutMs !== undefined && Number.isNaN(timeoutMs)) {
     throw new StreampathError(Code.InvalidArgument, "a deadline must be a number of milliseconds, got NaN");
   }
-  const controller = new AbortController();
-  const signal = controller.signal;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let unwatch: (() => void)[] = [];
   const sources = parents === undefined ? [] : Array.isArray(parents) ? (parents as readonly AbortSignal[]) : [parents as AbortSignal];
-
-  const dispose = (): void => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-    for (const stop of unwatch) stop();
-    unwatch = [];
-  };
-  const abort = (reason: StreampathError): void => {
-    dispose();
-    controller.abort(reason);
-  };
-  // An abort is a cancellation unless its reason says otherwise (a TimeoutError, a StreampathError).
-  const onParentAbort = (parent: AbortSignal): void => {
-    abort(StreampathError.from(parent.reason, Code.Canceled));
-  };
-  const exceeded = (): void => {
-    abort(new StreampathError(Code.DeadlineExceeded, `deadline of ${timeoutMs}ms exceeded`));
-  };
-  const arm = (remaining: number): void => {
-    timer =
-      remaining > MAX_TIMER_MS
-        ? setTimeout(() => arm(remaining - MAX_TIMER_MS), MAX_TIMER_MS)
-        : setTimeout(exceeded, remaining);
-    // Like AbortSignal.timeout: a deadline alone must not keep a Node process alive (browsers have no unref).
-    (timer as { unref?: () => void }).unref?.();
-  };
-
-  const aborted = sources.find((parent) => parent.aborted);
-  if (aborted) {
-    onParentAbort(aborted);
-  } else if (timeoutMs !== undefined && timeoutMs <= 0) {
-    exceeded();
-  } else {
-    unwatch = sources.map((parent) => watch(parent, () => onParentAbort(parent)));
-    if (timeoutMs !== undefined && timeoutMs !== Infinity) arm(timeoutMs);
-  }
-  return { signal, dispose };
+  return new Deadline(timeoutMs, sources);
 }

@@ -6,7 +6,7 @@
  * closing — reaches the handler's context and ends a wait on either side.
  */
 import type { CallOptions } from "./client.js";
-import { deadlineSignal } from "./deadline.js";
+import { type DeadlineSignal, deadlineSignal } from "./deadline.js";
 import { Code, StreampathError } from "./error.js";
 import type { MethodDescriptor } from "./service.js";
 import type { RealmContext } from "./realm.js";
@@ -27,7 +27,7 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
 export class LocalCall<I, O> implements AsyncIterableIterator<O> {
   private readonly cancel = new AbortController();
   private readonly signal: AbortSignal;
-  private readonly dispose: () => void;
+  private readonly deadline: DeadlineSignal;
   /** Every wait goes through it, so an abort ends it even if the other side hangs. */
   private readonly abortable: Abortable;
   private readonly requests: Guarded<I>;
@@ -48,7 +48,7 @@ export class LocalCall<I, O> implements AsyncIterableIterator<O> {
     const parents = [this.cancel.signal, closed, ...(options.signal ? [options.signal] : [])];
     const deadline = deadlineSignal(options.timeoutMs, parents);
     this.signal = deadline.signal;
-    this.dispose = deadline.dispose;
+    this.deadline = deadline;
     this.abortable = new Abortable(this.signal);
     // However it aborts (caller's signal, deadline, registry closed), the call ends then, waits or not.
     this.signal.addEventListener("abort", () => this.finished || this.end(this.abortable.reason()), { once: true });
@@ -146,7 +146,7 @@ export class LocalCall<I, O> implements AsyncIterableIterator<O> {
   private end(reason: StreampathError): void {
     this.finished = true;
     this.cancel.abort(reason);
-    this.dispose();
+    this.deadline.dispose();
     // Ends an unfinished handler (its finally blocks run) without waiting on it: it may be stuck.
     void this.responses?.then((responses) => responses.return?.()).catch(() => undefined);
     this.requests.stop();

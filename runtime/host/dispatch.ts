@@ -5,7 +5,7 @@
  * Connect code.
  */
 import type { IncomingHttpHeaders } from "node:http2";
-import { deadlineSignal } from "../core/deadline.js";
+import { type DeadlineSignal, deadlineSignal } from "../core/deadline.js";
 import { EnvelopeFlag, encodeEnvelope } from "../core/envelope.js";
 import { Code, StreampathError } from "../core/error.js";
 import type { JsonOptions } from "../core/json.js";
@@ -128,16 +128,16 @@ export async function dispatch<P>(exchange: Exchange, kind: RequestKind, host: H
     }
     return host.gateway.serve(stream!, headers, route.method, route.handler, principal);
   }
-  const cancel = new AbortController();
-  let deadline: { signal: AbortSignal; dispose(): void } | undefined;
+  let deadline: DeadlineSignal | undefined;
   let counted: string | undefined;
   try {
     const grpcLike = protocol === "grpc" || protocol === "grpc-web" || protocol === "grpc-web-text";
     const timeoutMs = grpcLike ? grpcTimeout(headers["grpc-timeout"]) : connectTimeout(headers["connect-timeout-ms"]);
-    const callDeadline = deadlineSignal(timeoutMs, [cancel.signal, host.signal]);
+    const callDeadline = deadlineSignal(timeoutMs, host.signal);
     deadline = callDeadline;
     const deadlineAt = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-    exchange.onClose(() => cancel.abort(new StreampathError(Code.Canceled, "the client canceled the call")));
+    // Before the call ended (after it, the deadline is disposed and this does nothing).
+    exchange.onClose(() => callDeadline.abort(new StreampathError(Code.Canceled, "the client canceled the call")));
     const principal = host.authenticate ? await host.authenticate(headers) : (undefined as P);
     const key = host.gateway.principalKey(principal);
     if (!host.perPrincipal.enter(key, host.limits.maxCallsPerPrincipal)) {
@@ -176,7 +176,6 @@ export async function dispatch<P>(exchange: Exchange, kind: RequestKind, host: H
   // The call is over when its stream is: trailers may still be on their way out,
   // and a graceful shutdown must not destroy the session under them.
   await exchange.closed();
-  cancel.abort(new StreampathError(Code.Canceled, "the call ended"));
 }
 
 /** The path without its query (a Connect GET carries the message there). */

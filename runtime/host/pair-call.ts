@@ -9,6 +9,7 @@
 import http2, { type ServerHttp2Stream } from "node:http2";
 import { FLUSH_BYTES, Flusher, nextTask } from "../core/batch.js";
 import { concatBytes } from "../core/bytes.js";
+import type { DeadlineSignal } from "../core/deadline.js";
 import { Channel } from "../core/channel.js";
 import { EnvelopeDecoder, type EnvelopeVisitor } from "../core/envelope.js";
 import { Code, StreampathError } from "../core/error.js";
@@ -48,7 +49,6 @@ export class PairCall {
   private down: ServerHttp2Stream | undefined;
   private up: ServerHttp2Stream | undefined;
   private readonly requests: Channel<unknown[]>;
-  private readonly cancel = new AbortController();
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** The timer is the up timeout of a down stream (not the resume or end timeout). */
   private awaitingUp = false;
@@ -76,6 +76,8 @@ export class PairCall {
     readonly method: MethodDescriptor,
     private readonly settings: PairSettings,
     guestWindow: PairWindow,
+    /** The call's deadline, parented by the host's shutdown: the pair aborts it when it ends. */
+    private readonly deadline: DeadlineSignal,
     private readonly onEnd: (call: PairCall) => void,
     /** The handler is done and its end is on its way: the pair no longer counts as running. */
     private readonly onSettled: (call: PairCall) => void = () => undefined,
@@ -85,9 +87,9 @@ export class PairCall {
     this.requests = new Channel<unknown[]>(settings.window);
   }
 
-  /** Aborts when the pair ends for good: the handler's signal is built on it. */
+  /** The handler's signal: aborts when the pair ends for good, at its deadline, or when the host shuts down. */
   get signal(): AbortSignal {
-    return this.cancel.signal;
+    return this.deadline.signal;
   }
 
   /** Runs the handler; its responses go into the Outbox as credit allows. */
@@ -249,7 +251,7 @@ export class PairCall {
     this.disarm();
     clearInterval(this.heartbeat);
     const reason = error ?? new StreampathError(Code.Canceled, "the call ended");
-    this.cancel.abort(reason);
+    this.deadline.abort(reason);
     this.requests.fail(reason);
     this.outbox.fail(reason);
     if (error && !this.endWritten && this.down && !this.down.destroyed) {

@@ -178,7 +178,7 @@ export class PairGateway {
       throw new StreampathError(Code.InvalidArgument, `${PairHeader.window} and ${PairHeader.windowBytes} must be positive integers`);
     }
     const id = `${this.options.instanceId}.${randomBytes(16).toString("base64url")}`;
-    let deadline: { signal: AbortSignal; dispose(): void } | undefined;
+    const deadline = deadlineSignal(timeoutMs, this.hostSignal);
     let running = true;
     // A finished call stops counting against the limit at once (its guest may acknowledge its end late,
     // or never); the finished ones kept for that are bounded per principal too, oldest dropped first.
@@ -193,16 +193,15 @@ export class PairGateway {
       this.settled.set(key, kept.add(call));
       if (kept.size > this.options.maxPairsPerPrincipal) kept.values().next().value!.finish();
     };
-    const pair = new PairCall(id, key, method, { ...this.options, maxMessageBytes: this.maxMessageBytes }, guestWindow, (call) => {
+    const pair = new PairCall(id, key, method, { ...this.options, maxMessageBytes: this.maxMessageBytes }, guestWindow, deadline, (call) => {
       this.pairs.delete(id);
       this.tombstones.add(id);
       if (this.tombstones.size > TOMBSTONES) this.tombstones.delete(this.tombstones.values().next().value!);
       settle(call);
       const kept = this.settled.get(key);
       if (kept?.delete(call) && kept.size === 0) this.settled.delete(key);
-      deadline?.dispose();
+      deadline.dispose();
     }, settle);
-    deadline = deadlineSignal(timeoutMs, [pair.signal, this.hostSignal]);
     const signal = deadline.signal;
     // A deadline or shutdown ends the pair (a no-op when the pair itself ended first).
     signal.addEventListener("abort", () => pair.finish(StreampathError.from(signal.reason)), { once: true });

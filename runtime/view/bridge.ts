@@ -28,7 +28,7 @@ import { PortLink } from "../core/bridge-port.js";
 import { outgoingStream, streamSource } from "../core/bridge-streams.js";
 import type { CallOptions, Transport } from "../core/client.js";
 import type { ConnectionStateSource } from "../core/connection-state.js";
-import { deadlineSignal } from "../core/deadline.js";
+import { type DeadlineSignal, deadlineSignal } from "../core/deadline.js";
 import { Code, StreampathError } from "../core/error.js";
 import type { MethodDescriptor } from "../core/service.js";
 import { WorkerState } from "./worker-state.js";
@@ -177,7 +177,7 @@ class BridgeCall<I, O> implements AsyncIterableIterator<O> {
   private readonly id = nextId++;
   private readonly started = Date.now();
   private readonly signal: AbortSignal;
-  private readonly dispose: () => void;
+  private readonly deadline: DeadlineSignal;
   private inbox: Inbox<O> | undefined;
   private opening: Promise<void> | undefined;
   /** Stops the requests, telling the worker why when the call was aborted. */
@@ -197,7 +197,7 @@ class BridgeCall<I, O> implements AsyncIterableIterator<O> {
     const parents = [connection.closing, ...(options.signal ? [options.signal] : [])];
     const deadline = deadlineSignal(options.timeoutMs, parents);
     this.signal = deadline.signal;
-    this.dispose = deadline.dispose;
+    this.deadline = deadline;
     const onAbort = () => this.abort(StreampathError.from(this.signal.reason, Code.Canceled));
     if (this.signal.aborted) onAbort();
     else this.signal.addEventListener("abort", onAbort, { once: true });
@@ -277,7 +277,7 @@ class BridgeCall<I, O> implements AsyncIterableIterator<O> {
     if (this.finished) return;
     this.finished = true;
     this.stop();
-    this.dispose();
+    this.deadline.dispose();
     this.connection.forget(this.id);
     this.stopSending?.(reason);
   }
