@@ -23,7 +23,7 @@
 // Environment knobs:
 //   BENCH_HOST_ROUNDS=5 BENCH_HOST_SMALL_MS=1200 BENCH_HOST_LARGE_MS=800
 //   BENCH_HOST_PINGS=2000
-//   BENCH_HOST_PEERS=raw,streampath,grpc-js,connect  (a subset, raw first)
+//   BENCH_HOST_PEERS=raw,typed,streampath,grpc-js,connect  (a subset, raw first)
 //   BENCH_HOST_CPU_PROF=<dir>  (streampath's server and client write
 //                               --cpu-prof profiles there; the base's in <dir>/base)
 //   BENCH_HOST_BASE=<git rev>  (one more peer, streampath@base: streampath's
@@ -69,6 +69,7 @@ const CPU_PROF_DIR = process.env.BENCH_HOST_CPU_PROF;
 
 const LABEL: Record<Peer, string> = {
   raw: "raw node:http2",
+  typed: "typed floor",
   streampath: "streampath",
   "grpc-js": "@grpc/grpc-js",
   connect: "Connect-node",
@@ -552,6 +553,13 @@ async function report(
       `the handler API alone (for await … yield, in-process, no I/O or codec) caps a server at ${formatInteger(ceiling)} msgs/s = ${formatRatio(ceiling / rate(raw, SMALL))} raw node:http2 (bench/host/floor.ts)`,
     );
   }
+  const typed = ok.find((s) => s.peer === "typed");
+  if (typed && raw)
+    console.log(
+      `the typed floor (node:http2 + streampath's codec per message, a batch per chunk, no promise per message: the most a batch-level API could reach): ` +
+        `64 B ${formatRatio(rate(typed, SMALL) / rate(raw, SMALL))} raw node:http2, 64 KiB ${formatRatio(rate(typed, LARGE) / rate(raw, LARGE))}` +
+        (sp ? `; streampath = ${formatRatio(rate(sp, SMALL) / rate(typed, SMALL))} and ${formatRatio(rate(sp, LARGE) / rate(typed, LARGE))} of it` : ""),
+    );
   const spBase = ok.find((s) => s.peer === BASE_PEER);
   if (base && sp && spBase)
     console.log(

@@ -12,6 +12,7 @@ import {
   ECHO_PATH,
   echoProto,
   loadProtobufEsEcho,
+  loadStreampathCore,
   loadStreampathEcho,
   loadStreampathHost,
   type SpEvent,
@@ -50,6 +51,8 @@ export function connect(peer: Peer, url: string): Promise<PeerClient> {
   switch (peer) {
     case "raw":
       return connectRaw(url);
+    case "typed":
+      return connectTyped(url);
     case "streampath":
     case BASE_PEER:
       return connectStreampath(url, streampathRoot(peer));
@@ -305,6 +308,46 @@ async function connectGrpcJs(url: string): Promise<PeerClient> {
 
 // ---- raw node:http2 --------------------------------------------------------
 
+/** A node:http2 session with the windows of streampath's link (STREAM_WINDOW, CONNECTION_WINDOW). */
+async function rawSession(url: string): Promise<http2.ClientHttp2Session> {
+  const session = http2.connect(url, {
+    settings: { initialWindowSize: STREAM_WINDOW },
+  });
+  session.on("error", () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    session.once("connect", () => resolve());
+    session.once("error", reject);
+  });
+  session.setLocalWindowSize(CONNECTION_WINDOW);
+  return session;
+}
+
+/** One gRPC echo stream, done when it closed with grpc-status 0. */
+function openRawEcho(session: http2.ClientHttp2Session) {
+  const request = session.request({
+    ":method": "POST",
+    ":path": ECHO_PATH,
+    "content-type": "application/grpc+proto",
+    te: "trailers",
+  });
+  let trailers: http2.IncomingHttpHeaders | undefined;
+  request.once("trailers", (t) => (trailers = t));
+  const done = new Promise<void>((resolve, reject) => {
+    request.once("error", reject);
+    request.once("close", () => {
+      if (trailers?.["grpc-status"] === "0") resolve();
+      else
+        reject(
+          new Error(
+            `raw stream closed without grpc-status 0 (rst ${request.rstCode})`,
+          ),
+        );
+    });
+  });
+  done.catch(() => undefined);
+  return { request, done };
+}
+
 /** The largest write of the raw client, like streampath's batches (call.ts FLUSH_BYTES). */
 const RAW_BATCH_BYTES = 64 * 1024;
 
@@ -315,40 +358,8 @@ const RAW_BATCH_BYTES = 64 * 1024;
  * per-message objects or promises.
  */
 async function connectRaw(url: string): Promise<PeerClient> {
-  const session = http2.connect(url, {
-    settings: { initialWindowSize: STREAM_WINDOW },
-  });
-  session.on("error", () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    session.once("connect", () => resolve());
-    session.once("error", reject);
-  });
-  session.setLocalWindowSize(CONNECTION_WINDOW);
-
-  const open = () => {
-    const request = session.request({
-      ":method": "POST",
-      ":path": ECHO_PATH,
-      "content-type": "application/grpc+proto",
-      te: "trailers",
-    });
-    let trailers: http2.IncomingHttpHeaders | undefined;
-    request.once("trailers", (t) => (trailers = t));
-    const done = new Promise<void>((resolve, reject) => {
-      request.once("error", reject);
-      request.once("close", () => {
-        if (trailers?.["grpc-status"] === "0") resolve();
-        else
-          reject(
-            new Error(
-              `raw stream closed without grpc-status 0 (rst ${request.rstCode})`,
-            ),
-          );
-      });
-    });
-    done.catch(() => undefined);
-    return { request, done };
-  };
+  const session = await rawSession(url);
+  const open = () => openRawEcho(session);
 
   const stream = async (spec: StreamSpec): Promise<StreamResult> => {
     const { request, done } = open();
@@ -458,6 +469,115 @@ async function connectRaw(url: string): Promise<PeerClient> {
       echoed = signal();
       if (lastSeq !== seq)
         throw new Error(`raw ping ${seq}: got seq ${lastSeq}`);
+    }
+    request.end();
+    await done;
+    return times;
+  };
+
+  return {
+    stream,
+    pingPong,
+    close: () => new Promise<void>((resolve) => session.close(() => resolve())),
+  };
+}
+
+// ---- the typed floor -------------------------------------------------------
+
+/**
+ * The typed floor's client (servers.ts serveTyped): raw node:http2 plus
+ * streampath's codec per message, as a batch-level API would do it — events
+ * encoded into one MessageBatch per write, echoes decoded into `Event`s a
+ * chunk at a time and checked as every client's are. No per-message promise.
+ */
+async function connectTyped(url: string): Promise<PeerClient> {
+  const { EnvelopeDecoder, MessageBatch, decodeAt } = await loadStreampathCore();
+  const { Event } = await loadStreampathEcho();
+  const session = await rawSession(url);
+  const maxMessageBytes = 4 << 20;
+
+  const stream = async (spec: StreamSpec): Promise<StreamResult> => {
+    const { request, done } = openRawEcho(session);
+    const shared = sharedPayload(spec.payloadBytes);
+    const resume = resumeAt(spec.window);
+    const batch = new MessageBatch();
+    const decoder = new EnvelopeDecoder({ maxMessageBytes });
+    let sent = 0;
+    let received = 0;
+    let blocked = false;
+    let failure: unknown;
+    let ms = 0;
+    const started = performance.now();
+
+    const pump = () => {
+      while (sent < spec.count) {
+        if (sent - received >= spec.window) {
+          blocked = true;
+          return;
+        }
+        while (sent < spec.count && sent - received < spec.window && batch.bytes < RAW_BATCH_BYTES) {
+          sent++;
+          batch.add(Event, { seq: BigInt(sent), payload: payloadOf(sent, spec, shared) });
+        }
+        if (!request.write(batch.take()!)) {
+          request.once("drain", pump);
+          return;
+        }
+      }
+      request.end();
+    };
+    request.on("data", (chunk: Uint8Array) => {
+      if (failure) return;
+      try {
+        const events: SpEvent[] = [];
+        decoder.each(chunk, (_flags, bytes, start, end) => {
+          events.push(decodeAt(Event, bytes, start, end));
+        });
+        for (const event of events) {
+          checkEcho(received + 1, event.seq, event.payload, spec);
+          received++;
+        }
+      } catch (error) {
+        failure = error;
+        request.close(http2.constants.NGHTTP2_CANCEL);
+        return;
+      }
+      if (received === spec.count) ms = performance.now() - started;
+      if (blocked && sent - received <= resume) {
+        blocked = false;
+        pump();
+      }
+    });
+    pump();
+    await done.catch((error) => (failure ??= error));
+    if (failure) throw failure;
+    checkComplete(received, spec);
+    decoder.end();
+    return { ms };
+  };
+
+  const pingPong = async (count: number, payloadBytes: number): Promise<number[]> => {
+    const { request, done } = openRawEcho(session);
+    const payload = sharedPayload(payloadBytes);
+    const batch = new MessageBatch();
+    const decoder = new EnvelopeDecoder({ maxMessageBytes });
+    const times: number[] = [];
+    let echoed = signal();
+    let last: SpEvent | undefined;
+    request.on("data", (chunk: Uint8Array) =>
+      decoder.each(chunk, (_flags, bytes, start, end) => {
+        last = decodeAt(Event, bytes, start, end);
+        echoed.resolve();
+      }),
+    );
+    for (let seq = 1; seq <= count; seq++) {
+      batch.add(Event, { seq: BigInt(seq), payload });
+      const sentAt = performance.now();
+      request.write(batch.take()!);
+      await echoed.promise;
+      times.push(performance.now() - sentAt);
+      echoed = signal();
+      if (Number(last?.seq) !== seq) throw new Error(`typed ping ${seq}: got seq ${last?.seq}`);
     }
     request.end();
     await done;

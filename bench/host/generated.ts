@@ -109,6 +109,15 @@ export async function loadStreampathHost(
   return (await import(pathToFileURL(path).href)) as HostRuntime;
 }
 
+/** `streampath/runtime/core` as the generated code below `root` resolves it (see loadStreampathHost). */
+export async function loadStreampathCore(
+  root: string = repoRoot,
+): Promise<typeof import("streampath/runtime/core")> {
+  const from = join(streampathGenDirOf(root), "echo_host.ts");
+  const path = createRequire(from).resolve("streampath/runtime/core");
+  return (await import(pathToFileURL(path).href)) as typeof import("streampath/runtime/core");
+}
+
 /** protobuf-es's generated file: the `Echo` GenService and `EventSchema`. */
 export interface ProtobufEsEcho {
   Echo: any; // GenService<{ echo: bidi Event → Event }>

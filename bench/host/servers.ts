@@ -8,12 +8,13 @@ import {
   ECHO_PATH,
   echoProto,
   loadProtobufEsEcho,
+  loadStreampathCore,
   loadStreampathEcho,
   loadStreampathHost,
   type SpEvent,
 } from "./generated.js";
 
-export const PEERS = ["raw", "streampath", "grpc-js", "connect"] as const;
+export const PEERS = ["raw", "typed", "streampath", "grpc-js", "connect"] as const;
 /** The four, and streampath built from BENCH_HOST_BASE's revision (base.ts). */
 export type Peer = (typeof PEERS)[number] | typeof BASE_PEER;
 export const isPeer = (name: string): name is Peer =>
@@ -37,6 +38,8 @@ export function serve(peer: Peer): Promise<EchoServer> {
   switch (peer) {
     case "raw":
       return serveRaw();
+    case "typed":
+      return serveTyped();
     case "streampath":
     case BASE_PEER:
       return serveStreampath(streampathRoot(peer));
@@ -100,6 +103,60 @@ async function serveRaw(): Promise<EchoServer> {
       stream.sendTrailers({ "grpc-status": "0" }),
     );
     stream.pipe(stream);
+  });
+  return listen(server);
+}
+
+/**
+ * The typed floor: raw node:http2 plus what any typed API must do per
+ * message — each envelope decoded into an `Event` by streampath's generated
+ * codec, and encoded again — with no per-message promise or object beyond
+ * the message: one batch of messages per chunk, written as one chunk. The
+ * most a batch-level handler API (arrays in, arrays out) could reach.
+ */
+async function serveTyped(): Promise<EchoServer> {
+  const { EnvelopeDecoder, MessageBatch, decodeAt } = await loadStreampathCore();
+  const { Event } = await loadStreampathEcho();
+  const server = http2.createServer({
+    settings: { initialWindowSize: STREAM_WINDOW },
+  });
+  server.on("session", (session) => {
+    session.once("connect", () =>
+      session.setLocalWindowSize(CONNECTION_WINDOW),
+    );
+    if (!session.connecting) session.setLocalWindowSize(CONNECTION_WINDOW);
+  });
+  server.on("stream", (stream, headers) => {
+    stream.on("error", () => undefined);
+    if (headers[":path"] !== ECHO_PATH) {
+      stream.respond({ ":status": 404 }, { endStream: true });
+      return;
+    }
+    stream.respond(
+      { ":status": 200, "content-type": "application/grpc+proto" },
+      { waitForTrailers: true },
+    );
+    stream.once("wantTrailers", () =>
+      stream.sendTrailers({ "grpc-status": "0" }),
+    );
+    const decoder = new EnvelopeDecoder({ maxMessageBytes: 4 << 20 });
+    const out = new MessageBatch();
+    stream.on("data", (chunk: Uint8Array) => {
+      const events: SpEvent[] = [];
+      decoder.each(chunk, (_flags, bytes, start, end) => {
+        events.push(decodeAt(Event, bytes, start, end));
+      });
+      for (const event of events) out.add(Event, event);
+      const written = out.take();
+      if (written && !stream.write(written)) {
+        stream.pause();
+        stream.once("drain", () => stream.resume());
+      }
+    });
+    stream.once("end", () => {
+      decoder.end();
+      stream.end();
+    });
   });
   return listen(server);
 }
