@@ -1,16 +1,13 @@
 /**
  * One call on the host, whatever the protocol: requests read from the HTTP/2
  * stream into a bounded channel only as fast as the handler takes them, the
- * handler run by its kind, and responses pulled from it only as fast as
- * HTTP/2 flow control lets bytes out, many envelopes per write.
+ * handler run by its kind; its responses are written by write-envelopes.ts.
  */
-import type { Readable, Writable } from "node:stream";
-import { FLUSH_BYTES, Flusher, MessageBatch, nextTask } from "../core/batch.js";
+import type { Readable } from "node:stream";
 import { Channel } from "../core/channel.js";
 import { EnvelopeDecoder, EnvelopeFlag, type EnvelopeVisitor } from "../core/envelope.js";
 import { flatten } from "../core/flatten.js";
 import { Code, StreampathError } from "../core/error.js";
-import type { BinaryWriter } from "../core/writer.js";
 import { type Encoding, decompress } from "./compression.js";
 import type { Serialization } from "./serialization.js";
 import type { HandlerContext, MethodDescriptor } from "./service.js";
@@ -21,7 +18,6 @@ import type { HandlerContext, MethodDescriptor } from "./service.js";
  * SETTINGS_MAX_FRAME_SIZE), so this bounds memory in bytes as well.
  */
 const REQUEST_BATCHES = 4;
-/** A batch this big is written at once instead of waiting for the producer to pause. */
 
 /** A request body as readRequests takes it: an HTTP/2 stream or an HTTP/1.1 request. */
 export interface RequestBody {
@@ -180,81 +176,4 @@ export function invoke<I, O>(
     case "bidi_streaming":
       return handler(requests, context) as AsyncIterable<O>;
   }
-}
-
-/**
- * Writes messages as envelopes (responses on the host, requests on a link).
- * Messages produced in one turn of the event loop go out in one write
- * (flushed by setImmediate, or at FLUSH_BYTES), and the producer is not
- * pulled again while HTTP/2 wants us to wait (`drain`). `beforeFirst` runs
- * once before any byte is written (gRPC sends headers then). When `signal`
- * aborts, writing stops at once with its reason, even if the producer is
- * stuck inside `next()`, and the producer is told to finish.
- */
-export async function writeEnvelopes<O>(
-  stream: Writable,
-  source: AsyncIterable<O>,
-  codec: { write(message: O, w: BinaryWriter): void },
-  beforeFirst: () => void,
-  signal?: AbortSignal,
-  encodeChunk?: (chunk: Uint8Array) => Uint8Array | string,
-): Promise<void> {
-  const batch = new MessageBatch();
-  let started = false;
-  let waiting: Promise<void> | undefined;
-  const flush = () => {
-    const chunk = batch.take();
-    if (!chunk || stream.destroyed || stream.writableEnded) return;
-    if (!stream.write(encodeChunk ? encodeChunk(chunk) : chunk)) {
-      waiting ??= new Promise<void>((resolve) => {
-        const done = () => {
-          stream.off("drain", done);
-          stream.off("close", done);
-          waiting = undefined;
-          resolve();
-        };
-        stream.on("drain", done);
-        stream.on("close", done);
-      });
-    }
-  };
-  const flusher = new Flusher(flush, { maxBytes: FLUSH_BYTES, pending: () => batch.bytes, schedule: nextTask });
-  const iterator = source[Symbol.asyncIterator]();
-  const pump = async () => {
-    let finished = false;
-    try {
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) break;
-        if (signal?.aborted) throw signal.reason;
-        if (!started) {
-          started = true;
-          beforeFirst();
-        }
-        batch.add(codec, next.value);
-        flusher.notify();
-        if (waiting) await waiting;
-        if (stream.destroyed) throw new StreampathError(Code.Canceled, "the peer went away");
-      }
-      finished = true;
-    } catch (error) {
-      flusher.flushNow(); // what the producer made before it failed goes out before the status
-      throw error;
-    } finally {
-      // Tell an unfinished producer to finish (its finally blocks run), without waiting on it.
-      if (!finished) void iterator.return?.()?.catch?.(() => undefined);
-    }
-  };
-  // One race for the whole call, not one per message: an abort ends the call
-  // at once even if the producer is stuck inside next(), which then returns.
-  if (signal) {
-    try {
-      await raceAbort(pump(), signal);
-    } catch (error) {
-      if (signal.aborted) void iterator.return?.()?.catch?.(() => undefined);
-      throw error;
-    }
-  } else await pump();
-  if (!started) beforeFirst();
-  flusher.flushNow();
 }

@@ -7,7 +7,8 @@
 import { Code, StreampathError } from "../core/error.js";
 import { encodeEnvelope } from "../core/envelope.js";
 import type { CallSetup } from "./dispatch.js";
-import { type RequestBody, bodyOf, invoke, readRequests, writeEnvelopes } from "./call.js";
+import { type RequestBody, bodyOf, invoke, readRequests } from "./call.js";
+import { writeEnvelopes } from "./write-envelopes.js";
 import { ACCEPTED_ENCODINGS, requestEncoding } from "./compression.js";
 import { grpcStatus } from "./grpc.js";
 import { serialization } from "./serialization.js";

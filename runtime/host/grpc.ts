@@ -10,7 +10,8 @@ import { Code, StreampathError } from "../core/error.js";
 import { encodeStatus, toBase64 } from "../core/error-details.js";
 import { parseGrpcTimeout } from "../core/deadline.js";
 import type { CallSetup } from "./dispatch.js";
-import { bodyOf, invoke, readRequests, writeEnvelopes } from "./call.js";
+import { bodyOf, invoke, readRequests } from "./call.js";
+import { writeEnvelopes } from "./write-envelopes.js";
 import { ACCEPTED_ENCODINGS, requestEncoding } from "./compression.js";
 import { serialization } from "./serialization.js";
 

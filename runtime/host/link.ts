@@ -10,7 +10,7 @@ import type { CallOptions, Transport } from "../core/client.js";
 import { EnvelopeDecoder, EnvelopeFlag } from "../core/envelope.js";
 import { Code, StreampathError } from "../core/error.js";
 import { flatten } from "../core/flatten.js";
-import { writeEnvelopes } from "./call.js";
+import { writeEnvelopes } from "./write-envelopes.js";
 import { readableChunks } from "./readable-chunks.js";
 import {
   type LinkProtocolName,
