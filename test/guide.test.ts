@@ -110,8 +110,8 @@ class DevServer {
     }
   }
 
+  /** Kills the whole group, even when npm itself has exited: its watchers and host may live on without it. */
   stop(): void {
-    if (this.exited) return;
     try {
       process.kill(-this.child.pid!, "SIGKILL");
     } catch {

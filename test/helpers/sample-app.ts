@@ -62,8 +62,13 @@ export async function startSampleApp(t: ExecutionContext, env: Record<string, st
       for (const wake of waiters) wake();
     });
   }
+  // The whole group, even when its leader has exited: what it started may live on without it.
   t.teardown(() => {
-    if (!exited) process.kill(-child.pid!, "SIGKILL");
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {
+      // no process left in the group
+    }
   });
 
   const waitForLine = async (pattern: RegExp, ms = 30_000): Promise<RegExpMatchArray> => {
