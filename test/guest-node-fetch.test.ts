@@ -9,13 +9,13 @@
  */
 import test, { type ExecutionContext } from "ava";
 import http2 from "node:http2";
-import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import v8 from "node:v8";
 // queryObjects below counts live streams after a collection.
 v8.setFlagsFromString("--expose-gc");
 import { http2Fetch, type Http2Fetch, type Http2FetchOptions } from "../runtime/guest/node.js";
+import { freezableProxy } from "./helpers/freezable-proxy.js";
 import { selfSigned } from "./helpers/tls.js";
 
 const { NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR } = http2.constants;
@@ -337,29 +337,6 @@ test("after GOAWAY, requests in flight finish on the old session and new ones op
   t.is((await readRest(reader)).toString(), "done");
 });
 
-/** A TCP proxy to `port` that can be frozen: it then forwards nothing either way but keeps the connection. */
-async function freezableProxy(t: ExecutionContext, port: number) {
-  const sockets: net.Socket[] = [];
-  const server = net.createServer((socket) => {
-    const upstream = net.connect(port, "127.0.0.1");
-    sockets.push(socket, upstream);
-    socket.pipe(upstream);
-    upstream.pipe(socket);
-    socket.on("error", () => undefined);
-    upstream.on("error", () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.teardown(() => {
-    for (const s of sockets) s.destroy();
-    server.close();
-  });
-  return {
-    url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    freeze: () => {
-      for (const s of sockets) s.unpipe().pause();
-    },
-  };
-}
 
 test("a peer that stops answering pings fails an open download within a second", async (t) => {
   const host = await serve(t, (stream) => {
@@ -367,11 +344,12 @@ test("a peer that stops answering pings fails an open download within a second",
     stream.write("open");
   });
   const proxy = await freezableProxy(t, host.port);
+  const proxyUrl = `https://127.0.0.1:${proxy.port}`;
   const fetch = client(t, { keepaliveMs: 300 });
-  const response = await fetch(`${proxy.url}/download`, { method: "GET" });
+  const response = await fetch(`${proxyUrl}/download`, { method: "GET" });
   const reader = response.body!.getReader();
   t.is((await readBytes(reader, 4)).toString(), "open");
-  proxy.freeze();
+  proxy.freezeBoth();
   const started = Date.now();
   const error = await t.throwsAsync(within(reader.read(), 1200, "body error"), { instanceOf: TypeError });
   t.regex(String((error as TypeError).cause), /ping/);
@@ -415,16 +393,17 @@ test("requests waiting for headers on a connection gone silent are failed after 
     stream.end("ok");
   });
   const proxy = await freezableProxy(t, host.port);
+  const proxyUrl = `https://127.0.0.1:${proxy.port}`;
   const fetch = client(t); // keepalive at its default, 30 s
-  t.is(await (await fetch(`${proxy.url}/first`, { method: "GET" })).text(), "ok");
-  proxy.freeze();
+  t.is(await (await fetch(`${proxyUrl}/first`, { method: "GET" })).text(), "ok");
+  proxy.freezeBoth();
   const started = Date.now();
-  const error = await t.throwsAsync(within(fetch(`${proxy.url}/stuck`, { method: "GET" }), 10_000, "the stuck request to fail"), { instanceOf: TypeError });
+  const error = await t.throwsAsync(within(fetch(`${proxyUrl}/stuck`, { method: "GET" }), 10_000, "the stuck request to fail"), { instanceOf: TypeError });
   const ms = Date.now() - started;
   t.regex(String((error as TypeError).cause), /ping/);
   t.true(ms >= 2000 && ms < 10_000, `failed after ${ms} ms: quiet for 2 s, then a ping unanswered for 3 s`);
   t.is(host.opened, 1);
   // The frozen proxy accepts a new connection and forwards it: a new session.
-  t.is(await (await fetch(`${proxy.url}/after`, { method: "GET" })).text(), "ok");
+  t.is(await (await fetch(`${proxyUrl}/after`, { method: "GET" })).text(), "ok");
   t.is(fetch.sessions, 2);
 });

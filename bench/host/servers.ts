@@ -80,6 +80,16 @@ async function listen(server: http2.Http2Server): Promise<EchoServer> {
  * the write side is full, so flow control pushes back on the client).
  */
 async function serveRaw(): Promise<EchoServer> {
+  return serveEchoStreams((stream) => stream.pipe(stream));
+}
+
+/**
+ * A node:http2 server with streampath's windows whose echo streams (answered
+ * 200, `grpc-status: 0` trailers at their end) `echo` serves; other paths 404.
+ */
+function serveEchoStreams(
+  echo: (stream: http2.ServerHttp2Stream) => void,
+): Promise<EchoServer> {
   const server = http2.createServer({
     settings: { initialWindowSize: STREAM_WINDOW },
   });
@@ -102,7 +112,7 @@ async function serveRaw(): Promise<EchoServer> {
     stream.once("wantTrailers", () =>
       stream.sendTrailers({ "grpc-status": "0" }),
     );
-    stream.pipe(stream);
+    echo(stream);
   });
   return listen(server);
 }
@@ -117,28 +127,7 @@ async function serveRaw(): Promise<EchoServer> {
 async function serveTyped(): Promise<EchoServer> {
   const { EnvelopeDecoder, MessageBatch, decodeAt } = await loadStreampathCore();
   const { Event } = await loadStreampathEcho();
-  const server = http2.createServer({
-    settings: { initialWindowSize: STREAM_WINDOW },
-  });
-  server.on("session", (session) => {
-    session.once("connect", () =>
-      session.setLocalWindowSize(CONNECTION_WINDOW),
-    );
-    if (!session.connecting) session.setLocalWindowSize(CONNECTION_WINDOW);
-  });
-  server.on("stream", (stream, headers) => {
-    stream.on("error", () => undefined);
-    if (headers[":path"] !== ECHO_PATH) {
-      stream.respond({ ":status": 404 }, { endStream: true });
-      return;
-    }
-    stream.respond(
-      { ":status": 200, "content-type": "application/grpc+proto" },
-      { waitForTrailers: true },
-    );
-    stream.once("wantTrailers", () =>
-      stream.sendTrailers({ "grpc-status": "0" }),
-    );
+  return serveEchoStreams((stream) => {
     const decoder = new EnvelopeDecoder({ maxMessageBytes: 4 << 20 });
     const out = new MessageBatch();
     stream.on("data", (chunk: Uint8Array) => {
@@ -158,7 +147,6 @@ async function serveTyped(): Promise<EchoServer> {
       stream.end();
     });
   });
-  return listen(server);
 }
 
 /**

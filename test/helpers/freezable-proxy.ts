@@ -1,40 +1,41 @@
 /**
- * A TCP proxy to a local port whose host→client direction can be cut
- * silently: how a connection that died without a word (a dropped NAT entry,
- * a sleeping laptop) looks to the host. Closed at the test's teardown.
+ * A TCP proxy to a local port whose connections can be frozen silently: how
+ * a connection that died without a word (a dropped NAT entry, a sleeping
+ * laptop) looks to either end. Nothing is closed. Closed at the test's teardown.
  */
 import type { ExecutionContext } from "ava";
 import net, { type AddressInfo } from "node:net";
 
 export interface FreezableProxy {
   port: number;
-  /** From now on nothing the host sends reaches the client; nothing is closed. */
+  /** From now on nothing the host sends reaches the client, on every connection so far. */
   freeze(): void;
+  /** From now on nothing is forwarded either way, on every connection so far. */
+  freezeBoth(): void;
 }
 
 export async function freezableProxy(t: ExecutionContext, port: number): Promise<FreezableProxy> {
-  const sockets: net.Socket[] = [];
-  let upstream: net.Socket | undefined;
-  let client: net.Socket | undefined;
-  const server = net.createServer((socket) => {
-    client = socket;
-    upstream = net.connect(port, "127.0.0.1");
-    sockets.push(socket, upstream);
-    socket.pipe(upstream);
-    upstream.pipe(socket);
-    socket.on("error", () => undefined);
+  const links: { client: net.Socket; upstream: net.Socket }[] = [];
+  const server = net.createServer((client) => {
+    const upstream = net.connect(port, "127.0.0.1");
+    links.push({ client, upstream });
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.on("error", () => undefined);
     upstream.on("error", () => undefined);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   t.teardown(() => {
-    for (const s of sockets) s.destroy();
+    for (const { client, upstream } of links) client.destroy(), upstream.destroy();
     server.close();
   });
   return {
     port: (server.address() as AddressInfo).port,
     freeze: () => {
-      upstream!.unpipe(client!);
-      upstream!.pause();
+      for (const { client, upstream } of links) upstream.unpipe(client).pause();
+    },
+    freezeBoth: () => {
+      for (const { client, upstream } of links) client.unpipe().pause(), upstream.unpipe().pause();
     },
   };
 }
