@@ -9,8 +9,8 @@
 import http2, { type ServerHttp2Stream } from "node:http2";
 import { FLUSH_BYTES, Flusher, nextTask } from "../core/batch.js";
 import { concatBytes } from "../core/bytes.js";
-import type { DeadlineSignal } from "../core/deadline.js";
 import { Channel } from "../core/channel.js";
+import type { DeadlineSignal } from "../core/deadline.js";
 import { EnvelopeDecoder, type EnvelopeVisitor } from "../core/envelope.js";
 import { Code, StreampathError } from "../core/error.js";
 import { flatten } from "../core/flatten.js";

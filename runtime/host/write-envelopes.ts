@@ -144,10 +144,11 @@ class EnvelopeWriter<O> {
     this.signal?.removeEventListener("abort", this);
     try {
       this.flusher.flushNow(); // what the producer made before it failed goes out before the status
-    } finally {
-      this.reject(error);
-      this.stopProducer();
+    } catch {
+      // the producer's failure is the call's; this runs in a promise reaction, which must not throw
     }
+    this.reject(error);
+    this.stopProducer();
   }
 
   /** Tells an unfinished producer to finish (its finally blocks run), without waiting on it. */
