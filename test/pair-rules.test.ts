@@ -93,6 +93,20 @@ test("a down request no up request joins ends after the timeout with deadline_ex
   t.regex(late.body.message ?? "", /has ended/);
 });
 
+test("a pair opened with its deadline already spent (connect-timeout-ms: 0) ends at once with deadline_exceeded", async (t) => {
+  const echo = await startEchoHost(t, { tls: selfSigned(), pair: { upTimeoutMs: 60_000 } });
+  const s = await session(t, echo.url);
+  const started = Date.now();
+  const stream = s.request(pairHeaders("down", "ada", { "connect-timeout-ms": "0" }), { endStream: true });
+  const chunks: Buffer[] = [];
+  stream.on("data", (c: Buffer) => chunks.push(c));
+  await new Promise((resolve) => stream.once("close", resolve));
+  t.true(Date.now() - started < 3000, "not held until the up timeout");
+  const end = parseEnvelopes(Buffer.concat(chunks)).find((e) => e.flags & PairFlag.End);
+  t.truthy(end, "the down stream ends with an end envelope");
+  t.is(parseEnd(end!.data).error?.code, 4); // DEADLINE_EXCEEDED
+});
+
 test("pair ids carry 128 random bits after the instance prefix, and never repeat", async (t) => {
   const echo = await startEchoHost(t, { tls: selfSigned(), pair: { upTimeoutMs: 100 } });
   const s = await session(t, echo.url);

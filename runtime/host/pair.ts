@@ -219,6 +219,8 @@ export class PairGateway {
     this.respondDown(stream, pair);
     pair.attachDown(stream, 0);
     pair.run(handler, context);
+    // Spent before the listener was there (a timeout of 0, a host already shutting down): end it now, on its down.
+    if (signal.aborted) pair.finish(StreampathError.from(signal.reason));
     await closed(stream);
   }
 
