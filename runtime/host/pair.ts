@@ -59,6 +59,8 @@ function count(headers: IncomingHttpHeaders, name: string, fallback?: number): n
 
 export class PairGateway {
   private readonly options: PairOptions;
+  /** What every PairCall reads: one object for all of them, not a copy per pair. */
+  private readonly settings: PairSettings;
   private readonly pairs = new Map<string, PairCall>();
   private readonly tombstones = new Set<string>();
   /** Pairs whose handler runs, per principal: what the limit counts. */
@@ -73,6 +75,7 @@ export class PairGateway {
   ) {
     this.options = { ...DEFAULT_PAIR_OPTIONS, instanceId: randomBytes(4).toString("hex"), ...options };
     checkInstanceName(this.options.instanceId);
+    this.settings = { ...this.options, maxMessageBytes };
     hostSignal.addEventListener("abort", () => {
       for (const pair of [...this.pairs.values()]) pair.finish(StreampathError.from(hostSignal.reason, Code.Unavailable));
     }, { once: true });
@@ -193,7 +196,7 @@ export class PairGateway {
       this.settled.set(key, kept.add(call));
       if (kept.size > this.options.maxPairsPerPrincipal) kept.values().next().value!.finish();
     };
-    const pair = new PairCall(id, key, method, { ...this.options, maxMessageBytes: this.maxMessageBytes }, guestWindow, deadline, (call) => {
+    const pair = new PairCall(id, key, method, this.settings, guestWindow, deadline, (call) => {
       this.pairs.delete(id);
       this.tombstones.add(id);
       if (this.tombstones.size > TOMBSTONES) this.tombstones.delete(this.tombstones.values().next().value!);
