@@ -41,12 +41,32 @@ const BASE_DIR_ENV = "BENCH_HOST_BASE_DIR";
 export const baseRev = (): string | undefined =>
   process.env.BENCH_HOST_BASE?.trim() || undefined;
 
+/** Which of the base peer's processes run the base: `both` unless BENCH_HOST_BASE_SIDE says. */
+export type BaseSide = "server" | "client" | "both";
+
+export function baseSide(): BaseSide {
+  const side = process.env.BENCH_HOST_BASE_SIDE?.trim() || "both";
+  if (side !== "server" && side !== "client" && side !== "both")
+    throw new Error(
+      `BENCH_HOST_BASE_SIDE: ${side}; one of server, client, both`,
+    );
+  return side;
+}
+
 /**
- * The package root a streampath peer runs from: this checkout, or (in the
- * children of a run with BENCH_HOST_BASE) the base worktree.
+ * The package root a streampath peer's `side` runs from: this checkout, or
+ * (in the children of a run with BENCH_HOST_BASE) the base worktree. With
+ * BENCH_HOST_BASE_SIDE=server the base peer's client is this checkout's link
+ * (and =client its server this checkout's host), which tells on which side
+ * of the wire a difference lies; both speak gRPC, so either pairing works.
  */
-export function streampathRoot(peer: string): string {
+export function streampathRoot(
+  peer: string,
+  side: "server" | "client",
+): string {
   if (peer !== BASE_PEER) return repoRoot;
+  const base = baseSide();
+  if (base !== "both" && base !== side) return repoRoot;
   const dir = process.env[BASE_DIR_ENV];
   if (!dir) throw new Error(`${BASE_PEER}: ${BASE_DIR_ENV} is not set`);
   return dir;

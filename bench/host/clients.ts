@@ -55,7 +55,7 @@ export function connect(peer: Peer, url: string): Promise<PeerClient> {
       return connectTyped(url);
     case "streampath":
     case BASE_PEER:
-      return connectStreampath(url, streampathRoot(peer));
+      return connectStreampath(url, streampathRoot(peer, "client"));
     case "grpc-js":
       return connectGrpcJs(url);
     case "connect":

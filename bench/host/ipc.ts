@@ -1,6 +1,6 @@
 // Request/response over the IPC channel between bench/host-echo.ts and the
 // server and client processes it forks (one of each per peer).
-import { fork, type ChildProcess } from "node:child_process";
+import { fork, spawnSync, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 /** A command sent to a child; `id` pairs it with its reply. */
@@ -79,6 +79,19 @@ export class Child {
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     return new Child(name, child);
+  }
+
+  /**
+   * Binds the process and all its threads to one CPU (util-linux `taskset`).
+   * Returns why not, if it could not.
+   */
+  pin(cpu: number): string | undefined {
+    const pid = this.process.pid;
+    if (pid === undefined) return `${this.name} has no pid`;
+    const result = spawnSync("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], { encoding: "utf8" });
+    if (result.error) return `taskset: ${result.error.message}`;
+    if (result.status !== 0) return `taskset exited ${result.status}: ${result.stderr.trim()}`;
+    return undefined;
   }
 
   request<T>(cmd: string, params: Record<string, unknown> = {}): Promise<T> {

@@ -42,7 +42,7 @@ export function serve(peer: Peer): Promise<EchoServer> {
       return serveTyped();
     case "streampath":
     case BASE_PEER:
-      return serveStreampath(streampathRoot(peer));
+      return serveStreampath(streampathRoot(peer, "server"));
     case "grpc-js":
       return serveGrpcJs();
     case "connect":
