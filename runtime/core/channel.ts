@@ -133,7 +133,8 @@ export class Channel<T> implements AsyncIterable<T> {
     for (const reader of this.readers.splice(0)) reader.reject(error);
   }
 
-  private next(): Promise<IteratorResult<T>> {
+  /** @internal the consumer's read (ChannelReader's next). */
+  read(): Promise<IteratorResult<T>> {
     if (this.queue.length > 0) {
       const value = this.queue.shift() as T;
       // Room for one more: let the oldest waiting send in.
@@ -159,24 +160,37 @@ export class Channel<T> implements AsyncIterable<T> {
     return new Promise((resolve, reject) => this.readers.push({ resolve, reject }));
   }
 
+  /** @internal the consumer stopped early (ChannelReader's return). */
+  stopReading(): Promise<IteratorReturnResult<undefined>> {
+    // Stopping after close() with nothing left unread loses nothing: no cancel.
+    const drained = this.closed && this.queue.length === 0 && this.senders.length === 0;
+    try {
+      if (!drained) this.cancel();
+    } finally {
+      this.finished = true;
+    }
+    return Promise.resolve(DONE);
+  }
+
   /** The consumer's view; there is exactly one, so a second call throws. */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     if (this.iterating) throw new StreampathError(Code.FailedPrecondition, "a channel has a single consumer");
     this.iterating = true;
-    return {
-      next: () => this.next(),
-      // `for await` calls return() when the loop exits early (break, throw):
-      // the consumer is gone, so the producer must stop.
-      return: () => {
-        // Stopping after close() with nothing left unread loses nothing: no cancel.
-        const drained = this.closed && this.queue.length === 0 && this.senders.length === 0;
-        try {
-          if (!drained) this.cancel();
-        } finally {
-          this.finished = true;
-        }
-        return Promise.resolve(DONE);
-      },
-    };
+    return new ChannelReader(this);
+  }
+}
+
+/** A channel's one consumer: an object with methods, not two closures per channel. */
+class ChannelReader<T> implements AsyncIterator<T> {
+  constructor(private readonly channel: Channel<T>) {}
+
+  next(): Promise<IteratorResult<T>> {
+    return this.channel.read();
+  }
+
+  // `for await` calls return() when the loop exits early (break, throw):
+  // the consumer is gone, so the producer must stop.
+  return(): Promise<IteratorResult<T>> {
+    return this.channel.stopReading();
   }
 }

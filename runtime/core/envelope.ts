@@ -85,7 +85,7 @@ function readLength(buf: Uint8Array, at: number): number {
 export class EnvelopeDecoder {
   private readonly maxMessageBytes: number;
   /** A header split across chunks; `headerFilled` bytes of it are known. */
-  private readonly header = new Uint8Array(ENVELOPE_HEADER_BYTES);
+  private header: Uint8Array | undefined; // made when a header first splits: an idle stream holds none
   private headerFilled = 0;
   /** The payload of an envelope split across chunks, once its header is complete. */
   private body: Uint8Array | undefined;
@@ -146,12 +146,13 @@ export class EnvelopeDecoder {
           length = readLength(chunk, pos + 1);
           pos += ENVELOPE_HEADER_BYTES;
         } else {
+          const header = (this.header ??= new Uint8Array(ENVELOPE_HEADER_BYTES));
           while (this.headerFilled < ENVELOPE_HEADER_BYTES && pos < end)
-            this.header[this.headerFilled++] = chunk[pos++];
+            header[this.headerFilled++] = chunk[pos++];
           if (this.headerFilled < ENVELOPE_HEADER_BYTES) break;
           this.headerFilled = 0;
-          flags = this.header[0];
-          length = readLength(this.header, 1);
+          flags = header[0];
+          length = readLength(header, 1);
         }
         if (length > this.maxMessageBytes) {
           throw new StreampathError(

@@ -24,67 +24,89 @@ export function flatten<T>(
   failure?: () => Error | undefined,
   onTake?: () => void,
 ): AsyncIterableIterator<T> {
-  let batch: readonly T[] = [];
-  let index = 0;
-  let finished = false;
+  return new Flattened(batches, failure, onTake);
+}
+
+const NO_ITEMS: readonly never[] = [];
+
+/**
+ * A class whose source is awaited by promise reactions, not an async
+ * function: a consumer waiting on an idle stream holds this object and two
+ * closures, not a suspended frame (bench:memory).
+ */
+class Flattened<T> implements AsyncIterableIterator<T> {
+  private batch: readonly T[] = NO_ITEMS;
+  private index = 0;
+  private finished = false;
   /** The source's next(), while one is outstanding: later next() calls queue behind it. */
-  let pending: Promise<IteratorResult<T>> | undefined;
+  private pending: Promise<IteratorResult<T>> | undefined;
 
-  const pull = async (): Promise<IteratorResult<T>> => {
-    try {
-      for (;;) {
-        const result = await batches.next();
-        if (finished) return DONE; // return() was called meanwhile
-        if (result.done) {
-          finished = true;
-          return DONE;
-        }
-        if (result.value.length > 0) {
-          batch = result.value;
-          index = 1;
-          onTake?.();
-          return { done: false, value: batch[0]! };
-        }
-      }
-    } catch (error) {
-      finished = true;
-      throw error;
-    } finally {
-      pending = undefined;
+  constructor(
+    private readonly batches: AsyncIterator<readonly T[]>,
+    private readonly failure: (() => Error | undefined) | undefined,
+    private readonly onTake: (() => void) | undefined,
+  ) {}
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.pending !== undefined) return this.pending.then(() => this.next());
+    const error = this.failure?.();
+    if (error !== undefined && this.index < this.batch.length) {
+      // The source is told to stop (a rejected next() makes `for await` leave without return()).
+      void this.return().catch(() => undefined);
+      return Promise.reject(error);
     }
+    if (this.index < this.batch.length) {
+      this.onTake?.();
+      return Promise.resolve({ done: false, value: this.batch[this.index++]! });
+    }
+    if (this.finished) return Promise.resolve(DONE);
+    this.batch = NO_ITEMS;
+    this.index = 0;
+    return (this.pending = this.pull());
+  }
+
+  /** The source's next batch with items (empty ones are skipped), or its end. */
+  private pull(): Promise<IteratorResult<T>> {
+    let next: Promise<IteratorResult<readonly T[]>>;
+    try {
+      next = this.batches.next();
+    } catch (error) {
+      next = Promise.reject(error);
+    }
+    return next.then(this.onBatch, this.onFailure);
+  }
+
+  private readonly onBatch = (result: IteratorResult<readonly T[]>): IteratorResult<T> | Promise<IteratorResult<T>> => {
+    if (this.finished || result.done) {
+      // Ended, or return() was called meanwhile.
+      this.finished = true;
+      this.pending = undefined;
+      return DONE;
+    }
+    if (result.value.length === 0) return this.pull();
+    this.batch = result.value;
+    this.index = 1;
+    this.pending = undefined;
+    this.onTake?.();
+    return { done: false, value: this.batch[0]! };
   };
 
-  const stop = async (): Promise<IteratorResult<T>> => {
-    const wasFinished = finished;
-    finished = true;
-    batch = [];
-    index = 0;
-    if (!wasFinished) await batches.return?.();
+  private readonly onFailure = (error: unknown): never => {
+    this.finished = true;
+    this.pending = undefined;
+    throw error;
+  };
+
+  async return(): Promise<IteratorResult<T>> {
+    const wasFinished = this.finished;
+    this.finished = true;
+    this.batch = NO_ITEMS;
+    this.index = 0;
+    if (!wasFinished) await this.batches.return?.();
     return DONE;
-  };
+  }
 
-  const iterator: AsyncIterableIterator<T> = {
-    next(): Promise<IteratorResult<T>> {
-      if (pending !== undefined) return pending.then(() => iterator.next());
-      const error = failure?.();
-      if (error !== undefined && index < batch.length) {
-        // The source is told to stop (a rejected next() makes `for await` leave without return()).
-        void stop().catch(() => undefined);
-        return Promise.reject(error);
-      }
-      if (index < batch.length) {
-        onTake?.();
-        return Promise.resolve({ done: false, value: batch[index++]! });
-      }
-      if (finished) return Promise.resolve(DONE);
-      batch = [];
-      index = 0;
-      return (pending = pull());
-    },
-    return: stop,
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-  };
-  return iterator;
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return this;
+  }
 }

@@ -83,7 +83,7 @@ export class GuestPair<I, O> {
       this.inbox.consume();
       this.control(false);
     });
-    const stop = items.return!;
+    const stop = items.return!.bind(items);
     items.return = () => {
       if (!this.ended) this.cancel(new StreampathError(Code.Canceled, "the caller stopped reading"));
       return stop();

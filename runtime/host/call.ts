@@ -3,6 +3,7 @@
  * stream into a bounded channel only as fast as the handler takes them, the
  * handler run by its kind; its responses are written by write-envelopes.ts.
  */
+import type { ServerHttp2Stream } from "node:http2";
 import type { Readable } from "node:stream";
 import { Channel } from "../core/channel.js";
 import { EnvelopeDecoder, EnvelopeFlag, type EnvelopeVisitor } from "../core/envelope.js";
@@ -34,6 +35,15 @@ export function bodyOf(readable: Readable, wasReset: () => boolean): RequestBody
   return { readable, wasReset };
 }
 
+/** The body of an HTTP/2 stream: a class, so a call holds no closure for `wasReset`. */
+export class Http2Body implements RequestBody {
+  constructor(readonly readable: ServerHttp2Stream) {}
+
+  wasReset(): boolean {
+    return this.readable.aborted || (this.readable.rstCode !== undefined && this.readable.rstCode !== 0);
+  }
+}
+
 /**
  * Decodes the request body into messages, handed to the handler a chunk at
  * a time (see flatten). Reading stops, and HTTP/2 flow control pushes back on
@@ -54,78 +64,123 @@ export function readRequests<I>(
   signal: AbortSignal,
   encoding?: Encoding,
 ): AsyncIterable<I> {
-  const channel = new Channel<I[]>(REQUEST_BATCHES);
-  const decoder = new EnvelopeDecoder({ maxMessageBytes });
-  const { readable } = body;
+  return new RequestReader(body, serialization, maxMessageBytes, signal, encoding);
+}
+
+/**
+ * readRequests' state and listeners as one object (four closures for the
+ * stream's events), not a dozen closures over a shared scope.
+ */
+class RequestReader<I> implements AsyncIterable<I> {
+  private readonly channel = new Channel<I[]>(REQUEST_BATCHES);
+  private readonly decoder: EnvelopeDecoder;
   /** The channel is closed or failed: what still arrives is drained unread. */
-  let over = false;
+  private over = false;
   /** The body's end arrived (it may wait for `busy`). */
-  let ended = false;
+  private ended = false;
   /** The work of `later` under way: the end waits for it (a paused stream still ends once its last chunk is out). */
-  let busy: Promise<void> | undefined;
-  const fail = (error: unknown) => {
-    if (over) return;
-    over = true;
-    readable.resume(); // let the client finish sending; nobody reads it
-    if (!signal.aborted || error instanceof StreampathError) channel.fail(error);
-    else channel.fail(signal.reason);
+  private busy: Promise<void> | undefined;
+
+  constructor(
+    private readonly body: RequestBody,
+    private readonly serialization: Serialization<I>,
+    private readonly maxMessageBytes: number,
+    private readonly signal: AbortSignal,
+    private readonly encoding: Encoding | undefined,
+  ) {
+    this.decoder = new EnvelopeDecoder({ maxMessageBytes });
+    const { readable } = body;
+    // `on`, not `once`: each `once` wraps its listener in a bound function and a state object.
+    readable.on("data", this.onData);
+    readable.on("end", this.onEnd);
+    readable.on("error", this.fail);
+    readable.on("close", this.onClose);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<I> {
+    return flatten(this.channel[Symbol.asyncIterator]());
+  }
+
+  private readonly fail = (error: unknown): void => {
+    if (this.over) return;
+    this.over = true;
+    this.detach();
+    this.body.readable.resume(); // let the client finish sending; nobody reads it
+    if (!this.signal.aborted || error instanceof StreampathError) this.channel.fail(error);
+    else this.channel.fail(this.signal.reason);
   };
-  /** Messages of chunks that need awaiting (inflating, or a full channel), in order: reading waits for them. */
-  const later = async (batch: I[], compressed: { flags: number; bytes: Uint8Array }[] | undefined) => {
-    for (const { flags, bytes } of compressed ?? []) {
-      const plain = flags & EnvelopeFlag.Compressed ? await decompress(encoding!, bytes, maxMessageBytes, signal) : bytes;
-      batch.push(serialization.decode(plain, 0, plain.length));
-    }
-    if (batch.length > 0) await channel.send(batch);
-  };
-  const onData = (data: Uint8Array) => {
-    if (over) return;
+
+  private readonly onData = (data: Uint8Array): void => {
+    if (this.over) return;
     const batch: I[] = [];
     // Compressed messages are copied out (the chunk is only valid inside each) and inflated after.
     let compressed: { flags: number; bytes: Uint8Array }[] | undefined;
     const visit: EnvelopeVisitor = (flags, bytes, start, end) => {
       if (flags & EnvelopeFlag.Compressed || compressed) {
-        if (!encoding && flags & EnvelopeFlag.Compressed) {
+        if (!this.encoding && flags & EnvelopeFlag.Compressed) {
           throw new StreampathError(Code.Internal, "a message is flagged compressed but the call named no encoding");
         }
         (compressed ??= []).push({ flags, bytes: bytes.slice(start, end) });
-      } else batch.push(serialization.decode(bytes, start, end));
+      } else batch.push(this.serialization.decode(bytes, start, end));
     };
     try {
-      if (body.decode) for (const chunk of body.decode.chunk(data)) decoder.each(chunk, visit);
-      else decoder.each(data, visit);
+      const { decode } = this.body;
+      if (decode) for (const chunk of decode.chunk(data)) this.decoder.each(chunk, visit);
+      else this.decoder.each(data, visit);
     } catch (error) {
-      return fail(error);
+      return this.fail(error);
     }
-    if (!compressed && (batch.length === 0 || channel.offer(batch))) return;
+    if (!compressed && (batch.length === 0 || this.channel.offer(batch))) return;
+    const { readable } = this.body;
     readable.pause();
-    busy = later(batch, compressed).then(() => {
-      busy = undefined;
-      if (!over) readable.resume();
-    }, fail);
+    this.busy = this.later(batch, compressed).then(() => {
+      this.busy = undefined;
+      if (!this.over) readable.resume();
+    }, this.fail);
   };
-  readable.on("data", onData);
-  readable.once("end", () => {
-    ended = true;
-    if (busy) void busy.then(finish);
-    else finish();
-  });
-  const finish = () => {
-    if (over) return;
-    try {
-      if (body.wasReset()) throw new StreampathError(Code.Canceled, "the client reset the stream");
-      body.decode?.end();
-      decoder.end();
-    } catch (error) {
-      return fail(error);
+
+  /** Messages of chunks that need awaiting (inflating, or a full channel), in order: reading waits for them. */
+  private async later(batch: I[], compressed: { flags: number; bytes: Uint8Array }[] | undefined): Promise<void> {
+    for (const { flags, bytes } of compressed ?? []) {
+      const plain = flags & EnvelopeFlag.Compressed ? await decompress(this.encoding!, bytes, this.maxMessageBytes, this.signal) : bytes;
+      batch.push(this.serialization.decode(plain, 0, plain.length));
     }
-    over = true;
-    channel.close();
+    if (batch.length > 0) await this.channel.send(batch);
+  }
+
+  private readonly onEnd = (): void => {
+    this.ended = true;
+    if (this.busy) void this.busy.then(() => this.finish());
+    else this.finish();
   };
-  readable.once("error", fail);
+
   // Closed before its end: reset by the client, or its connection lost.
-  readable.once("close", () => ended || fail(new StreampathError(Code.Canceled, "the client reset the stream")));
-  return { [Symbol.asyncIterator]: () => flatten(channel[Symbol.asyncIterator]()) };
+  private readonly onClose = (): void => {
+    if (!this.ended) this.fail(new StreampathError(Code.Canceled, "the client reset the stream"));
+  };
+
+  private finish(): void {
+    if (this.over) return;
+    try {
+      if (this.body.wasReset()) throw new StreampathError(Code.Canceled, "the client reset the stream");
+      this.body.decode?.end();
+      this.decoder.end();
+    } catch (error) {
+      return this.fail(error);
+    }
+    this.over = true;
+    this.detach();
+    this.channel.close();
+  }
+
+  /** Once the body is read or failed, the stream no longer holds the reader (a watch outlives its request by far). */
+  private detach(): void {
+    const { readable } = this.body;
+    readable.off("data", this.onData);
+    readable.off("end", this.onEnd);
+    readable.off("error", this.fail);
+    readable.off("close", this.onClose);
+  }
 }
 
 /** The single request of a unary or server-streaming call. */
@@ -149,30 +204,68 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<
   });
 }
 
-async function* once<T>(value: Promise<T> | T): AsyncGenerator<T> {
-  yield await value;
+/**
+ * The one response of a unary or client-streaming handler as an async
+ * iterator: a small object, not an async generator (a generator, its
+ * register file and a pending request for as long as the handler runs).
+ */
+class OneResponse<T> implements AsyncIterator<T> {
+  private value: Promise<T> | undefined;
+
+  constructor(value: Promise<T>) {
+    this.value = value;
+    value.catch(ignore); // rejected before anyone asked (the call was aborted first): not unhandled
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    const value = this.value;
+    if (value === undefined) return Promise.resolve({ done: true, value: undefined });
+    this.value = undefined;
+    return value.then(oneResult);
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    this.value = undefined;
+    return Promise.resolve({ done: true, value: undefined });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return this;
+  }
 }
+
+const ignore = (): void => undefined;
+
+/** Calls `run` now; what it returns or throws, as a promise. */
+export function settle<T>(run: () => T | Promise<T>): Promise<T> {
+  try {
+    return Promise.resolve(run());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+const oneResult = <T>(value: T): IteratorResult<T> => ({ done: false, value });
 
 /**
  * Runs a handler of any kind as "requests in, responses out". Streaming
  * handlers' iterables are returned as they are: every wrapper would cost an
- * await per message.
+ * await per message, and memory for as long as the call is open. A
+ * server-streaming handler's iterable comes once its one request has: the
+ * promise of it, which writeEnvelopes takes as well.
  */
 export function invoke<I, O>(
   method: MethodDescriptor<I, O>,
   handler: (...args: any[]) => unknown,
   requests: AsyncIterable<I>,
   context: HandlerContext,
-): AsyncIterable<O> {
+): AsyncIterable<O> | Promise<AsyncIterable<O>> {
   switch (method.kind) {
     case "unary":
-      return once(single(requests, "unary").then((request) => handler(request, context) as Promise<O> | O));
+      return new OneResponse(single(requests, "unary").then((request) => handler(request, context) as Promise<O> | O));
     case "server_streaming":
-      return (async function* () {
-        yield* handler(await single(requests, "server-streaming"), context) as AsyncIterable<O>;
-      })();
+      return single(requests, "server-streaming").then((request) => handler(request, context) as AsyncIterable<O>);
     case "client_streaming":
-      return once(handler(requests, context) as Promise<O> | O);
+      return new OneResponse(settle(() => handler(requests, context) as Promise<O> | O));
     case "bidi_streaming":
       return handler(requests, context) as AsyncIterable<O>;
   }

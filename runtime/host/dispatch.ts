@@ -4,12 +4,13 @@
  * call's deadline and cancellation, and hands it to the gRPC, gRPC-Web or
  * Connect code.
  */
-import type { IncomingHttpHeaders } from "node:http2";
+import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { type DeadlineSignal, deadlineSignal } from "../core/deadline.js";
 import { EnvelopeFlag, encodeEnvelope } from "../core/envelope.js";
 import { Code, StreampathError } from "../core/error.js";
 import type { JsonOptions } from "../core/json.js";
 import { connectErrorJson, connectTimeout, replyConnectError, serveConnectStream, serveConnectUnary } from "./connect.js";
+import { settle } from "./call.js";
 import type { Exchange } from "./exchange.js";
 import { finishGrpc, grpcStatus, grpcTimeout, serveGrpc } from "./grpc.js";
 import { serveGrpcWeb } from "./grpc-web.js";
@@ -89,67 +90,99 @@ export function buildRoutes(services: ServiceRegistration[]): Map<string, Route>
   return routes;
 }
 
-/** Serves one call to its end; never throws (failures become statuses). */
-export async function dispatch<P>(exchange: Exchange, kind: RequestKind, host: HostCalls<P>): Promise<void> {
+/** Serves one call to its end; never rejects (failures become statuses). */
+export function dispatch<P>(exchange: Exchange, kind: RequestKind, host: HostCalls<P>): Promise<void> {
   const { headers } = exchange;
   const { protocol } = kind;
   const stream = exchange.stream;
   if (!stream && (protocol === "grpc" || protocol === "pair")) {
     exchange.reply(505, { "content-type": "text/plain" }, `${protocol === "grpc" ? "gRPC" : "the pair protocol"} needs HTTP/2; over HTTP/1.1 use gRPC-Web or Connect`);
     exchange.body.resume();
-    return;
+    return Promise.resolve();
   }
-  const fail = (error: StreampathError) =>
-    protocol === "grpc" ? finishGrpc(stream!, false, error, {}, `application/grpc+${kind.format}`) : failEarly(exchange, kind, error);
   const route = host.routes.get(pathOf(headers[":path"]));
   if (!route) {
-    fail(new StreampathError(Code.Unimplemented, `no method ${pathOf(headers[":path"])} on this host`));
+    failCall(exchange, kind, new StreampathError(Code.Unimplemented, `no method ${pathOf(headers[":path"])} on this host`));
     exchange.body.resume(); // let the client finish sending; nobody reads it
-    return;
+    return Promise.resolve();
   }
   if (!stream && route.method.kind === "bidi_streaming") {
     // Over HTTP/1.1 a request body and its response cannot stream both ways at once.
     exchange.reply(505, { "content-type": "text/plain" }, `${route.method.path} is a bidi streaming method: it needs HTTP/2`);
     exchange.body.resume();
+    return Promise.resolve();
+  }
+  if (protocol === "pair") return dispatchPair(exchange, stream!, route, host);
+  return new CallRun(exchange, kind, host, route).start();
+}
+
+/** A half of a pair: it outlives its requests and keeps its own deadline and cancellation. */
+async function dispatchPair<P>(exchange: Exchange, stream: ServerHttp2Stream, route: Route, host: HostCalls<P>): Promise<void> {
+  const { headers } = exchange;
+  // A half of a pair another instance holds goes there; that instance authenticates it.
+  const owner = host.forwarder?.ownerOf(headers);
+  if (owner !== undefined) return host.forwarder!.forward(stream, headers, owner);
+  let principal: P;
+  try {
+    principal = host.authenticate ? await host.authenticate(headers) : (undefined as P);
+  } catch (caught) {
+    replyConnectError(exchange, StreampathError.from(caught, Code.Unauthenticated));
+    stream.resume();
     return;
   }
-  if (protocol === "pair") {
-    // A half of a pair another instance holds goes there; that instance authenticates it.
-    const owner = host.forwarder?.ownerOf(headers);
-    if (owner !== undefined) return host.forwarder!.forward(stream!, headers, owner);
-    // A pair outlives its requests: it keeps its own deadline and cancellation.
-    let principal: P;
+  return host.gateway.serve(stream, headers, route.method, route.handler, principal);
+}
+
+/**
+ * One gRPC, gRPC-Web or Connect call from its deadline to its stream's
+ * close. Promise reactions on one object, not an async function: an open
+ * call holds no suspended frame here.
+ */
+class CallRun<P> {
+  private deadline: DeadlineSignal | undefined;
+  private counted: string | undefined;
+
+  constructor(
+    private readonly exchange: Exchange,
+    private readonly kind: RequestKind,
+    private readonly host: HostCalls<P>,
+    private readonly route: Route,
+  ) {}
+
+  start(): Promise<void> {
+    const { exchange, kind, host } = this;
+    const { headers } = exchange;
     try {
-      principal = host.authenticate ? await host.authenticate(headers) : (undefined as P);
+      const grpcLike = kind.protocol === "grpc" || kind.protocol === "grpc-web" || kind.protocol === "grpc-web-text";
+      const timeoutMs = grpcLike ? grpcTimeout(headers["grpc-timeout"]) : connectTimeout(headers["connect-timeout-ms"]);
+      const deadline = deadlineSignal(timeoutMs, host.signal);
+      this.deadline = deadline;
+      // Before the call ended (after it, the deadline is disposed and this does nothing).
+      exchange.onClose(() => deadline.abort(new StreampathError(Code.Canceled, "the client canceled the call")));
+      const deadlineAt = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+      // The deadline is fixed before authenticate runs: its time counts.
+      const served = host.authenticate
+        ? settle(() => host.authenticate!(headers)).then((principal) => this.serve(principal, deadlineAt))
+        : this.serve(undefined as P, deadlineAt);
+      return served.then(this.ended, this.refused);
     } catch (caught) {
-      replyConnectError(exchange, StreampathError.from(caught, Code.Unauthenticated));
-      stream!.resume();
-      return;
+      return this.refused(caught);
     }
-    return host.gateway.serve(stream!, headers, route.method, route.handler, principal);
   }
-  let deadline: DeadlineSignal | undefined;
-  let counted: string | undefined;
-  try {
-    const grpcLike = protocol === "grpc" || protocol === "grpc-web" || protocol === "grpc-web-text";
-    const timeoutMs = grpcLike ? grpcTimeout(headers["grpc-timeout"]) : connectTimeout(headers["connect-timeout-ms"]);
-    const callDeadline = deadlineSignal(timeoutMs, host.signal);
-    deadline = callDeadline;
-    const deadlineAt = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-    // Before the call ended (after it, the deadline is disposed and this does nothing).
-    exchange.onClose(() => callDeadline.abort(new StreampathError(Code.Canceled, "the client canceled the call")));
-    const principal = host.authenticate ? await host.authenticate(headers) : (undefined as P);
+
+  private serve(principal: P, deadlineAt: number | undefined): Promise<void> {
+    const { exchange, kind, host, route } = this;
     const key = host.gateway.principalKey(principal);
     if (!host.perPrincipal.enter(key, host.limits.maxCallsPerPrincipal)) {
       throw new StreampathError(Code.ResourceExhausted, `too many running calls (${host.limits.maxCallsPerPrincipal}) for this principal`);
     }
-    counted = key;
+    this.counted = key;
     const context: HandlerContext<P> = {
       principal,
-      requestHeaders: headers,
+      requestHeaders: exchange.headers,
       responseHeaders: {},
       responseTrailers: {},
-      signal: callDeadline.signal,
+      signal: this.deadline!.signal,
       deadline: deadlineAt,
       method: route.method,
     };
@@ -162,20 +195,33 @@ export async function dispatch<P>(exchange: Exchange, kind: RequestKind, host: H
       kind,
       json: host.json,
     };
-    if (protocol === "grpc") await serveGrpc(stream!, call);
-    else if (grpcLike) await serveGrpcWeb(call);
-    else if (protocol === "connect-stream") await serveConnectStream(call);
-    else await serveConnectUnary(call);
-  } catch (caught) {
-    // Before the handler ran: bad timeout header or authentication refused.
-    fail(StreampathError.from(caught, Code.Unauthenticated));
-  } finally {
-    deadline?.dispose();
-    if (counted !== undefined) host.perPrincipal.leave(counted);
+    const { protocol } = kind;
+    if (protocol === "grpc") return serveGrpc(exchange.stream!, call);
+    if (protocol === "grpc-web" || protocol === "grpc-web-text") return serveGrpcWeb(call);
+    if (protocol === "connect-stream") return serveConnectStream(call);
+    return serveConnectUnary(call);
   }
+
+  /** Before the handler ran: a bad timeout header, authentication refused, too many calls. */
+  private readonly refused = (caught: unknown): Promise<void> => {
+    failCall(this.exchange, this.kind, StreampathError.from(caught, Code.Unauthenticated));
+    return this.ended();
+  };
+
   // The call is over when its stream is: trailers may still be on their way out,
   // and a graceful shutdown must not destroy the session under them.
-  await exchange.closed();
+  private readonly ended = (): Promise<void> => {
+    this.deadline?.dispose();
+    if (this.counted !== undefined) this.host.perPrincipal.leave(this.counted);
+    this.counted = undefined;
+    return this.exchange.closed();
+  };
+}
+
+/** A call that fails before it started, in its protocol's shape. */
+function failCall(exchange: Exchange, kind: RequestKind, error: StreampathError): void {
+  if (kind.protocol === "grpc") finishGrpc(exchange.stream!, false, error, {}, `application/grpc+${kind.format}`);
+  else failEarly(exchange, kind, error);
 }
 
 /** The path without its query (a Connect GET carries the message there). */

@@ -31,7 +31,7 @@ export interface Exchange {
   reply(status: number, headers: OutgoingHttpHeaders, body?: Uint8Array | string): void;
   /** The client reset the stream or dropped the connection before its body ended. */
   wasReset(): boolean;
-  /** Runs once when the exchange is over, whichever way (sent, reset, connection lost). */
+  /** Runs when the exchange is over, whichever way (sent, reset, connection lost); maybe twice (reset, then closed): idempotent listeners only. */
   onClose(listener: () => void): void;
   /** Resolves when it is over. */
   closed(): Promise<void>;
@@ -76,8 +76,9 @@ class Http2Exchange implements Exchange {
     return this.stream.aborted || (this.stream.rstCode !== undefined && this.stream.rstCode !== 0);
   }
   onClose(listener: () => void): void {
-    this.stream.once("aborted", listener);
-    this.stream.once("close", listener);
+    // `on`, not `once` (a bound wrapper and its state per listener): the stream emits each at most once.
+    this.stream.on("aborted", listener);
+    this.stream.on("close", listener);
   }
   closed(): Promise<void> {
     const stream = this.stream;

@@ -10,8 +10,9 @@ import { Code, StreampathError } from "../core/error.js";
 import { encodeStatus, toBase64 } from "../core/error-details.js";
 import { parseGrpcTimeout } from "../core/deadline.js";
 import type { CallSetup } from "./dispatch.js";
-import { bodyOf, invoke, readRequests } from "./call.js";
-import { writeEnvelopes } from "./write-envelopes.js";
+import type { HandlerContext } from "./service.js";
+import { Http2Body, invoke, readRequests } from "./call.js";
+import { type EnvelopeSink, startEnvelopes } from "./write-envelopes.js";
 import { ACCEPTED_ENCODINGS, requestEncoding } from "./compression.js";
 import { serialization } from "./serialization.js";
 
@@ -39,30 +40,64 @@ export function grpcStatus(error: StreampathError | undefined): Record<string, s
 }
 
 /** Serves one gRPC call; resolves when the call has ended either way. */
-export async function serveGrpc(stream: ServerHttp2Stream, call: CallSetup): Promise<void> {
+export function serveGrpc(stream: ServerHttp2Stream, call: CallSetup): Promise<void> {
   const { method, handler, context, limits, kind } = call;
-  const contentType = `application/grpc+${kind.format}`;
-  let headersSent = false;
-  const sendHeaders = () => {
-    if (headersSent || stream.destroyed) return;
-    headersSent = true;
-    stream.respond(
-      { ...context.responseHeaders, ":status": 200, "content-type": contentType, "grpc-accept-encoding": ACCEPTED_ENCODINGS },
+  return new Promise<void>((resolve) => {
+    const response = new GrpcResponse(stream, context, kind.format === "json" ? "application/grpc+json" : "application/grpc+proto", resolve);
+    try {
+      const encoding = requestEncoding(context.requestHeaders["grpc-encoding"], "grpc-encoding");
+      const requests = readRequests(new Http2Body(stream), serialization(method.input, kind.format, call.json), limits.maxMessageBytes, context.signal, encoding);
+      const responses = invoke(method, handler, requests, context);
+      startEnvelopes(stream, responses, serialization(method.output, kind.format, call.json), response, context.signal);
+    } catch (caught) {
+      response.fail(caught);
+    }
+  });
+}
+
+/**
+ * A gRPC call's response: headers before the first message, the status
+ * after the last. The writer's sink, so an open call holds this one object
+ * rather than a suspended async frame and its closures.
+ */
+class GrpcResponse implements EnvelopeSink {
+  private headersSent = false;
+
+  constructor(
+    private readonly stream: ServerHttp2Stream,
+    private readonly context: HandlerContext,
+    private readonly contentType: string,
+    private readonly resolve: () => void,
+  ) {}
+
+  beforeFirst(): void {
+    if (this.headersSent || this.stream.destroyed) return;
+    this.headersSent = true;
+    this.stream.respond(
+      { ...this.context.responseHeaders, ":status": 200, "content-type": this.contentType, "grpc-accept-encoding": ACCEPTED_ENCODINGS },
       { waitForTrailers: true },
     );
-  };
-  let error: StreampathError | undefined;
-  try {
-    const encoding = requestEncoding(context.requestHeaders["grpc-encoding"], "grpc-encoding");
-    const body = bodyOf(stream, () => stream.aborted || (stream.rstCode !== undefined && stream.rstCode !== 0));
-    const requests = readRequests(body, serialization(method.input, kind.format, call.json), limits.maxMessageBytes, context.signal, encoding);
-    const responses = invoke(method, handler, requests, context);
-    await writeEnvelopes(stream, responses, serialization(method.output, kind.format, call.json), sendHeaders, context.signal);
-  } catch (caught) {
-    error = context.signal.aborted ? StreampathError.from(context.signal.reason) : StreampathError.from(caught);
   }
-  // Trailers-only: no headers went out, so the handler's response headers go with the status.
-  finishGrpc(stream, headersSent, error, headersSent ? context.responseTrailers : { ...context.responseHeaders, ...context.responseTrailers }, contentType);
+
+  done(): void {
+    this.finish(undefined);
+  }
+
+  fail(caught: unknown): void {
+    const { signal } = this.context;
+    this.finish(signal.aborted ? StreampathError.from(signal.reason) : StreampathError.from(caught));
+  }
+
+  private finish(error: StreampathError | undefined): void {
+    const { context, headersSent } = this;
+    // Trailers-only: no headers went out, so the handler's response headers go with the status.
+    const trailers = headersSent ? context.responseTrailers : { ...context.responseHeaders, ...context.responseTrailers };
+    try {
+      finishGrpc(this.stream, headersSent, error, trailers, this.contentType);
+    } finally {
+      this.resolve();
+    }
+  }
 }
 
 /** Ends a gRPC call with its status: in trailers, or trailers-only if no headers went out. */

@@ -5,35 +5,60 @@
  * pulled again while HTTP/2 wants us to wait (`drain`). `beforeFirst` runs
  * once before any byte is written (gRPC sends headers then). When `signal`
  * aborts, writing stops at once with its reason, even if the producer is
- * stuck inside `next()`, and the producer is told to finish.
+ * stuck inside `next()`, and the producer is told to finish. `source` may be
+ * the promise of an iterable (a server-streaming handler's, which exists once
+ * its one request has come).
  *
  * A class driven by its producer's promises rather than an async function
- * racing the signal: an open call holds one object and three closures, not
+ * racing the signal: an open call holds one object and four closures, not
  * two suspended async frames, a race promise and their reactions (about
  * 1 KiB a call, bench:memory).
  */
 import type { Writable } from "node:stream";
-import { FLUSH_BYTES, Flusher, MessageBatch, nextTask } from "../core/batch.js";
+import { FLUSH_BYTES, MessageBatch, nextTask } from "../core/batch.js";
 import { Code, StreampathError } from "../core/error.js";
 import type { BinaryWriter } from "../core/writer.js";
 
 export function writeEnvelopes<O>(
   stream: Writable,
-  source: AsyncIterable<O>,
+  source: AsyncIterable<O> | Promise<AsyncIterable<O>>,
   codec: { write(message: O, w: BinaryWriter): void },
   beforeFirst: () => void,
   signal?: AbortSignal,
   encodeChunk?: (chunk: Uint8Array) => Uint8Array | string,
 ): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const writer = new EnvelopeWriter(stream, source[Symbol.asyncIterator](), codec, beforeFirst, signal, encodeChunk, resolve, reject);
-    writer.start();
+  return new Promise<void>((done, fail) => {
+    new EnvelopeWriter(stream, codec, { beforeFirst, done, fail }, signal, encodeChunk).start(source);
   });
+}
+
+/** Who hears of a writer's progress: an object's methods, so a call can be one with no closures. */
+export interface EnvelopeSink {
+  /** Once, before any byte is written. */
+  beforeFirst(): void;
+  /** The source ended and all it made went out. */
+  done(): void;
+  /** The source, the writing or the signal failed (with the signal's reason when it aborted). */
+  fail(error: unknown): void;
+}
+
+/** writeEnvelopes with the outcome told to `sink`, not a promise. */
+export function startEnvelopes<O>(
+  stream: Writable,
+  source: AsyncIterable<O> | Promise<AsyncIterable<O>>,
+  codec: { write(message: O, w: BinaryWriter): void },
+  sink: EnvelopeSink,
+  signal?: AbortSignal,
+): void {
+  new EnvelopeWriter(stream, codec, sink, signal, undefined).start(source);
 }
 
 class EnvelopeWriter<O> {
   private readonly batch = new MessageBatch();
-  private readonly flusher: Flusher;
+  /** The producer's iterator; undefined until a promised source has come. */
+  private iterator: AsyncIterator<O> | undefined;
+  /** A flush is scheduled for the next task (everything produced meanwhile goes in one write). */
+  private scheduled = false;
   private started = false;
   /** A write was refused: waiting for `drain` (or the stream's close). */
   private draining = false;
@@ -43,23 +68,30 @@ class EnvelopeWriter<O> {
 
   constructor(
     private readonly stream: Writable,
-    private readonly iterator: AsyncIterator<O>,
     private readonly codec: { write(message: O, w: BinaryWriter): void },
-    private readonly beforeFirst: () => void,
+    private readonly sink: EnvelopeSink,
     private readonly signal: AbortSignal | undefined,
     private readonly encodeChunk: ((chunk: Uint8Array) => Uint8Array | string) | undefined,
-    private readonly resolve: () => void,
-    private readonly reject: (error: unknown) => void,
-  ) {
-    this.flusher = new Flusher(() => this.flush(), { maxBytes: FLUSH_BYTES, pending: () => this.batch.bytes, schedule: nextTask });
+  ) {}
+
+  start(source: AsyncIterable<O> | Promise<AsyncIterable<O>>): void {
+    if (this.signal) {
+      if (this.signal.aborted) this.handleEvent();
+      // One listener for the whole call, not a race per message.
+      else this.signal.addEventListener("abort", this, { once: true });
+    }
+    if (source instanceof Promise) source.then((iterable) => this.begin(iterable), this.onError);
+    else this.begin(source);
   }
 
-  start(): void {
-    if (this.signal) {
-      if (this.signal.aborted) return this.handleEvent();
-      // One listener for the whole call, not a race per message.
-      this.signal.addEventListener("abort", this, { once: true });
+  private begin(source: AsyncIterable<O>): void {
+    try {
+      this.iterator = source[Symbol.asyncIterator]();
+    } catch (error) {
+      return this.onError(error);
     }
+    // Ended (aborted) before the source came: it is told to finish, never pulled.
+    if (this.settled) return this.stopProducer();
     this.pull();
   }
 
@@ -67,14 +99,14 @@ class EnvelopeWriter<O> {
   handleEvent(): void {
     if (this.settled) return;
     this.settled = true;
-    this.reject(this.signal!.reason);
+    this.sink.fail(this.signal!.reason);
     this.stopProducer();
   }
 
   private pull(): void {
     let next: Promise<IteratorResult<O>>;
     try {
-      next = this.iterator.next();
+      next = this.iterator!.next();
     } catch (error) {
       return this.fail(error);
     }
@@ -87,10 +119,14 @@ class EnvelopeWriter<O> {
     try {
       if (!this.started) {
         this.started = true;
-        this.beforeFirst();
+        this.sink.beforeFirst();
       }
       this.batch.add(this.codec, result.value);
-      this.flusher.notify();
+      if (this.batch.bytes >= FLUSH_BYTES) this.flushNow();
+      else if (!this.scheduled) {
+        this.scheduled = true;
+        nextTask(this.onScheduled);
+      }
     } catch (error) {
       return this.fail(error);
     }
@@ -105,6 +141,19 @@ class EnvelopeWriter<O> {
   private resume(): void {
     if (this.stream.destroyed) return this.fail(new StreampathError(Code.Canceled, "the peer went away"));
     this.pull();
+  }
+
+  // Flushing as Flusher does, inline: no Flusher and three closures per call.
+  // A stale run (a flushNow() came first) finds `scheduled` false and does nothing.
+  private readonly onScheduled = (): void => {
+    if (!this.scheduled) return;
+    this.scheduled = false;
+    this.flush();
+  };
+
+  private flushNow(): void {
+    this.scheduled = false;
+    this.flush();
   }
 
   private flush(): void {
@@ -131,30 +180,30 @@ class EnvelopeWriter<O> {
     this.settled = true;
     this.signal?.removeEventListener("abort", this);
     try {
-      if (!this.started) this.beforeFirst();
-      this.flusher.flushNow();
+      if (!this.started) this.sink.beforeFirst();
+      this.flushNow();
     } catch (error) {
-      return this.reject(error);
+      return this.sink.fail(error);
     }
-    this.resolve();
+    this.sink.done();
   }
 
   private fail(error: unknown): void {
     this.settled = true;
     this.signal?.removeEventListener("abort", this);
     try {
-      this.flusher.flushNow(); // what the producer made before it failed goes out before the status
+      this.flushNow(); // what the producer made before it failed goes out before the status
     } catch {
       // the producer's failure is the call's; this runs in a promise reaction, which must not throw
     }
-    this.reject(error);
+    this.sink.fail(error);
     this.stopProducer();
   }
 
   /** Tells an unfinished producer to finish (its finally blocks run), without waiting on it. */
   private stopProducer(): void {
     try {
-      void this.iterator.return?.()?.catch?.(() => undefined);
+      void this.iterator?.return?.()?.catch?.(() => undefined);
     } catch {
       // a producer whose return() throws has finished all the same
     }
