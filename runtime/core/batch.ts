@@ -149,23 +149,22 @@ export interface FlusherOptions {
  * burst never builds up an unbounded batch. `flush` must handle its own
  * errors: one thrown from the scheduled run would be an uncaught exception.
  */
-export class Flusher {
-  private readonly flush: () => void;
-  private readonly maxBytes: number;
-  private readonly pending: () => number;
-  private readonly schedule: Schedule;
+export abstract class BatchFlusher {
   private scheduled = false;
 
-  constructor(flush: () => void, options: FlusherOptions) {
-    this.flush = flush;
-    this.maxBytes = options.maxBytes;
-    this.pending = options.pending;
-    this.schedule = options.schedule ?? queueMicrotask;
-  }
+  constructor(
+    private readonly maxBytes: number,
+    private readonly schedule: Schedule = queueMicrotask,
+  ) {}
+
+  /** Writes what is pending. */
+  protected abstract flush(): void;
+  /** Bytes pending, compared with `maxBytes`. */
+  protected abstract pendingBytes(): number;
 
   /** Call after adding to the batch. */
   notify(): void {
-    if (this.pending() >= this.maxBytes) {
+    if (this.pendingBytes() >= this.maxBytes) {
       this.flushNow();
     } else if (!this.scheduled) {
       this.scheduled = true;
@@ -191,6 +190,30 @@ export class Flusher {
     this.scheduled = false;
     this.flush();
   };
+}
+
+/**
+ * A BatchFlusher given its flush and pending as functions. Classes that
+ * write batches for as long as a call is open extend BatchFlusher instead:
+ * no flusher object and two closures per call.
+ */
+export class Flusher extends BatchFlusher {
+  private readonly flushBatch: () => void;
+  private readonly pending: () => number;
+
+  constructor(flush: () => void, options: FlusherOptions) {
+    super(options.maxBytes, options.schedule);
+    this.flushBatch = flush;
+    this.pending = options.pending;
+  }
+
+  protected flush(): void {
+    this.flushBatch();
+  }
+
+  protected pendingBytes(): number {
+    return this.pending();
+  }
 }
 
 /**

@@ -12,7 +12,7 @@ import type { JsonOptions } from "../core/json.js";
 import { connectErrorJson, connectTimeout, replyConnectError, serveConnectStream, serveConnectUnary } from "./connect.js";
 import { settle } from "./call.js";
 import type { Exchange } from "./exchange.js";
-import { finishGrpc, grpcStatus, grpcTimeout, serveGrpc } from "./grpc.js";
+import { type CallEnd, finishGrpc, grpcStatus, grpcTimeout, serveGrpc } from "./grpc.js";
 import { serveGrpcWeb } from "./grpc-web.js";
 import type { PairGateway } from "./pair.js";
 import type { PairForwarder } from "./pair-forward.js";
@@ -72,6 +72,38 @@ export interface HostCalls<P> {
   perPrincipal: PrincipalCalls;
   forwarder: PairForwarder | undefined;
   json: JsonOptions | undefined;
+  /** Every call dispatch takes counts here until its stream has closed. */
+  calls: RunningCalls;
+}
+
+/**
+ * The calls in flight, for a drain to wait on: a count. A call is counted
+ * by dispatch and leaves when it is over; nothing per call is kept here.
+ */
+export class RunningCalls {
+  size = 0;
+  private waiting: (() => void)[] = [];
+
+  enter(): void {
+    this.size++;
+  }
+
+  leave(): void {
+    if (--this.size > 0) return;
+    for (const resolve of this.waiting.splice(0)) resolve();
+  }
+
+  /** Counts the call that `running` is until it settles. */
+  add(running: Promise<void>): void {
+    this.enter();
+    running.then(this.left, this.left);
+  }
+
+  whenIdle(): Promise<void> {
+    return this.size === 0 ? Promise.resolve() : new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private readonly left = (): void => this.leave();
 }
 
 export interface Route {
@@ -90,30 +122,30 @@ export function buildRoutes(services: ServiceRegistration[]): Map<string, Route>
   return routes;
 }
 
-/** Serves one call to its end; never rejects (failures become statuses). */
-export function dispatch<P>(exchange: Exchange, kind: RequestKind, host: HostCalls<P>): Promise<void> {
+/** Serves one call to its end (counted in `host.calls` until then); never throws: failures become statuses. */
+export function dispatch<P>(exchange: Exchange, kind: RequestKind, host: HostCalls<P>): void {
   const { headers } = exchange;
   const { protocol } = kind;
   const stream = exchange.stream;
   if (!stream && (protocol === "grpc" || protocol === "pair")) {
     exchange.reply(505, { "content-type": "text/plain" }, `${protocol === "grpc" ? "gRPC" : "the pair protocol"} needs HTTP/2; over HTTP/1.1 use gRPC-Web or Connect`);
     exchange.body.resume();
-    return Promise.resolve();
+    return;
   }
   const route = host.routes.get(pathOf(headers[":path"]));
   if (!route) {
     failCall(exchange, kind, new StreampathError(Code.Unimplemented, `no method ${pathOf(headers[":path"])} on this host`));
     exchange.body.resume(); // let the client finish sending; nobody reads it
-    return Promise.resolve();
+    return;
   }
   if (!stream && route.method.kind === "bidi_streaming") {
     // Over HTTP/1.1 a request body and its response cannot stream both ways at once.
     exchange.reply(505, { "content-type": "text/plain" }, `${route.method.path} is a bidi streaming method: it needs HTTP/2`);
     exchange.body.resume();
-    return Promise.resolve();
+    return;
   }
-  if (protocol === "pair") return dispatchPair(exchange, stream!, route, host);
-  return new CallRun(exchange, kind, host, route).start();
+  if (protocol === "pair") host.calls.add(dispatchPair(exchange, stream!, route, host));
+  else new CallRun(exchange, kind, host, route).start();
 }
 
 /** A half of a pair: it outlives its requests and keeps its own deadline and cancellation. */
@@ -135,12 +167,17 @@ async function dispatchPair<P>(exchange: Exchange, stream: ServerHttp2Stream, ro
 
 /**
  * One gRPC, gRPC-Web or Connect call from its deadline to its stream's
- * close. Promise reactions on one object, not an async function: an open
- * call holds no suspended frame here.
+ * close: an object that the response tells when it is over, not an async
+ * function and its promises; an open gRPC call holds one closure here.
  */
-class CallRun<P> {
+class CallRun<P> implements CallEnd {
   private deadline: DeadlineSignal | undefined;
   private counted: string | undefined;
+  /** The response is over (sent, failed or refused). */
+  private over = false;
+  /** The stream has closed. */
+  private closed = false;
+  private left = false;
 
   constructor(
     private readonly exchange: Exchange,
@@ -149,73 +186,102 @@ class CallRun<P> {
     private readonly route: Route,
   ) {}
 
-  start(): Promise<void> {
+  start(): void {
     const { exchange, kind, host } = this;
     const { headers } = exchange;
+    host.calls.enter();
+    exchange.onClose(this.onClose);
     try {
       const grpcLike = kind.protocol === "grpc" || kind.protocol === "grpc-web" || kind.protocol === "grpc-web-text";
       const timeoutMs = grpcLike ? grpcTimeout(headers["grpc-timeout"]) : connectTimeout(headers["connect-timeout-ms"]);
-      const deadline = deadlineSignal(timeoutMs, host.signal);
-      this.deadline = deadline;
-      // Before the call ended (after it, the deadline is disposed and this does nothing).
-      exchange.onClose(() => deadline.abort(new StreampathError(Code.Canceled, "the client canceled the call")));
+      this.deadline = deadlineSignal(timeoutMs, host.signal);
       const deadlineAt = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
       // The deadline is fixed before authenticate runs: its time counts.
-      const served = host.authenticate
-        ? settle(() => host.authenticate!(headers)).then((principal) => this.serve(principal, deadlineAt))
-        : this.serve(undefined as P, deadlineAt);
-      return served.then(this.ended, this.refused);
+      if (!host.authenticate) return this.serve(undefined as P, deadlineAt);
+      settle(() => host.authenticate!(headers)).then(
+        (principal) => this.serve(principal, deadlineAt),
+        (caught) => this.refuse(caught),
+      );
     } catch (caught) {
-      return this.refused(caught);
+      this.refuse(caught);
     }
   }
 
-  private serve(principal: P, deadlineAt: number | undefined): Promise<void> {
+  private serve(principal: P, deadlineAt: number | undefined): void {
     const { exchange, kind, host, route } = this;
-    const key = host.gateway.principalKey(principal);
-    if (!host.perPrincipal.enter(key, host.limits.maxCallsPerPrincipal)) {
-      throw new StreampathError(Code.ResourceExhausted, `too many running calls (${host.limits.maxCallsPerPrincipal}) for this principal`);
+    try {
+      const key = host.gateway.principalKey(principal);
+      if (!host.perPrincipal.enter(key, host.limits.maxCallsPerPrincipal)) {
+        throw new StreampathError(Code.ResourceExhausted, `too many running calls (${host.limits.maxCallsPerPrincipal}) for this principal`);
+      }
+      this.counted = key;
+      const context: HandlerContext<P> = {
+        principal,
+        requestHeaders: exchange.headers,
+        responseHeaders: {},
+        responseTrailers: {},
+        signal: this.deadline!.signal,
+        deadline: deadlineAt,
+        method: route.method,
+      };
+      const call: CallSetup = {
+        method: route.method,
+        handler: route.handler,
+        context: context as HandlerContext,
+        limits: host.limits,
+        exchange,
+        kind,
+        json: host.json,
+      };
+      const { protocol } = kind;
+      if (protocol === "grpc") return serveGrpc(exchange.stream!, call, this);
+      const served =
+        protocol === "grpc-web" || protocol === "grpc-web-text"
+          ? serveGrpcWeb(call)
+          : protocol === "connect-stream"
+            ? serveConnectStream(call)
+            : serveConnectUnary(call);
+      served.then(
+        () => this.ended(),
+        (caught) => this.refuse(caught),
+      );
+    } catch (caught) {
+      this.refuse(caught);
     }
-    this.counted = key;
-    const context: HandlerContext<P> = {
-      principal,
-      requestHeaders: exchange.headers,
-      responseHeaders: {},
-      responseTrailers: {},
-      signal: this.deadline!.signal,
-      deadline: deadlineAt,
-      method: route.method,
-    };
-    const call: CallSetup = {
-      method: route.method,
-      handler: route.handler,
-      context: context as HandlerContext,
-      limits: host.limits,
-      exchange,
-      kind,
-      json: host.json,
-    };
-    const { protocol } = kind;
-    if (protocol === "grpc") return serveGrpc(exchange.stream!, call);
-    if (protocol === "grpc-web" || protocol === "grpc-web-text") return serveGrpcWeb(call);
-    if (protocol === "connect-stream") return serveConnectStream(call);
-    return serveConnectUnary(call);
   }
 
   /** Before the handler ran: a bad timeout header, authentication refused, too many calls. */
-  private readonly refused = (caught: unknown): Promise<void> => {
-    failCall(this.exchange, this.kind, StreampathError.from(caught, Code.Unauthenticated));
-    return this.ended();
-  };
+  private refuse(caught: unknown): void {
+    if (!this.over) failCall(this.exchange, this.kind, StreampathError.from(caught, Code.Unauthenticated));
+    this.ended();
+  }
 
-  // The call is over when its stream is: trailers may still be on their way out,
-  // and a graceful shutdown must not destroy the session under them.
-  private readonly ended = (): Promise<void> => {
+  /**
+   * The response is over. The call is, once its stream has closed too:
+   * trailers may still be on their way out, and a graceful shutdown must not
+   * destroy the session under them.
+   */
+  ended(): void {
+    if (this.over) return;
+    this.over = true;
     this.deadline?.dispose();
     if (this.counted !== undefined) this.host.perPrincipal.leave(this.counted);
     this.counted = undefined;
-    return this.exchange.closed();
+    if (this.closed || this.exchange.isClosed) this.leave();
+  }
+
+  // Before the call ended, the client's close cancels it (after, the deadline is disposed and this does nothing).
+  private readonly onClose = (): void => {
+    this.closed = true;
+    this.deadline?.abort(new StreampathError(Code.Canceled, "the client canceled the call"));
+    if (this.over) this.leave();
   };
+
+  private leave(): void {
+    if (this.left) return;
+    this.left = true;
+    this.host.calls.leave();
+  }
 }
 
 /** A call that fails before it started, in its protocol's shape. */

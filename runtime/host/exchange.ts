@@ -35,6 +35,8 @@ export interface Exchange {
   onClose(listener: () => void): void;
   /** Resolves when it is over. */
   closed(): Promise<void>;
+  /** It is over: the stream or the response has closed. */
+  readonly isClosed: boolean;
 }
 
 /**
@@ -79,6 +81,9 @@ class Http2Exchange implements Exchange {
     // `on`, not `once` (a bound wrapper and its state per listener): the stream emits each at most once.
     this.stream.on("aborted", listener);
     this.stream.on("close", listener);
+  }
+  get isClosed(): boolean {
+    return this.stream.closed || this.stream.destroyed;
   }
   closed(): Promise<void> {
     const stream = this.stream;
@@ -126,6 +131,9 @@ export function http1Exchange(request: IncomingMessage, response: ServerResponse
       const length = body === undefined ? 0 : typeof body === "string" ? Buffer.byteLength(body) : body.length;
       response.writeHead(status, { ...(this.decorate ? this.decorate(headers) : headers), "content-length": length });
       response.end(body);
+    },
+    get isClosed() {
+      return over;
     },
     wasReset: () => !request.complete,
     onClose: (listener) => {

@@ -39,20 +39,23 @@ export function grpcStatus(error: StreampathError | undefined): Record<string, s
   return status;
 }
 
-/** Serves one gRPC call; resolves when the call has ended either way. */
-export function serveGrpc(stream: ServerHttp2Stream, call: CallSetup): Promise<void> {
+/** Told when a call's response is over. */
+export interface CallEnd {
+  ended(): void;
+}
+
+/** Serves one gRPC call; tells `end` when it is over, either way. */
+export function serveGrpc(stream: ServerHttp2Stream, call: CallSetup, end: CallEnd): void {
   const { method, handler, context, limits, kind } = call;
-  return new Promise<void>((resolve) => {
-    const response = new GrpcResponse(stream, context, kind.format === "json" ? "application/grpc+json" : "application/grpc+proto", resolve);
-    try {
-      const encoding = requestEncoding(context.requestHeaders["grpc-encoding"], "grpc-encoding");
-      const requests = readRequests(new Http2Body(stream), serialization(method.input, kind.format, call.json), limits.maxMessageBytes, context.signal, encoding);
-      const responses = invoke(method, handler, requests, context);
-      startEnvelopes(stream, responses, serialization(method.output, kind.format, call.json), response, context.signal);
-    } catch (caught) {
-      response.fail(caught);
-    }
-  });
+  const response = new GrpcResponse(stream, context, kind.format === "json" ? "application/grpc+json" : "application/grpc+proto", end);
+  try {
+    const encoding = requestEncoding(context.requestHeaders["grpc-encoding"], "grpc-encoding");
+    const requests = readRequests(new Http2Body(stream), serialization(method.input, kind.format, call.json), limits.maxMessageBytes, context.signal, encoding);
+    const responses = invoke(method, handler, requests, context);
+    startEnvelopes(stream, responses, serialization(method.output, kind.format, call.json), response, context.signal);
+  } catch (caught) {
+    response.fail(caught);
+  }
 }
 
 /**
@@ -67,7 +70,7 @@ class GrpcResponse implements EnvelopeSink {
     private readonly stream: ServerHttp2Stream,
     private readonly context: HandlerContext,
     private readonly contentType: string,
-    private readonly resolve: () => void,
+    private readonly end: CallEnd,
   ) {}
 
   beforeFirst(): void {
@@ -95,7 +98,7 @@ class GrpcResponse implements EnvelopeSink {
     try {
       finishGrpc(this.stream, headersSent, error, trailers, this.contentType);
     } finally {
-      this.resolve();
+      this.end.ended();
     }
   }
 }

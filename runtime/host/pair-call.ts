@@ -7,7 +7,7 @@
  * one stopped. See docs/protocol.md, "The pair".
  */
 import http2, { type ServerHttp2Stream } from "node:http2";
-import { FLUSH_BYTES, Flusher, nextTask } from "../core/batch.js";
+import { BatchFlusher, FLUSH_BYTES, nextTask } from "../core/batch.js";
 import { concatBytes } from "../core/bytes.js";
 import { Channel } from "../core/channel.js";
 import type { DeadlineSignal } from "../core/deadline.js";
@@ -21,6 +21,7 @@ import {
 } from "../core/pair.js";
 import { invoke } from "./call.js";
 import { probe } from "./keepalive.js";
+import type { Heartbeats } from "./pair-heartbeats.js";
 import type { HandlerContext, MethodDescriptor } from "./service.js";
 
 export interface PairSettings {
@@ -39,11 +40,13 @@ export interface PairSettings {
   /** A down stream with nothing to say this long gets an empty control, so the guest can tell silence from a dead connection. 0: never. */
   heartbeatMs: number;
   maxMessageBytes: number;
+  /** The gateway's one heartbeat timer, shared by its pairs. */
+  heartbeats: Heartbeats;
 }
 
 const HEARTBEAT = encodeControl({});
 
-export class PairCall {
+export class PairCall extends BatchFlusher {
   readonly inbox: Inbox;
   readonly outbox: Outbox;
   private down: ServerHttp2Stream | undefined;
@@ -52,13 +55,8 @@ export class PairCall {
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** The timer is the up timeout of a down stream (not the resume or end timeout). */
   private awaitingUp = false;
-  // Envelopes added in one turn go out as one chunk (a macrotask, so awaiting producers fill it too).
-  private readonly flusher = new Flusher(() => this.flush(), {
-    maxBytes: FLUSH_BYTES,
-    pending: () => this.outbox.pendingBytes,
-    schedule: nextTask,
-  });
-  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** Counted in `settings.heartbeats` (from the first down until the end). */
+  private beating = false;
   /** A control is due with the next flush (forced: even if the grant did not move). */
   private controlWanted = false;
   private controlForced = false;
@@ -82,9 +80,16 @@ export class PairCall {
     /** The handler is done and its end is on its way: the pair no longer counts as running. */
     private readonly onSettled: (call: PairCall) => void = () => undefined,
   ) {
+    // Envelopes added in one turn go out as one chunk (a macrotask, so awaiting producers fill it too).
+    super(FLUSH_BYTES, nextTask);
     this.inbox = new Inbox({ messages: settings.window, bytes: settings.windowBytes });
     this.outbox = new Outbox(guestWindow, { messages: settings.maxWindow, bytes: settings.maxWindowBytes });
     this.requests = new Channel<unknown[]>(settings.window);
+  }
+
+  /** The deadline's signal aborted (a deadline, or the host shutting down): this object is its listener. */
+  handleEvent(): void {
+    this.finish(StreampathError.from(this.signal.reason));
   }
 
   /** The handler's signal: aborts when the pair ends for good, at its deadline, or when the host shuts down. */
@@ -148,7 +153,7 @@ export class PairCall {
   private addResponse(response: unknown): void {
     try {
       this.outbox.add(this.method.output, response);
-      this.flusher.notify();
+      this.notify();
     } catch (caught) {
       return this.stopHandler(caught);
     }
@@ -172,7 +177,7 @@ export class PairCall {
     this.outbox.addEnd(endPayload(error, { ...context.responseHeaders, ...context.responseTrailers }));
     this.endWritten = true;
     this.onSettled(this);
-    this.flusher.flushNow();
+    this.flushNow();
     this.down?.end();
     // Kept until the guest acknowledges the end (or fails to resume in time).
     this.arm(this.settings.resumeTimeoutMs, Code.Unavailable, "the guest did not acknowledge the end of the call");
@@ -184,14 +189,14 @@ export class PairCall {
     this.down = stream;
     for (const { chunk } of this.outbox.replayFrom(guestReceived)) this.write(chunk);
     this.startHeartbeat();
-    stream.once("close", () => {
+    stream.on("close", () => {
       if (this.down !== stream) return;
       this.down = undefined;
       // Ending it was our doing once the end went out; anything else is a break.
       if (!this.endWritten || stream.rstCode !== 0) this.broken();
     });
     this.control(true);
-    this.flusher.flushNow();
+    this.flushNow();
     if (!this.up) {
       this.arm(this.settings.upTimeoutMs, Code.DeadlineExceeded, `no up stream within ${this.settings.upTimeoutMs} ms`);
       this.awaitingUp = true;
@@ -235,10 +240,8 @@ export class PairCall {
           this.finish(StreampathError.from(error, Code.InvalidArgument));
         }
       });
-      stream.once("end", () => {
-        respondEmpty(stream);
-      });
-      stream.once("close", () => {
+      stream.on("end", () => respondEmpty(stream));
+      stream.on("close", () => {
         if (this.up === stream) {
           this.up = undefined;
           if (stream.rstCode !== 0 && !this.ended) this.broken();
@@ -306,7 +309,7 @@ export class PairCall {
     if (this.ended) return;
     this.ended = true;
     this.disarm();
-    clearInterval(this.heartbeat);
+    this.settings.heartbeats.delete(this);
     const reason = error ?? new StreampathError(Code.Canceled, "the call ended");
     this.deadline.abort(reason);
     this.requests.fail(reason);
@@ -356,10 +359,14 @@ export class PairCall {
   private control(force: boolean): void {
     this.controlForced ||= force;
     this.controlWanted = true;
-    this.flusher.notify();
+    this.notify();
   }
 
-  private flush(): void {
+  protected pendingBytes(): number {
+    return this.outbox.pendingBytes;
+  }
+
+  protected flush(): void {
     const sealed = this.outbox.take();
     // Asked now rather than when wanted: the grant counts everything consumed meanwhile.
     const control = this.controlWanted ? this.inbox.control(this.controlForced) : undefined;
@@ -381,20 +388,18 @@ export class PairCall {
   }
 
   private startHeartbeat(): void {
-    const ms = this.settings.heartbeatMs;
-    if (this.heartbeat || !(ms > 0)) return;
-    // Ticks at a quarter of the promise and speaks after three quarters of silence, so the
-    // longest silence is `ms`, as streampath-heartbeat says (one tick per `ms` allowed 2 × ms).
-    const tick = Math.max(1, Math.floor(ms / 4));
-    this.heartbeat = setInterval(() => {
-      if (performance.now() - this.wroteAt < ms - tick) return;
-      // What went down before has not left yet: a slow guest, or a connection that died without a word
-      // (see probe), which would hold this pair until the keepalive. A ping tells them apart.
-      const session = this.down?.session;
-      if (session && this.down!.writableLength > 0) probe(session);
-      this.write(HEARTBEAT);
-    }, tick);
-    this.heartbeat.unref();
+    if (this.beating || this.ended) return;
+    this.beating = this.settings.heartbeats.add(this);
+  }
+
+  /** A tick of the heartbeat timer: speaks if nothing went down for `silentMs`. */
+  beat(now: number, silentMs: number): void {
+    if (now - this.wroteAt < silentMs) return;
+    // What went down before has not left yet: a slow guest, or a connection that died without a word
+    // (see probe), which would hold this pair until the keepalive. A ping tells them apart.
+    const session = this.down?.session;
+    if (session && this.down!.writableLength > 0) probe(session);
+    this.write(HEARTBEAT);
   }
 
   private arm(ms: number, code: Code, message: string): void {

@@ -14,9 +14,10 @@ import { PAIR_CONTENT_TYPE, PairHeader, windowHeaders, windowOf } from "../core/
 import { connectTimeout, readBody, respondConnectError } from "./connect.js";
 import { PAIR_ID, checkInstanceName } from "./cluster.js";
 import { PairCall, type PairSettings } from "./pair-call.js";
+import { Heartbeats } from "./pair-heartbeats.js";
 import type { HandlerContext, MethodDescriptor } from "./service.js";
 
-export interface PairOptions extends Omit<PairSettings, "maxMessageBytes"> {
+export interface PairOptions extends Omit<PairSettings, "maxMessageBytes" | "heartbeats"> {
   /** Open pairs one principal may have; more are refused with RESOURCE_EXHAUSTED. */
   maxPairsPerPrincipal: number;
   /** Identifies a principal for matching halves and counting pairs. Default: strings as they are, else JSON. */
@@ -75,7 +76,7 @@ export class PairGateway {
   ) {
     this.options = { ...DEFAULT_PAIR_OPTIONS, instanceId: randomBytes(4).toString("hex"), ...options };
     checkInstanceName(this.options.instanceId);
-    this.settings = { ...this.options, maxMessageBytes };
+    this.settings = { ...this.options, maxMessageBytes, heartbeats: new Heartbeats(this.options.heartbeatMs) };
     hostSignal.addEventListener("abort", () => {
       for (const pair of [...this.pairs.values()]) pair.finish(StreampathError.from(hostSignal.reason, Code.Unavailable));
     }, { once: true });
@@ -109,7 +110,8 @@ export class PairGateway {
     try {
       const half = header(headers, PairHeader.half);
       const id = header(headers, PairHeader.id);
-      if (half === "down" && id === undefined) return await this.open(stream, headers, method, handler, principal, key);
+      // Not awaited: open() throws what it refuses at once, and an open pair holds no suspended frame here.
+      if (half === "down" && id === undefined) return this.open(stream, headers, method, handler, principal, key);
       if (half !== "down" && half !== "up" && half !== "batch") {
         throw new StreampathError(Code.InvalidArgument, `${PairHeader.half} must be down, up or batch, got ${half ?? "nothing"}`);
       }
@@ -122,13 +124,13 @@ export class PairGateway {
         } catch (error) {
           pair.finish(StreampathError.from(error, Code.DataLoss));
         }
-        return await closed(stream);
+        return closed(stream);
       }
       // Where the body starts: without it a delayed up would be numbered from the host's count and
       // repeat what the host has (its envelopes delivered twice).
       const first = count(headers, PairHeader.firstSeq);
       if (first < 1) throw new StreampathError(Code.InvalidArgument, `${PairHeader.firstSeq} must be at least 1`);
-      if (half === "up") return await pair.attachUp(stream, first);
+      if (half === "up") return pair.attachUp(stream, first);
       let envelopes: Envelope[];
       try {
         const body = await readBody(stream, this.maxMessageBytes * 2, Number(headers["content-length"] ?? 0));
@@ -160,7 +162,8 @@ export class PairGateway {
     }
   }
 
-  private async open(
+  /** Opens a pair on its first down: throws what it refuses; resolves when that down closes. */
+  private open(
     stream: ServerHttp2Stream,
     headers: IncomingHttpHeaders,
     method: MethodDescriptor,
@@ -207,7 +210,7 @@ export class PairGateway {
     }, settle);
     const signal = deadline.signal;
     // A deadline or shutdown ends the pair (a no-op when the pair itself ended first).
-    signal.addEventListener("abort", () => pair.finish(StreampathError.from(signal.reason)), { once: true });
+    signal.addEventListener("abort", pair, { once: true }); // pair.handleEvent
     this.pairs.set(id, pair);
     this.perPrincipal.set(key, open + 1);
     const context: HandlerContext = {
@@ -224,7 +227,7 @@ export class PairGateway {
     pair.run(handler, context);
     // Spent before the listener was there (a timeout of 0, a host already shutting down): end it now, on its down.
     if (signal.aborted) pair.finish(StreampathError.from(signal.reason));
-    await closed(stream);
+    return closed(stream);
   }
 
   private find(id: string | undefined, key: string, method: MethodDescriptor): PairCall {
@@ -260,5 +263,6 @@ function batchRefused(stream: ServerHttp2Stream, error: StreampathError, pair: P
 
 function closed(stream: ServerHttp2Stream): Promise<void> {
   if (stream.closed || stream.destroyed) return Promise.resolve();
-  return new Promise((resolve) => stream.once("close", () => resolve()));
+  // `on`: "close" comes once; `once` would add a bound wrapper and its state per stream.
+  return new Promise((resolve) => stream.on("close", resolve));
 }

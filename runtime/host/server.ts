@@ -13,7 +13,7 @@ import { PROBE_PATH } from "../core/connection-state.js";
 import { PairHeader } from "../core/pair.js";
 import { replyConnectError } from "./connect.js";
 import { type CorsOptions, Cors } from "./cors.js";
-import { type Authenticate, type HostCalls, type HostLimits, PrincipalCalls, buildRoutes, dispatch } from "./dispatch.js";
+import { type Authenticate, type HostCalls, type HostLimits, PrincipalCalls, RunningCalls, buildRoutes, dispatch } from "./dispatch.js";
 import { type Exchange, http1Exchange, http2Exchange } from "./exchange.js";
 import { serveHttp1 } from "./http1.js";
 import { listen } from "./listen.js";
@@ -204,6 +204,7 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
     perPrincipal,
     forwarder,
     json: options.json,
+    calls,
   };
   const serve = (exchange: Exchange) => {
     const { headers } = exchange;
@@ -255,7 +256,7 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
       exchange.body.resume();
       return;
     }
-    calls.add(dispatch(exchange, kind, host));
+    dispatch(exchange, kind, host);
   };
   server.on("stream", (stream, headers) => {
     stream.on("error", ignore); // resets by the client surface as "close"
@@ -317,27 +318,3 @@ export async function createHost<P = unknown>(options: HostOptions<P>): Promise<
 
 /** One listener for every stream's errors, not a closure per stream. */
 const ignore = (): void => undefined;
-
-/**
- * The calls in flight, for a drain to wait on: a count, and one promise
- * reaction per call (a Set of promises with a `finally` each cost three
- * closures and a promise more per call).
- */
-class RunningCalls {
-  size = 0;
-  private waiting: (() => void)[] = [];
-
-  add(call: Promise<void>): void {
-    this.size++;
-    call.then(this.ended, this.ended);
-  }
-
-  whenIdle(): Promise<void> {
-    return this.size === 0 ? Promise.resolve() : new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  private readonly ended = (): void => {
-    if (--this.size > 0) return;
-    for (const resolve of this.waiting.splice(0)) resolve();
-  };
-}

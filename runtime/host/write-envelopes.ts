@@ -15,7 +15,7 @@
  * 1 KiB a call, bench:memory).
  */
 import type { Writable } from "node:stream";
-import { FLUSH_BYTES, MessageBatch, nextTask } from "../core/batch.js";
+import { BatchFlusher, FLUSH_BYTES, MessageBatch, nextTask } from "../core/batch.js";
 import { Code, StreampathError } from "../core/error.js";
 import type { BinaryWriter } from "../core/writer.js";
 
@@ -53,12 +53,10 @@ export function startEnvelopes<O>(
   new EnvelopeWriter(stream, codec, sink, signal, undefined).start(source);
 }
 
-class EnvelopeWriter<O> {
+class EnvelopeWriter<O> extends BatchFlusher {
   private readonly batch = new MessageBatch();
   /** The producer's iterator; undefined until a promised source has come. */
   private iterator: AsyncIterator<O> | undefined;
-  /** A flush is scheduled for the next task (everything produced meanwhile goes in one write). */
-  private scheduled = false;
   private started = false;
   /** A write was refused: waiting for `drain` (or the stream's close). */
   private draining = false;
@@ -72,7 +70,10 @@ class EnvelopeWriter<O> {
     private readonly sink: EnvelopeSink,
     private readonly signal: AbortSignal | undefined,
     private readonly encodeChunk: ((chunk: Uint8Array) => Uint8Array | string) | undefined,
-  ) {}
+  ) {
+    // Messages produced in one turn go out in one write: the next task, or FLUSH_BYTES.
+    super(FLUSH_BYTES, nextTask);
+  }
 
   start(source: AsyncIterable<O> | Promise<AsyncIterable<O>>): void {
     if (this.signal) {
@@ -122,11 +123,7 @@ class EnvelopeWriter<O> {
         this.sink.beforeFirst();
       }
       this.batch.add(this.codec, result.value);
-      if (this.batch.bytes >= FLUSH_BYTES) this.flushNow();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        nextTask(this.onScheduled);
-      }
+      this.notify();
     } catch (error) {
       return this.fail(error);
     }
@@ -143,38 +140,33 @@ class EnvelopeWriter<O> {
     this.pull();
   }
 
-  // Flushing as Flusher does, inline: no Flusher and three closures per call.
-  // A stale run (a flushNow() came first) finds `scheduled` false and does nothing.
-  private readonly onScheduled = (): void => {
-    if (!this.scheduled) return;
-    this.scheduled = false;
-    this.flush();
-  };
-
-  private flushNow(): void {
-    this.scheduled = false;
-    this.flush();
+  protected pendingBytes(): number {
+    return this.batch.bytes;
   }
 
-  private flush(): void {
+  protected flush(): void {
     const chunk = this.batch.take();
     const stream = this.stream;
     if (!chunk || stream.destroyed || stream.writableEnded) return;
     if (!stream.write(this.encodeChunk ? this.encodeChunk(chunk) : chunk) && !this.draining) {
       this.draining = true;
-      stream.on("drain", this.onDrain);
-      stream.on("close", this.onDrain);
+      // Made at the first refused write: most calls never meet back-pressure.
+      const onDrain = (this.onDrain ??= () => this.drained());
+      stream.on("drain", onDrain);
+      stream.on("close", onDrain);
     }
   }
 
-  private readonly onDrain = (): void => {
-    this.stream.off("drain", this.onDrain);
-    this.stream.off("close", this.onDrain);
+  private onDrain: (() => void) | undefined;
+
+  private drained(): void {
+    this.stream.off("drain", this.onDrain!);
+    this.stream.off("close", this.onDrain!);
     this.draining = false;
     if (!this.parked || this.settled) return;
     this.parked = false;
     this.resume();
-  };
+  }
 
   private complete(): void {
     this.settled = true;
