@@ -3,7 +3,6 @@
  * stream into a bounded channel only as fast as the handler takes them, the
  * handler run by its kind; its responses are written by write-envelopes.ts.
  */
-import type { ServerHttp2Stream } from "node:http2";
 import type { Readable } from "node:stream";
 import { Channel } from "../core/channel.js";
 import { EnvelopeDecoder, EnvelopeFlag, type EnvelopeVisitor } from "../core/envelope.js";
@@ -20,28 +19,14 @@ import type { HandlerContext, MethodDescriptor } from "./service.js";
  */
 const REQUEST_BATCHES = 4;
 
-/** A request body as readRequests takes it: an HTTP/2 stream or an HTTP/1.1 request. */
+/** A request body as readRequests takes it; an Exchange is one (its stream or HTTP/1.1 request). */
 export interface RequestBody {
   /** Read by its `data` events; paused while the handler is behind, which pushes back on the client. */
-  readonly readable: Readable;
+  readonly body: Readable;
   /** What each chunk carries, when that is not the chunk itself (gRPC-Web's base64); `end` throws if the body was cut short. */
   readonly decode?: { chunk(chunk: Uint8Array): Uint8Array[]; end(): void };
   /** The client reset or disconnected before the body ended. */
   wasReset(): boolean;
-}
-
-/** The body of a Node stream (HTTP/2 stream or HTTP/1.1 request). */
-export function bodyOf(readable: Readable, wasReset: () => boolean): RequestBody {
-  return { readable, wasReset };
-}
-
-/** The body of an HTTP/2 stream: a class, so a call holds no closure for `wasReset`. */
-export class Http2Body implements RequestBody {
-  constructor(readonly readable: ServerHttp2Stream) {}
-
-  wasReset(): boolean {
-    return this.readable.aborted || (this.readable.rstCode !== undefined && this.readable.rstCode !== 0);
-  }
 }
 
 /**
@@ -82,14 +67,14 @@ class RequestReader<I> implements AsyncIterable<I> {
   private busy: Promise<void> | undefined;
 
   constructor(
-    private readonly body: RequestBody,
+    private readonly source: RequestBody,
     private readonly serialization: Serialization<I>,
     private readonly maxMessageBytes: number,
     private readonly signal: AbortSignal,
     private readonly encoding: Encoding | undefined,
   ) {
     this.decoder = new EnvelopeDecoder({ maxMessageBytes });
-    const { readable } = body;
+    const readable = source.body;
     // `on`, not `once`: each `once` wraps its listener in a bound function and a state object.
     readable.on("data", this.onData);
     readable.on("end", this.onEnd);
@@ -105,7 +90,7 @@ class RequestReader<I> implements AsyncIterable<I> {
     if (this.over) return;
     this.over = true;
     this.detach();
-    this.body.readable.resume(); // let the client finish sending; nobody reads it
+    this.source.body.resume(); // let the client finish sending; nobody reads it
     if (!this.signal.aborted || error instanceof StreampathError) this.channel.fail(error);
     else this.channel.fail(this.signal.reason);
   };
@@ -124,14 +109,14 @@ class RequestReader<I> implements AsyncIterable<I> {
       } else batch.push(this.serialization.decode(bytes, start, end));
     };
     try {
-      const { decode } = this.body;
+      const { decode } = this.source;
       if (decode) for (const chunk of decode.chunk(data)) this.decoder.each(chunk, visit);
       else this.decoder.each(data, visit);
     } catch (error) {
       return this.fail(error);
     }
     if (!compressed && (batch.length === 0 || this.channel.offer(batch))) return;
-    const { readable } = this.body;
+    const readable = this.source.body;
     readable.pause();
     this.busy = this.later(batch, compressed).then(() => {
       this.busy = undefined;
@@ -162,8 +147,8 @@ class RequestReader<I> implements AsyncIterable<I> {
   private finish(): void {
     if (this.over) return;
     try {
-      if (this.body.wasReset()) throw new StreampathError(Code.Canceled, "the client reset the stream");
-      this.body.decode?.end();
+      if (this.source.wasReset()) throw new StreampathError(Code.Canceled, "the client reset the stream");
+      this.source.decode?.end();
       this.decoder.end();
     } catch (error) {
       return this.fail(error);
@@ -175,7 +160,7 @@ class RequestReader<I> implements AsyncIterable<I> {
 
   /** Once the body is read or failed, the stream no longer holds the reader (a watch outlives its request by far). */
   private detach(): void {
-    const { readable } = this.body;
+    const readable = this.source.body;
     readable.off("data", this.onData);
     readable.off("end", this.onEnd);
     readable.off("error", this.fail);

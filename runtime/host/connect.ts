@@ -12,7 +12,7 @@ import { parseConnectTimeout } from "../core/deadline.js";
 import { Code, StreampathError, codeName } from "../core/error.js";
 import { detailsToJson, fromBase64 } from "../core/error-details.js";
 import type { CallSetup } from "./dispatch.js";
-import { bodyOf, invoke, raceAbort, readRequests } from "./call.js";
+import { invoke, raceAbort, readRequests } from "./call.js";
 import { writeEnvelopes } from "./write-envelopes.js";
 import { ACCEPTED_ENCODINGS, acceptedEncoding, compress, decompress, requestEncoding } from "./compression.js";
 import { type Exchange, http2Exchange } from "./exchange.js";
@@ -76,8 +76,7 @@ export async function serveConnectStream(call: CallSetup): Promise<void> {
   let error: StreampathError | undefined;
   try {
     const encoding = requestEncoding(exchange.headers["connect-content-encoding"], "connect-content-encoding");
-    const body = bodyOf(exchange.body, () => exchange.wasReset());
-    const requests = readRequests(body, serialization(method.input, kind.format, call.json), limits.maxMessageBytes, context.signal, encoding);
+    const requests = readRequests(exchange, serialization(method.input, kind.format, call.json), limits.maxMessageBytes, context.signal, encoding);
     const output = serialization(method.output, kind.format, call.json);
     await writeEnvelopes(exchange.out, invoke(method, handler, requests, context), output, start, context.signal);
   } catch (caught) {

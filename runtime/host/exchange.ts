@@ -33,8 +33,6 @@ export interface Exchange {
   wasReset(): boolean;
   /** Runs when the exchange is over, whichever way (sent, reset, connection lost); maybe twice (reset, then closed): idempotent listeners only. */
   onClose(listener: () => void): void;
-  /** Resolves when it is over. */
-  closed(): Promise<void>;
   /** It is over: the stream or the response has closed. */
   readonly isClosed: boolean;
 }
@@ -84,10 +82,6 @@ class Http2Exchange implements Exchange {
   }
   get isClosed(): boolean {
     return this.stream.closed || this.stream.destroyed;
-  }
-  closed(): Promise<void> {
-    const stream = this.stream;
-    return stream.closed || stream.destroyed ? Promise.resolve() : new Promise((resolve) => stream.once("close", () => resolve()));
   }
 }
 
@@ -139,6 +133,5 @@ export function http1Exchange(request: IncomingMessage, response: ServerResponse
     onClose: (listener) => {
       response.once("close", listener);
     },
-    closed: () => (over ? Promise.resolve() : new Promise((resolve) => response.once("close", () => resolve()))),
   };
 }

@@ -7,7 +7,7 @@
 import { Code, StreampathError } from "../core/error.js";
 import { encodeEnvelope } from "../core/envelope.js";
 import type { CallSetup } from "./dispatch.js";
-import { type RequestBody, bodyOf, invoke, readRequests } from "./call.js";
+import { type RequestBody, invoke, readRequests } from "./call.js";
 import { writeEnvelopes } from "./write-envelopes.js";
 import { ACCEPTED_ENCODINGS, requestEncoding } from "./compression.js";
 import { grpcStatus } from "./grpc.js";
@@ -31,8 +31,7 @@ export async function serveGrpcWeb(call: CallSetup): Promise<void> {
   let error: StreampathError | undefined;
   try {
     const encoding = requestEncoding(context.requestHeaders["grpc-encoding"], "grpc-encoding");
-    const plain = bodyOf(exchange.body, () => exchange.wasReset());
-    const body = text ? base64Body(plain) : plain;
+    const body = text ? base64Body(exchange) : exchange;
     const requests = readRequests(body, serialization(method.input, kind.format, call.json), limits.maxMessageBytes, context.signal, encoding);
     const responses = invoke(method, handler, requests, context);
     const output = serialization(method.output, kind.format, call.json);
@@ -73,5 +72,5 @@ function base64Body(plain: RequestBody): RequestBody {
   const end = () => {
     if (pending.length > 0) throw new StreampathError(Code.InvalidArgument, "grpc-web-text: the body's base64 is cut short");
   };
-  return { ...plain, decode: { chunk, end } };
+  return { body: plain.body, decode: { chunk, end }, wasReset: () => plain.wasReset() };
 }

@@ -11,7 +11,7 @@ import { encodeStatus, toBase64 } from "../core/error-details.js";
 import { parseGrpcTimeout } from "../core/deadline.js";
 import type { CallSetup } from "./dispatch.js";
 import type { HandlerContext } from "./service.js";
-import { Http2Body, invoke, readRequests } from "./call.js";
+import { invoke, readRequests } from "./call.js";
 import { type EnvelopeSink, startEnvelopes } from "./write-envelopes.js";
 import { ACCEPTED_ENCODINGS, requestEncoding } from "./compression.js";
 import { serialization } from "./serialization.js";
@@ -50,7 +50,7 @@ export function serveGrpc(stream: ServerHttp2Stream, call: CallSetup, end: CallE
   const response = new GrpcResponse(stream, context, kind.format === "json" ? "application/grpc+json" : "application/grpc+proto", end);
   try {
     const encoding = requestEncoding(context.requestHeaders["grpc-encoding"], "grpc-encoding");
-    const requests = readRequests(new Http2Body(stream), serialization(method.input, kind.format, call.json), limits.maxMessageBytes, context.signal, encoding);
+    const requests = readRequests(call.exchange, serialization(method.input, kind.format, call.json), limits.maxMessageBytes, context.signal, encoding);
     const responses = invoke(method, handler, requests, context);
     startEnvelopes(stream, responses, serialization(method.output, kind.format, call.json), response, context.signal);
   } catch (caught) {
