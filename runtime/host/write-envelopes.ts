@@ -10,9 +10,9 @@
  * its one request has come).
  *
  * A class driven by its producer's promises rather than an async function
- * racing the signal: an open call holds one object and four closures, not
- * two suspended async frames, a race promise and their reactions (about
- * 1 KiB a call, bench:memory).
+ * racing the signal: an open call holds one object and three closures (a
+ * fourth at its first back-pressure), not two suspended async frames, a race
+ * promise and their reactions (about 1 KiB a call, bench:memory).
  */
 import type { Writable } from "node:stream";
 import { BatchFlusher, FLUSH_BYTES, MessageBatch, nextTask } from "../core/batch.js";
