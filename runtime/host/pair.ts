@@ -174,6 +174,8 @@ export class PairGateway {
     if (method.kind === "unary") {
       throw new StreampathError(Code.Unimplemented, `${method.path} is unary: call it with the Connect protocol (application/proto)`);
     }
+    // Reset while authenticate ran: nobody is there to answer, and a pair made now would never end.
+    if (stream.destroyed || stream.closed) return Promise.resolve();
     const open = this.perPrincipal.get(key) ?? 0;
     if (open >= this.options.maxPairsPerPrincipal) {
       throw new StreampathError(Code.ResourceExhausted, `too many open pairs (${open}) for this principal`);
@@ -222,8 +224,14 @@ export class PairGateway {
       deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
       method,
     };
-    this.respondDown(stream, pair);
-    pair.attachDown(stream, 0);
+    try {
+      this.respondDown(stream, pair);
+      pair.attachDown(stream, 0);
+    } catch (error) {
+      // The down cannot be answered after all (its session went): the pair ends before its handler runs.
+      pair.finish(StreampathError.from(error, Code.Unavailable));
+      return closed(stream);
+    }
     pair.run(handler, context);
     // Spent before the listener was there (a timeout of 0, a host already shutting down): end it now, on its down.
     if (signal.aborted) pair.finish(StreampathError.from(signal.reason));

@@ -302,7 +302,10 @@ export async function startEchoHost(t: ExecutionContext, options: EchoHostOption
     cors: options.cors,
     authenticate: (headers) => {
       if (headers["x-deny"]) throw new StreampathError(Code.Unauthenticated, "denied by x-deny");
-      return String(headers["x-user"] ?? "anon");
+      const user = String(headers["x-user"] ?? "anon");
+      // x-auth-delay-ms: an authenticate that takes its time (a token checked elsewhere).
+      const delayMs = Number(headers["x-auth-delay-ms"] ?? 0);
+      return delayMs > 0 ? sleep(delayMs).then(() => user) : user;
     },
   });
   t.teardown(() => host.close(100));
