@@ -149,3 +149,23 @@ test("flushNow() writes at once and drops the scheduled flush; cancel() drops it
   await tick();
   t.is(flushes, 2, "notify works again after cancel");
 });
+
+test("MessageBatch: a big batch is handed over uncopied, and later adds never touch it", async (t) => {
+  const { MessageBatch } = await import("../runtime/core/batch.js");
+  const raw = { write: (m: Uint8Array, w: import("../runtime/core/writer.js").BinaryWriter) => w.raw(m) };
+  const batch = new MessageBatch();
+  batch.add(raw, payload(40_000, 0xaa)); // grows the 16 KiB writer to 64 KiB, 40,005 of it used
+  const big = batch.take()!;
+  t.is(big.length, 40_005);
+  t.true(big.buffer.byteLength >= big.length && big.buffer.byteLength <= 2 * big.length, "its own buffer, at most twice its size");
+  const before = hex(big);
+  for (let i = 0; i < 3; i++) {
+    batch.add(raw, payload(40_000, 0xbb));
+    batch.take();
+  }
+  batch.add(raw, payload(10, 0xcc));
+  const small = batch.take()!;
+  t.is(hex(small), "000000000a" + "cc".repeat(10));
+  t.not(small.buffer, big.buffer);
+  t.is(hex(big), before, "the handed-over chunk was left alone");
+});

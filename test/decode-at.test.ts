@@ -40,3 +40,25 @@ test("a field running past the message's end fails though the buffer goes on; po
   t.is(error?.code, Code.InvalidArgument);
   t.regex(error!.message, /length 5 past the end \(2 bytes left\) at byte 2/);
 });
+
+test("owned: a large bytes field is a view of the buffer; small ones, and any field of a buffer not owned, are copies", (t) => {
+  const big = new Uint8Array(5000).map((_, i) => i & 0xff);
+  // Nested messages: the rule is the buffer's, at any depth.
+  const message = Everything.create({
+    optionals: C.Optionals.create({ oBytes: big }),
+    repeated: C.Repeated.create({ rBytes: [new Uint8Array(2000).fill(1), new Uint8Array([7])] }),
+  });
+  const bytes = Everything.encode(message);
+  const buffer = new Uint8Array(bytes); // a buffer of exactly the message, as the envelope decoder makes one
+
+  const owned: any = decodeAt(Everything, buffer, 0, buffer.length, true);
+  t.deepEqual(owned, Everything.decode(bytes), "the same message either way");
+  t.is(owned.optionals.oBytes!.buffer, buffer.buffer, "the field of more than half the buffer is not copied");
+  t.is(owned.optionals.oBytes!.constructor, Uint8Array);
+  for (const b of owned.repeated.rBytes as Uint8Array[]) t.not(b.buffer, buffer.buffer, `a ${b.length}-byte field (under half) is copied`);
+
+  const copied: any = decodeAt(Everything, buffer, 0, buffer.length);
+  t.not(copied.optionals.oBytes!.buffer, buffer.buffer, "not owned: copied");
+  buffer.fill(0);
+  t.deepEqual(copied, Everything.decode(bytes), "a copy does not change with the buffer");
+});

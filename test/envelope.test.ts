@@ -266,3 +266,23 @@ test("each: envelopes before a fault are visited; a visitor's error ends the dec
   t.is(t.throws(() => refusing.each(concat([good, good]), () => { throw mine; })), mine);
   t.is(t.throws(() => refusing.decode(good)), mine);
 });
+
+test("each: a split envelope is visited as owned, in a buffer of exactly its size; a whole one is not", (t) => {
+  const payloads = [new Uint8Array([1, 2, 3]), new Uint8Array(3000).fill(9)];
+  const stream = concat(payloads.map((p) => encodeEnvelope(0, p)));
+  const seen: { owned: boolean; bytes: Uint8Array; start: number; end: number }[] = [];
+  const decoder = new EnvelopeDecoder({ maxMessageBytes: 1 << 20 });
+  // The first envelope whole in the first chunk; the second split over three.
+  for (const [from, to] of [[0, 1000], [1000, 2000], [2000, stream.length]]) {
+    const chunk = stream.slice(from, to);
+    decoder.each(chunk, (_f, bytes, start, end, owned) => void seen.push({ owned, bytes, start, end }));
+    chunk.fill(0xee); // the caller's chunk may change once each() returns
+  }
+  decoder.end();
+  t.is(seen.length, 2);
+  t.false(seen[0].owned, "a whole envelope lies in the caller's chunk");
+  const split = seen[1];
+  t.true(split.owned);
+  t.deepEqual([split.start, split.end, split.bytes.byteOffset, split.bytes.buffer.byteLength], [0, 3000, 0, 3000]);
+  t.true(split.bytes.every((b) => b === 9), "the decoder forgot its buffer: nothing overwrote it");
+});

@@ -530,8 +530,8 @@ async function connectTyped(url: string): Promise<PeerClient> {
       if (failure) return;
       try {
         const events: SpEvent[] = [];
-        decoder.each(chunk, (_flags, bytes, start, end) => {
-          events.push(decodeAt(Event, bytes, start, end));
+        decoder.each(chunk, (_flags, bytes, start, end, owned) => {
+          events.push(decodeAt(Event, bytes, start, end, owned));
         });
         for (const event of events) {
           checkEcho(received + 1, event.seq, event.payload, spec);
@@ -565,8 +565,8 @@ async function connectTyped(url: string): Promise<PeerClient> {
     let echoed = signal();
     let last: SpEvent | undefined;
     request.on("data", (chunk: Uint8Array) =>
-      decoder.each(chunk, (_flags, bytes, start, end) => {
-        last = decodeAt(Event, bytes, start, end);
+      decoder.each(chunk, (_flags, bytes, start, end, owned) => {
+        last = decodeAt(Event, bytes, start, end, owned);
         echoed.resolve();
       }),
     );

@@ -132,8 +132,8 @@ async function serveTyped(): Promise<EchoServer> {
     const out = new MessageBatch();
     stream.on("data", (chunk: Uint8Array) => {
       const events: SpEvent[] = [];
-      decoder.each(chunk, (_flags, bytes, start, end) => {
-        events.push(decodeAt(Event, bytes, start, end));
+      decoder.each(chunk, (_flags, bytes, start, end, owned) => {
+        events.push(decodeAt(Event, bytes, start, end, owned));
       });
       for (const event of events) out.add(Event, event);
       const written = out.take();

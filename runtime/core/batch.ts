@@ -219,12 +219,14 @@ export class Flusher extends BatchFlusher {
 /**
  * Messages encoded straight into one buffer as envelopes: no per-message
  * allocation or copy (a codec's `encode` would make one, and `add` another);
- * `take()` copies the batch out once.
+ * `take()` copies a small batch out once and hands a big one over as it is.
  */
 export class MessageBatch {
   /** Made at the first add, so an idle stream (a pair waiting, a watch with nothing new) holds no 16 KiB. */
   private w: BinaryWriter | undefined;
   private n = 0;
+  /** Size of the next writer: that of the last one handed over whole. */
+  private size = DEFAULT_INITIAL_BYTES;
 
   get bytes(): number {
     return this.w?.pos ?? 0;
@@ -235,7 +237,7 @@ export class MessageBatch {
   }
 
   add<T>(codec: { write(message: T, w: BinaryWriter): void }, message: T): void {
-    const w = (this.w ??= new BinaryWriter(DEFAULT_INITIAL_BYTES));
+    const w = (this.w ??= new BinaryWriter(this.size));
     w.ensure(ENVELOPE_HEADER_BYTES);
     const start = w.pos;
     w.pos += ENVELOPE_HEADER_BYTES;
@@ -246,7 +248,7 @@ export class MessageBatch {
 
   /** Appends one envelope whose payload is already encoded (a control or end envelope). */
   addEnvelope(flags: number, payload: Uint8Array): void {
-    const w = (this.w ??= new BinaryWriter(DEFAULT_INITIAL_BYTES));
+    const w = (this.w ??= new BinaryWriter(this.size));
     w.ensure(ENVELOPE_HEADER_BYTES + payload.length);
     writeEnvelopeHeader(w.buf, w.pos, flags, payload.length);
     w.buf.set(payload, w.pos + ENVELOPE_HEADER_BYTES);
@@ -257,11 +259,18 @@ export class MessageBatch {
   take(): Uint8Array | undefined {
     const w = this.w;
     if (w === undefined || w.pos === 0) return undefined;
+    this.n = 0;
+    if (w.pos > DEFAULT_INITIAL_BYTES && w.pos * 2 >= w.buf.length) {
+      // Mostly full and big (large messages): handed over as it is, not copied out; the
+      // next add starts a writer of the same size, so one message does not grow it again.
+      this.w = undefined;
+      this.size = Math.min(w.buf.length, 1 << 20);
+      return w.buf.subarray(0, w.pos);
+    }
     const chunk = w.finish();
     w.reset();
     // Let one burst's big buffer go instead of keeping it for the stream's life.
     if (w.buf.length > 1 << 20) this.w = undefined;
-    this.n = 0;
     return chunk;
   }
 }

@@ -3,6 +3,7 @@
  * `flags:u8 | length:u32be | payload`. One format for every HTTP/2 stream
  * streampath speaks (see DESIGN.md, Wire).
  */
+import { allocBytes } from "./bytes.js";
 import { Code, StreampathError } from "./error.js";
 
 /** Flag bits of the first header byte. The decoder passes flags through; callers interpret them. */
@@ -24,8 +25,13 @@ export interface Envelope {
   data: Uint8Array;
 }
 
-/** One envelope's payload, `bytes[start, end)`, valid while the visitor runs. */
-export type EnvelopeVisitor = (flags: number, bytes: Uint8Array, start: number, end: number) => void;
+/**
+ * One envelope's payload, `bytes[start, end)`, valid while the visitor runs,
+ * unless `owned`: then `bytes` is a buffer the decoder made for this envelope
+ * alone (it arrived split across chunks) and forgets at once, so what is read
+ * from it may keep views of it (see `decodeAt`).
+ */
+export type EnvelopeVisitor = (flags: number, bytes: Uint8Array, start: number, end: number, owned: boolean) => void;
 
 /**
  * Writes the 5-byte header at `offset` (room must exist). Shared with
@@ -71,7 +77,8 @@ function readLength(buf: Uint8Array, at: number): number {
  * hand out a fresh chunk per read, so this holds for them, but a caller that
  * recycles buffers (a BYOB reader, a pool) must copy. Such a view also keeps
  * the whole chunk alive. An envelope split across chunks is copied into one
- * buffer of exactly its size, allocated when its header is complete. The
+ * buffer of exactly its size, allocated when its header is complete, which
+ * it hands over (an `owned` visit, or its `data`). The
  * decoder keeps no reference to a chunk after `decode()` returns. Returned
  * data is always a plain Uint8Array, never a Node Buffer, whose `slice`
  * would share memory where Uint8Array's copies.
@@ -162,9 +169,9 @@ export class EnvelopeDecoder {
         }
         if (end - pos >= length) {
           pos += length;
-          visit(flags, chunk, pos - length, pos);
+          visit(flags, chunk, pos - length, pos, false);
         } else {
-          this.body = new Uint8Array(length);
+          this.body = allocBytes(length);
           this.bodyFilled = 0;
           this.bodyFlags = flags;
         }
@@ -183,7 +190,7 @@ export class EnvelopeDecoder {
     if (this.bodyFilled === body.length) {
       this.body = undefined;
       this.bodyFilled = 0;
-      visit(this.bodyFlags, body, 0, body.length);
+      visit(this.bodyFlags, body, 0, body.length, true);
     }
     return pos + n;
   }

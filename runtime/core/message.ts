@@ -30,12 +30,19 @@ export interface MessageCodec<T> extends MessageType<T> {
 /** The field numbers of a map entry, for the reader's unknown-field check. */
 export const MAP_ENTRY = { typeName: "map entry", fieldNumbers: [1, 2] } as const;
 
+/** A `bytes` field this long or longer may be a view of an owned buffer (see `decodeAt`). */
+const SHARE_FROM = 1024;
+
 /**
  * The message at `bytes[start, end)`, read in place: what `codec.decode`
  * gives for those bytes, without a view made of them (an envelope inside a
- * chunk; see EnvelopeDecoder.each).
+ * chunk; see EnvelopeDecoder.each). If `owned` (the decoder's own buffer for
+ * an envelope that arrived in pieces), the message's large `bytes` field is a
+ * view of that buffer rather than a copy: a 64 KiB payload is not copied a
+ * second time.
  */
-export function decodeAt<T>(codec: MessageCodec<T>, bytes: Uint8Array, start: number, end: number): T {
+export function decodeAt<T>(codec: MessageCodec<T>, bytes: Uint8Array, start: number, end: number, owned = false): T {
   const r = new BinaryReader(bytes, start, end);
+  if (owned) r.shareFrom = SHARE_FROM;
   return codec.read(r, r.enterAll());
 }

@@ -238,12 +238,23 @@ export class BinaryReader {
     return s;
   }
 
-  /** A copy, always a plain Uint8Array (a Node Buffer's slice would be a view). */
+  /**
+   * A `bytes` field at least this long that is also at least half of `buf`
+   * is read as a view of `buf` instead of a copy. Set (by `decodeAt`) only
+   * for a buffer made for one message alone, which nothing else holds: then
+   * no other data can change under the view, and it keeps at most twice its
+   * own size alive.
+   */
+  shareFrom = Infinity;
+
+  /** A plain Uint8Array (a Node Buffer's slice would be a view): a copy, unless `shareFrom` says. */
   bytes(): Uint8Array {
     const end = this.delimited();
-    const b = copyBytes(this.buf, this.pos, end);
+    const start = this.pos;
     this.pos = end;
-    return b;
+    const n = end - start;
+    if (n >= this.shareFrom && n * 2 >= this.buf.length) return new Uint8Array(this.buf.buffer, this.buf.byteOffset + start, n);
+    return copyBytes(this.buf, start, end);
   }
 
   /** Enters a nested message: returns where it ends. Pair with `leave`. */

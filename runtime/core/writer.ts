@@ -1,4 +1,4 @@
-import { copyBytes, encodeUtf8Into } from "./bytes.js";
+import { allocBytes, copyBytes, encodeUtf8Into } from "./bytes.js";
 import { SHORT_STRING, writeShortUtf8 } from "./utf8.js";
 
 const TWO_32 = 4294967296;
@@ -20,7 +20,8 @@ export class BinaryWriter {
   private view: DataView;
 
   constructor(initialSize = 1024) {
-    this.buf = new Uint8Array(initialSize);
+    // Not zero-filled: nothing reads a byte before it is written.
+    this.buf = allocBytes(initialSize);
     this.view = new DataView(this.buf.buffer);
   }
 
@@ -32,7 +33,7 @@ export class BinaryWriter {
   private grow(n: number): void {
     let size = this.buf.length * 2;
     while (size < this.pos + n) size *= 2;
-    const next = new Uint8Array(size);
+    const next = allocBytes(size);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
     this.view = new DataView(next.buffer);

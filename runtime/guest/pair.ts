@@ -223,7 +223,7 @@ export class GuestPair<I, O> {
         const batch: O[] = [];
         let bytes = 0;
         let ended: StreampathError | true | undefined;
-        decoder.each(value, (flags, buf, start, end) => {
+        decoder.each(value, (flags, buf, start, end, owned) => {
           if (ended) return; // nothing counts after the end
           checkPairFlags(flags);
           if (flags & PairFlag.Control) {
@@ -251,7 +251,7 @@ export class GuestPair<I, O> {
             ended = error ?? true;
             return;
           }
-          batch.push(decodeAt(this.method.output, buf, start, end));
+          batch.push(decodeAt(this.method.output, buf, start, end, owned));
           bytes += size;
         });
         if (batch.length) this.push(batch, bytes);

@@ -100,13 +100,13 @@ class RequestReader<I> implements AsyncIterable<I> {
     const batch: I[] = [];
     // Compressed messages are copied out (the chunk is only valid inside each) and inflated after.
     let compressed: { flags: number; bytes: Uint8Array }[] | undefined;
-    const visit: EnvelopeVisitor = (flags, bytes, start, end) => {
+    const visit: EnvelopeVisitor = (flags, bytes, start, end, owned) => {
       if (flags & EnvelopeFlag.Compressed || compressed) {
         if (!this.encoding && flags & EnvelopeFlag.Compressed) {
           throw new StreampathError(Code.Internal, "a message is flagged compressed but the call named no encoding");
         }
         (compressed ??= []).push({ flags, bytes: bytes.slice(start, end) });
-      } else batch.push(this.serialization.decode(bytes, start, end));
+      } else batch.push(this.serialization.decode(bytes, start, end, owned));
     };
     try {
       const { decode } = this.source;

@@ -114,10 +114,10 @@ export function connectHost(url: string, options: HostLinkOptions = {}): HostLin
             continue;
           }
           const batch: O[] = [];
-          decoder.each(chunk, (flags, bytes, start, stop) => {
+          decoder.each(chunk, (flags, bytes, start, stop, owned) => {
             if (flags & EnvelopeFlag.EndStream && protocol === "connect") end = parseJsonOrUndefined(bytes.subarray(start, stop)) ?? null;
             else if (flags & EnvelopeFlag.Compressed) throw new StreampathError(Code.Internal, `${where} sent a compressed message, which the link did not accept`);
-            else batch.push(output.decode(bytes, start, stop));
+            else batch.push(output.decode(bytes, start, stop, owned));
           });
           if (state.failure) throw state.failure;
           if (batch.length === 0) continue;

@@ -274,7 +274,7 @@ export class PairCall extends BatchFlusher {
   private arriving: unknown[] = [];
   private arrivingBytes = 0;
 
-  private readonly visit: EnvelopeVisitor = (flags, bytes, start, end) => {
+  private readonly visit: EnvelopeVisitor = (flags, bytes, start, end, owned) => {
     checkPairFlags(flags);
     if (flags & PairFlag.Control) {
       this.outbox.control(parseControl(bytes.subarray(start, end)));
@@ -297,7 +297,7 @@ export class PairCall extends BatchFlusher {
       return;
     }
     try {
-      this.arriving.push(decodeAt(this.method.input, bytes, start, end));
+      this.arriving.push(decodeAt(this.method.input, bytes, start, end, owned));
     } catch (error) {
       throw new StreampathError(Code.InvalidArgument, `cannot decode ${this.method.input.typeName}: ${(error as Error).message}`);
     }

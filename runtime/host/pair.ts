@@ -144,7 +144,7 @@ export class PairGateway {
         return;
       }
       pair.acceptBatch((visit) => {
-        for (const { flags, data } of envelopes) visit(flags, data, 0, data.length);
+        for (const { flags, data } of envelopes) visit(flags, data, 0, data.length, false);
       }, first);
       // Taken: a batch whose stream broke meanwhile leaves it taken (the guest learns `received` anew).
       if (stream.destroyed || stream.closed) return;

@@ -17,8 +17,8 @@ export interface Serialization<T> {
   /** Writes the message's bytes at the writer's position (for MessageBatch). */
   write(message: T, w: BinaryWriter): void;
   encode(message: T): Uint8Array;
-  /** Reads `bytes[start, end)`; a malformed message is InvalidArgument. */
-  decode(bytes: Uint8Array, start: number, end: number): T;
+  /** Reads `bytes[start, end)`; a malformed message is InvalidArgument. `owned`: see `decodeAt`. */
+  decode(bytes: Uint8Array, start: number, end: number, owned?: boolean): T;
 }
 
 const binary = new WeakMap<MessageCodec<any>, Serialization<any>>();
@@ -30,9 +30,9 @@ function binarySerialization<T>(codec: MessageCodec<T>): Serialization<T> {
       typeName: codec.typeName,
       write: (message, w) => codec.write(message, w),
       encode: (message) => codec.encode(message),
-      decode: (bytes, start, end) => {
+      decode: (bytes, start, end, owned) => {
         try {
-          return decodeAt(codec, bytes, start, end);
+          return decodeAt(codec, bytes, start, end, owned);
         } catch (error) {
           throw new StreampathError(Code.InvalidArgument, `cannot decode ${codec.typeName}: ${(error as Error).message}`);
         }
