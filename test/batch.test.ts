@@ -169,3 +169,28 @@ test("MessageBatch: a big batch is handed over uncopied, and later adds never to
   t.not(small.buffer, big.buffer);
   t.is(hex(big), before, "the handed-over chunk was left alone");
 });
+
+test("MessageBatch: a chunk given back once written is filled again; nothing else is", async (t) => {
+  const { MessageBatch } = await import("../runtime/core/batch.js");
+  const raw = { write: (m: Uint8Array, w: import("../runtime/core/writer.js").BinaryWriter) => w.raw(m) };
+  const batch = new MessageBatch();
+  batch.add(raw, payload(40_000, 0xaa));
+  const first = batch.take()!;
+  t.true(batch.lastLent);
+  batch.recycle(first); // its write completed
+  batch.add(raw, payload(40_000, 0xbb));
+  const second = batch.take()!;
+  t.is(second.buffer, first.buffer, "the written chunk's buffer, filled again");
+  t.true(hex(second).endsWith("bbbb"));
+
+  batch.add(raw, payload(40_000, 0xcc));
+  const third = batch.take()!;
+  t.not(third.buffer, second.buffer, "not given back: a new buffer");
+  batch.add(raw, payload(10, 0xdd));
+  const small = batch.take()!;
+  t.false(batch.lastLent, "a small batch is copied out");
+  batch.recycle(small); // not the batch's buffer: ignored
+  batch.add(raw, payload(40_000, 0xee));
+  t.not(batch.take()!.buffer, small.buffer);
+  t.true(hex(third).endsWith("cccc"), "left alone");
+});

@@ -25,6 +25,14 @@ export class BinaryWriter {
     this.view = new DataView(this.buf.buffer);
   }
 
+  /** A writer that fills `buf` (a plain Uint8Array at offset 0) from its start. */
+  static over(buf: Uint8Array): BinaryWriter {
+    const w = new BinaryWriter(0);
+    w.buf = buf;
+    w.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    return w;
+  }
+
   /** Makes room for `n` more bytes. */
   ensure(n: number): void {
     if (this.pos + n > this.buf.length) this.grow(n);

@@ -148,7 +148,9 @@ class EnvelopeWriter<O> extends BatchFlusher {
     const chunk = this.batch.take();
     const stream = this.stream;
     if (!chunk || stream.destroyed || stream.writableEnded) return;
-    if (!stream.write(this.encodeChunk ? this.encodeChunk(chunk) : chunk) && !this.draining) {
+    // A big batch's buffer is filled again once written (a chunk compressed or re-encoded is another buffer).
+    const written = this.batch.lastLent && !this.encodeChunk ? (error?: Error | null) => error || this.batch.recycle(chunk) : undefined;
+    if (!stream.write(this.encodeChunk ? this.encodeChunk(chunk) : chunk, written) && !this.draining) {
       this.draining = true;
       // Made at the first refused write: most calls never meet back-pressure.
       const onDrain = (this.onDrain ??= () => this.drained());
