@@ -150,10 +150,10 @@ test("flushNow() writes at once and drops the scheduled flush; cancel() drops it
   t.is(flushes, 2, "notify works again after cancel");
 });
 
-test("MessageBatch: a big batch is handed over uncopied, and later adds never touch it", async (t) => {
+test("MessageBatch with handOver: a big batch is handed over uncopied, and later adds never touch it", async (t) => {
   const { MessageBatch } = await import("../runtime/core/batch.js");
   const raw = { write: (m: Uint8Array, w: import("../runtime/core/writer.js").BinaryWriter) => w.raw(m) };
-  const batch = new MessageBatch();
+  const batch = new MessageBatch(true);
   batch.add(raw, payload(40_000, 0xaa)); // grows the 16 KiB writer to 64 KiB, 40,005 of it used
   const big = batch.take()!;
   t.is(big.length, 40_005);
@@ -173,7 +173,7 @@ test("MessageBatch: a big batch is handed over uncopied, and later adds never to
 test("MessageBatch: a chunk given back once written is filled again; nothing else is", async (t) => {
   const { MessageBatch } = await import("../runtime/core/batch.js");
   const raw = { write: (m: Uint8Array, w: import("../runtime/core/writer.js").BinaryWriter) => w.raw(m) };
-  const batch = new MessageBatch();
+  const batch = new MessageBatch(true);
   batch.add(raw, payload(40_000, 0xaa));
   const first = batch.take()!;
   t.true(batch.lastLent);
@@ -193,4 +193,17 @@ test("MessageBatch: a chunk given back once written is filled again; nothing els
   batch.add(raw, payload(40_000, 0xee));
   t.not(batch.take()!.buffer, small.buffer);
   t.true(hex(third).endsWith("cccc"), "left alone");
+});
+
+test("MessageBatch without handOver (a pair's replay window): every chunk is an exact copy", async (t) => {
+  const { MessageBatch } = await import("../runtime/core/batch.js");
+  const raw = { write: (m: Uint8Array, w: import("../runtime/core/writer.js").BinaryWriter) => w.raw(m) };
+  const batch = new MessageBatch();
+  batch.add(raw, payload(40_000, 0xaa));
+  const chunk = batch.take()!;
+  t.false(batch.lastLent);
+  t.is(chunk.length, 40_005);
+  t.is(chunk.buffer.byteLength, 40_005, "its own buffer, of exactly its size");
+  batch.add(raw, payload(40_000, 0xbb));
+  t.true(hex(chunk).endsWith("aaaa"), "the next batch did not touch it");
 });

@@ -219,7 +219,8 @@ export class Flusher extends BatchFlusher {
 /**
  * Messages encoded straight into one buffer as envelopes: no per-message
  * allocation or copy (a codec's `encode` would make one, and `add` another);
- * `take()` copies a small batch out once and hands a big one over as it is.
+ * `take()` copies the batch out once, or with `handOver` hands a big one over
+ * as it is.
  */
 export class MessageBatch {
   /** Made at the first add, so an idle stream (a pair waiting, a watch with nothing new) holds no 16 KiB. */
@@ -231,6 +232,14 @@ export class MessageBatch {
   private spare: Uint8Array | undefined;
   /** Whether the last `take()` handed its writer's buffer over, which `recycle` may give back. */
   lastLent = false;
+
+  /**
+   * `handOver`: a batch that fills most of a big buffer (large messages) is
+   * handed over instead of copied out: no copy, but the chunk may keep up to
+   * twice its size alive. For chunks written and let go, not for chunks kept
+   * (a pair's replay window keeps exact copies).
+   */
+  constructor(private readonly handOver = false) {}
 
   get bytes(): number {
     return this.w?.pos ?? 0;
@@ -264,7 +273,7 @@ export class MessageBatch {
     const w = this.w;
     if (w === undefined || w.pos === 0) return undefined;
     this.n = 0;
-    if (w.pos > DEFAULT_INITIAL_BYTES && w.pos * 2 >= w.buf.length) {
+    if (this.handOver && w.pos > DEFAULT_INITIAL_BYTES && w.pos * 2 >= w.buf.length) {
       // Mostly full and big (large messages): handed over as it is, not copied out; the
       // next add starts a writer of the same size, so one message does not grow it again.
       this.w = undefined;

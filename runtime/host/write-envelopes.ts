@@ -54,7 +54,7 @@ export function startEnvelopes<O>(
 }
 
 class EnvelopeWriter<O> extends BatchFlusher {
-  private readonly batch = new MessageBatch();
+  private readonly batch = new MessageBatch(true);
   /** The producer's iterator; undefined until a promised source has come. */
   private iterator: AsyncIterator<O> | undefined;
   private started = false;
