@@ -41,7 +41,8 @@ export function writeMap(w: CodeWriter, ctx: FieldContext, f: Field): void {
 
 export function readMap(w: CodeWriter, ctx: FieldContext, f: Field): void {
   const key = f.mapKey!;
-  const keyRead = key === "bool" ? "String(r.bool())" : isLong(key) ? `String(r.${key}())` : `r.${key}()`;
+  // String keys through the reader's cache of recent keys: a key met again is the same string (map-keys.ts).
+  const keyRead = key === "bool" ? "String(r.bool())" : isLong(key) ? `String(r.${key}())` : key === "string" ? "r.mapKey()" : `r.${key}()`;
   const keyDefault = key === "string" ? '""' : key === "bool" ? '"false"' : isLong(key) ? '"0"' : "0";
   const isMessage = f.type.kind === "message";
   const valueType = f.type.kind === "scalar" ? tsType(f.type.scalar) : ctx.ref(f.type.typeName);

@@ -1,5 +1,6 @@
 import { Code, StreampathError } from "./error.js";
 import { copyBytes, decodeUtf8 } from "./bytes.js";
+import { recentKey } from "./map-keys.js";
 
 const TWO_32 = 4294967296;
 
@@ -236,6 +237,17 @@ export class BinaryReader {
     const s = decodeUtf8(this.buf, this.pos, end);
     this.pos = end;
     return s;
+  }
+
+  /** A string map key: what `string()` reads, the same string as for the same key before (map-keys.ts). */
+  mapKey(): string {
+    const pos = this.pos;
+    const n = pos < this.len ? this.buf[pos] : 0x80;
+    if (n < 0x80 && n < this.len - pos) {
+      this.pos = pos + 1 + n;
+      return recentKey(this.buf, pos + 1, pos + 1 + n);
+    }
+    return this.string();
   }
 
   /**

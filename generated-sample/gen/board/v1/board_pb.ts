@@ -1020,7 +1020,7 @@ export const Board: MessageCodec<Board> = {
           let v: Card | undefined;
           while (r.pos < e) {
             const t = r.uint32();
-            if (t === 10) k = r.string();
+            if (t === 10) k = r.mapKey();
             else if (t === 18) v = Card.read(r, r.enter(), v);
             else r.skip(t, MAP_ENTRY);
           }
@@ -1037,7 +1037,7 @@ export const Board: MessageCodec<Board> = {
           let v: Author | undefined;
           while (r.pos < e) {
             const t = r.uint32();
-            if (t === 10) k = r.string();
+            if (t === 10) k = r.mapKey();
             else if (t === 18) v = Author.read(r, r.enter(), v);
             else r.skip(t, MAP_ENTRY);
           }

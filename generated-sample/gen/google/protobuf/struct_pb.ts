@@ -65,7 +65,7 @@ export const Struct: MessageCodec<Struct> = {
           let v: Value | undefined;
           while (r.pos < e) {
             const t = r.uint32();
-            if (t === 10) k = r.string();
+            if (t === 10) k = r.mapKey();
             else if (t === 18) v = Value.read(r, r.enter(), v);
             else r.skip(t, MAP_ENTRY);
           }
