@@ -2,9 +2,11 @@
  * Byte allocation and UTF-8 for longer strings, picked once per platform. Allocating a
  * fresh ArrayBuffer per message costs about a microsecond (it is a malloc
  * outside the JS heap) and dominates encoding small messages; on Node we
- * carve messages from Node's own Buffer pool instead, as Buffer.allocUnsafe
- * does, and hand out plain Uint8Array views of it. Node marks that pool
- * untransferable, so transferring one message cannot detach another.
+ * carve messages from a pool instead, as Buffer.allocUnsafe does from
+ * Node's, and hand out plain Uint8Array views of it. The pool is marked
+ * untransferable (as Node's is), so transferring one message cannot detach
+ * another. Our own pool rather than Node's: allocUnsafe builds a Buffer we
+ * would only wrap again (a 205-byte copy: 94 ns instead of 153).
  */
 
 interface NodeBufferClass {
@@ -36,6 +38,25 @@ function freshCopy(source: Uint8Array, start: number, end: number): Uint8Array {
 /** V8 allocates typed arrays up to this size on its own heap, which is cheap. */
 const ON_HEAP = 64;
 
+const POOL_BYTES = 8 * 1024;
+const markAsUntransferable = (
+  globalThis as { process?: { getBuiltinModule?(id: string): { markAsUntransferable?(o: object): void } | undefined } }
+).process?.getBuiltinModule?.("node:worker_threads")?.markAsUntransferable;
+let pool: ArrayBuffer | undefined;
+let poolOffset = POOL_BYTES;
+
+/** `n` (< POOL_BYTES / 2) bytes carved from the pool, which starts afresh when full. */
+function pooled(n: number): Uint8Array {
+  if (n > POOL_BYTES - poolOffset) {
+    pool = new ArrayBuffer(POOL_BYTES);
+    markAsUntransferable!(pool);
+    poolOffset = 0;
+  }
+  const out = new Uint8Array(pool!, poolOffset, n);
+  poolOffset = (poolOffset + n + 7) & ~7; // 8-byte aligned, as Node's pool is
+  return out;
+}
+
 /** A copy of `source[start, end)` as a plain Uint8Array. */
 export const copyBytes: (source: Uint8Array, start: number, end: number) => Uint8Array =
   NodeBuffer && typeof NodeBuffer.allocUnsafe === "function"
@@ -48,9 +69,14 @@ export const copyBytes: (source: Uint8Array, start: number, end: number) => Uint
           own.set(source.subarray(start, end));
           return new Uint8Array(own.buffer, own.byteOffset, n);
         }
-        const pooled = NodeBuffer.allocUnsafe(n);
-        pooled.set(source.subarray(start, end));
-        return new Uint8Array(pooled.buffer, pooled.byteOffset, n);
+        if (markAsUntransferable !== undefined) {
+          const out = pooled(n);
+          out.set(source.subarray(start, end));
+          return out;
+        }
+        const inNodePool = NodeBuffer.allocUnsafe(n);
+        inNodePool.set(source.subarray(start, end));
+        return new Uint8Array(inNodePool.buffer, inNodePool.byteOffset, n);
       }
     : freshCopy;
 
