@@ -3,20 +3,8 @@
  * per field instead of spelling out a loop, which keeps generated lines
  * short and the conversion rules in one place.
  */
-import {
-  type EnumObject,
-  type JsonObject,
-  type JsonOptions,
-  type JsonValue,
-  type Where,
-  enumFromJson,
-  enumToJson,
-  expectArray,
-  expectObject,
-  jsonError,
-  nullValueFromJson,
-  setEntry,
-} from "./json.js";
+import { type JsonObject, type JsonOptions, type JsonValue, type Where, expectArray, expectObject, jsonError, setEntry } from "./json.js";
+import { type EnumObject, enumFromJson, enumToJson, nullValueFromJson } from "./json-scalars.js";
 
 /** Reads one JSON value as a scalar: the runtime's `xFromJson` functions. */
 export type ScalarFromJson<T> = (json: unknown, where: Where, key?: string) => T;
