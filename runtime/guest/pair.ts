@@ -10,7 +10,7 @@ import { FLUSH_BYTES, Flusher, nextTask } from "../core/batch.js";
 import { concatBytes as concat } from "../core/bytes.js";
 import { Channel } from "../core/channel.js";
 import type { CallOptions } from "../core/client.js";
-import { ENVELOPE_HEADER_BYTES, EnvelopeDecoder } from "../core/envelope.js";
+import { ENVELOPE_HEADER_BYTES, EnvelopeDecoder, encodeEnvelope } from "../core/envelope.js";
 import { Code, StreampathError } from "../core/error.js";
 import { flatten } from "../core/flatten.js";
 import { decodeAt } from "../core/message.js";
@@ -48,6 +48,10 @@ export class GuestPair<I, O> {
   /** The host confirmed this attempt's up (a control with `joined`). */
   private joined = false;
   /** A control is due with the next flush (forced: even if the grant did not move). */
+  /** The first down is on its way and its headers, which name the pair, have not come. */
+  private downPending = false;
+  /** The call ended meanwhile: the host is told when they come (`tellEnded`), else its handler runs on for nothing. */
+  private endedBeforeHeaders: StreampathError | undefined;
   private controlWanted = false;
   private controlForced = false;
   // Envelopes added in one turn go out as one chunk (a macrotask, so awaiting producers fill it too).
@@ -121,13 +125,18 @@ export class GuestPair<I, O> {
       headers[PairHeader.received] = String(this.inbox.received);
     } else if (this.options.timeoutMs !== undefined) headers["connect-timeout-ms"] = String(this.options.timeoutMs);
     let response: Response;
+    this.downPending = this.id === undefined;
     try {
       const down = this.env.fetch(this.url(), { method: "POST", headers, signal: attempt.signal });
       response = await within(down, this.env.responseTimeoutMs, `${this.url()}: the down request`);
     } catch (error) {
-      if (attempt === this.attempt) this.broken(error);
+      this.downPending = false;
+      if (this.ended) attempt.abort();
+      else if (attempt === this.attempt) this.broken(error);
       return;
     }
+    this.downPending = false;
+    if (this.ended) return this.tellEnded(response, attempt);
     if (response.status !== 200) {
       const error = await responseError(response, this.url());
       if (error.code === Code.Unavailable) return this.broken(error);
@@ -415,8 +424,22 @@ export class GuestPair<I, O> {
       this.outbox.addEnd(endPayload(reason));
       this.flusher.flushNow();
       this.endSent = true;
-    }
+    } else if (this.downPending) this.endedBeforeHeaders = reason;
     this.finish(reason);
+  }
+
+  /**
+   * The call ended while its first down was on its way. Reset now, the host
+   * could not tell it from a break the guest will resume, and would keep the
+   * pair and run its handler until the up timeout; so the end goes to the
+   * pair its headers name, as a batch, and then the down is let go.
+   */
+  private tellEnded(response: Response, attempt: AbortController): void {
+    const id = response.headers.get(PairHeader.id);
+    const reason = this.endedBeforeHeaders;
+    if (response.status !== 200 || !id || !reason) return attempt.abort();
+    const request = { fetch: this.env.fetch, url: this.url(), id, headers: this.options.headers, timeoutMs: this.env.responseTimeoutMs, signal: attempt.signal };
+    postBatch(request, [{ first: 1, chunk: encodeEnvelope(PairFlag.End, endPayload(reason)) }]).finally(() => attempt.abort());
   }
 
   private finish(error?: StreampathError): void {
@@ -442,6 +465,7 @@ export class GuestPair<I, O> {
     // moment to deliver them. Every abort is a stream reset, and Node's guard against rapid resets
     // closes a connection that sends too many (a browser tab's connection carries all its calls).
     const attempt = this.attempt;
+    if (this.endedBeforeHeaders) return; // the down's headers are awaited to tell the host (tellEnded)
     if (error && !this.endSent && !this.endReceived) attempt.abort();
     else {
       const timer = setTimeout(() => attempt.abort(), 1000);
