@@ -47,11 +47,11 @@ export class GuestPair<I, O> {
   private releaseJoining: () => void = () => undefined;
   /** The host confirmed this attempt's up (a control with `joined`). */
   private joined = false;
-  /** A control is due with the next flush (forced: even if the grant did not move). */
   /** The first down is on its way and its headers, which name the pair, have not come. */
   private downPending = false;
   /** The call ended meanwhile: the host is told when they come (`tellEnded`), else its handler runs on for nothing. */
   private endedBeforeHeaders: StreampathError | undefined;
+  /** A control is due with the next flush (forced: even if the grant did not move). */
   private controlWanted = false;
   private controlForced = false;
   // Envelopes added in one turn go out as one chunk (a macrotask, so awaiting producers fill it too).
