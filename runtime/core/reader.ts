@@ -241,13 +241,10 @@ export class BinaryReader {
 
   /** A string map key: what `string()` reads, the same string as for the same key before (map-keys.ts). */
   mapKey(): string {
-    const pos = this.pos;
-    const n = pos < this.len ? this.buf[pos] : 0x80;
-    if (n < 0x80 && n < this.len - pos) {
-      this.pos = pos + 1 + n;
-      return recentKey(this.buf, pos + 1, pos + 1 + n);
-    }
-    return this.string();
+    const end = this.delimited();
+    const start = this.pos;
+    this.pos = end;
+    return recentKey(this.buf, start, end);
   }
 
   /**
