@@ -48,7 +48,8 @@ let poolOffset = POOL_BYTES;
 /** `n` (< POOL_BYTES / 2) bytes carved from the pool, which starts afresh when full. */
 function pooled(n: number): Uint8Array {
   if (n > POOL_BYTES - poolOffset) {
-    pool = new ArrayBuffer(POOL_BYTES);
+    // Not zero-filled (half the cost of `new ArrayBuffer`): every array carved from it is written first.
+    pool = NodeBuffer!.allocUnsafeSlow(POOL_BYTES).buffer as ArrayBuffer;
     markAsUntransferable!(pool);
     poolOffset = 0;
   }
