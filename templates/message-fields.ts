@@ -29,6 +29,19 @@ export interface FieldCode {
 
 export const tag = (number: number, wire: Wire) => ((number << 3) | wire) >>> 0;
 
+/**
+ * The statement writing a field's tag. One- and two-byte tags are stored
+ * into the room the writer keeps past its position (runtime/core/writer.ts
+ * HEADROOM), so each must be followed by a writer method, which makes that
+ * room again; longer tags go through `uint32`.
+ */
+export function writeTag(number: number, wire: Wire): string {
+  const t = tag(number, wire);
+  if (t < 0x80) return `w.tag(${t});`;
+  if (t < 0x4000) return `w.tag2(${(t & 127) | 128}, ${t >>> 7});`;
+  return `w.uint32(${t});`;
+}
+
 /** Wire type and writer/reader method of a scalar or enum value. */
 export function codecOf(type: ValueType): { wire: Wire; method: string } | undefined {
   if (type.kind === "scalar") return { wire: wireType(type.scalar), method: type.scalar };
@@ -61,14 +74,14 @@ export function emitField(ctx: FieldContext, f: Field): FieldCode {
   /** Statements writing value `expr` with its tag. */
   const writeValue = (w: CodeWriter, expr: string) => {
     if (codec) {
-      w.writeLine(`w.uint32(${tag(f.number, codec.wire)});`);
+      w.writeLine(writeTag(f.number, codec.wire));
       w.writeLine(`w.${codec.method}(${expr});`);
     } else if (f.delimited) {
       w.writeLine(`w.uint32(${tag(f.number, Wire.StartGroup)});`);
       w.writeLine(`${msgType}.write(${expr}, w);`);
       w.writeLine(`w.uint32(${tag(f.number, Wire.EndGroup)});`);
     } else {
-      w.writeLine(`w.uint32(${tag(f.number, Wire.Delimited)});`);
+      w.writeLine(writeTag(f.number, Wire.Delimited));
       w.writeLine("const start = w.fork();");
       w.writeLine(`${msgType}.write(${expr}, w);`);
       w.writeLine("w.join(start);");
@@ -158,7 +171,7 @@ export function emitField(ctx: FieldContext, f: Field): FieldCode {
       if (f.cardinality === "repeated") {
         if (f.packed && codec) {
           w.write(`if (${prop}.length > 0) `).inlineBlock(() => {
-            w.writeLine(`w.uint32(${tag(f.number, Wire.Delimited)});`);
+            w.writeLine(writeTag(f.number, Wire.Delimited));
             w.writeLine("const start = w.fork();");
             w.writeLine(`for (const v of ${prop}) w.${codec.method}(v);`);
             w.writeLine("w.join(start);");

@@ -5,7 +5,7 @@
 import type { CodeWriter } from "./writer.js";
 import type { Field, ScalarType } from "../schema/model.js";
 import { Wire, defaultValue, isLong, tsType, wireType } from "./scalars.js";
-import { type FieldContext, codecOf, enumZero, tag } from "./message-fields.js";
+import { type FieldContext, codecOf, enumZero, tag, writeTag } from "./message-fields.js";
 
 /** Writer conversion of a map key (a string property name) back to its type. */
 function mapKeyToWire(key: ScalarType, expr: string): string {
@@ -19,17 +19,17 @@ export function writeMap(w: CodeWriter, ctx: FieldContext, f: Field): void {
   const key = f.mapKey!;
   const prop = `m.${f.localName}`;
   w.write(`for (const k of Object.keys(${prop})) `).inlineBlock(() => {
-    w.writeLine(`w.uint32(${tag(f.number, Wire.Delimited)});`);
+    w.writeLine(writeTag(f.number, Wire.Delimited));
     w.writeLine("const start = w.fork();");
-    w.writeLine(`w.uint32(${tag(1, wireType(key))});`);
+    w.writeLine(writeTag(1, wireType(key)));
     w.writeLine(`w.${key}(${mapKeyToWire(key, "k")});`);
     const value = codecOf(f.type);
     if (value) {
-      w.writeLine(`w.uint32(${tag(2, value.wire)});`);
+      w.writeLine(writeTag(2, value.wire));
       // The key comes from the object's own keys: `!` says so under noUncheckedIndexedAccess.
       w.writeLine(`w.${value.method}(${prop}[k]!);`);
     } else {
-      w.writeLine(`w.uint32(${tag(2, Wire.Delimited)});`);
+      w.writeLine(writeTag(2, Wire.Delimited));
       w.writeLine("const value = w.fork();");
       w.writeLine(`${ctx.ref((f.type as { typeName: string }).typeName)}.write(${prop}[k]!, w);`);
       w.writeLine("w.join(value);");

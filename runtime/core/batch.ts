@@ -279,6 +279,7 @@ export class MessageBatch {
       this.w = undefined;
       this.size = Math.min(w.buf.length, 1 << 20);
       this.lastLent = true;
+      w.checkEnd();
       return w.buf.subarray(0, w.pos);
     }
     this.lastLent = false;

@@ -71,15 +71,15 @@ export const Author: MessageCodec<Author> = {
   },
   write(m, w) {
     if (m.id !== "") {
-      w.uint32(10);
+      w.tag(10);
       w.string(m.id);
     }
     if (m.displayName !== "") {
-      w.uint32(18);
+      w.tag(18);
       w.string(m.displayName);
     }
     if (m.color !== "") {
-      w.uint32(26);
+      w.tag(26);
       w.string(m.color);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -199,69 +199,69 @@ export const Card: MessageCodec<Card> = {
   },
   write(m, w) {
     if (m.id !== "") {
-      w.uint32(10);
+      w.tag(10);
       w.string(m.id);
     }
     if (m.title !== "") {
-      w.uint32(18);
+      w.tag(18);
       w.string(m.title);
     }
     if (m.body !== "") {
-      w.uint32(26);
+      w.tag(26);
       w.string(m.body);
     }
     if (m.lane !== 0) {
-      w.uint32(32);
+      w.tag(32);
       w.int32(m.lane);
     }
     if (m.rank !== 0) {
-      w.uint32(41);
+      w.tag(41);
       w.double(m.rank);
     }
     for (const v of m.labels) {
-      w.uint32(50);
+      w.tag(50);
       w.string(v);
     }
     if (m.createdBy !== undefined) {
-      w.uint32(58);
+      w.tag(58);
       const start = w.fork();
       Author.write(m.createdBy, w);
       w.join(start);
     }
     if (m.createdAt !== undefined) {
-      w.uint32(66);
+      w.tag(66);
       const start = w.fork();
       Timestamp.write(m.createdAt, w);
       w.join(start);
     }
     if (m.updatedAt !== undefined) {
-      w.uint32(74);
+      w.tag(74);
       const start = w.fork();
       Timestamp.write(m.updatedAt, w);
       w.join(start);
     }
     if (m.estimate !== undefined) {
-      w.uint32(82);
+      w.tag(82);
       const start = w.fork();
       Duration.write(m.estimate, w);
       w.join(start);
     }
     if (m.extra !== undefined) {
-      w.uint32(90);
+      w.tag(90);
       const start = w.fork();
       Struct.write(m.extra, w);
       w.join(start);
     }
     if (m.revision !== 0n) {
-      w.uint32(96);
+      w.tag(96);
       w.uint64(m.revision);
     }
     if (m.assigneeId !== undefined) {
-      w.uint32(106);
+      w.tag(106);
       w.string(m.assigneeId);
     }
     if (m.thumbnail.length > 0) {
-      w.uint32(114);
+      w.tag(114);
       w.bytes(m.thumbnail);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -474,39 +474,39 @@ export const Change: MessageCodec<Change> = {
   },
   write(m, w) {
     if (m.changeId !== "") {
-      w.uint32(10);
+      w.tag(10);
       w.string(m.changeId);
     }
     if (m.author !== undefined) {
-      w.uint32(18);
+      w.tag(18);
       const start = w.fork();
       Author.write(m.author, w);
       w.join(start);
     }
     if (m.at !== undefined) {
-      w.uint32(26);
+      w.tag(26);
       const start = w.fork();
       Timestamp.write(m.at, w);
       w.join(start);
     }
     if (m.kind.case === "added") {
-      w.uint32(34);
+      w.tag(34);
       const start = w.fork();
       Card.write(m.kind.value, w);
       w.join(start);
     }
     if (m.kind.case === "edited") {
-      w.uint32(42);
+      w.tag(42);
       const start = w.fork();
       CardEdit.write(m.kind.value, w);
       w.join(start);
     }
     if (m.kind.case === "removedCardId") {
-      w.uint32(50);
+      w.tag(50);
       w.string(m.kind.value);
     }
     if (m.kind.case === "moved") {
-      w.uint32(58);
+      w.tag(58);
       const start = w.fork();
       CardMove.write(m.kind.value, w);
       w.join(start);
@@ -670,13 +670,13 @@ export const CardEdit: MessageCodec<CardEdit> = {
   },
   write(m, w) {
     if (m.card !== undefined) {
-      w.uint32(10);
+      w.tag(10);
       const start = w.fork();
       Card.write(m.card, w);
       w.join(start);
     }
     if (m.mask !== undefined) {
-      w.uint32(18);
+      w.tag(18);
       const start = w.fork();
       FieldMask.write(m.mask, w);
       w.join(start);
@@ -760,15 +760,15 @@ export const CardMove: MessageCodec<CardMove> = {
   },
   write(m, w) {
     if (m.cardId !== "") {
-      w.uint32(10);
+      w.tag(10);
       w.string(m.cardId);
     }
     if (m.toLane !== 0) {
-      w.uint32(16);
+      w.tag(16);
       w.int32(m.toLane);
     }
     if (m.rank !== 0) {
-      w.uint32(25);
+      w.tag(25);
       w.double(m.rank);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -865,11 +865,11 @@ export const Event: MessageCodec<Event> = {
   },
   write(m, w) {
     if (m.revision !== 0n) {
-      w.uint32(8);
+      w.tag(8);
       w.uint64(m.revision);
     }
     if (m.change !== undefined) {
-      w.uint32(18);
+      w.tag(18);
       const start = w.fork();
       Change.write(m.change, w);
       w.join(start);
@@ -964,41 +964,41 @@ export const Board: MessageCodec<Board> = {
   },
   write(m, w) {
     if (m.id !== "") {
-      w.uint32(10);
+      w.tag(10);
       w.string(m.id);
     }
     if (m.name !== "") {
-      w.uint32(18);
+      w.tag(18);
       w.string(m.name);
     }
     for (const k of Object.keys(m.cards)) {
-      w.uint32(26);
+      w.tag(26);
       const start = w.fork();
-      w.uint32(10);
+      w.tag(10);
       w.string(k);
-      w.uint32(18);
+      w.tag(18);
       const value = w.fork();
       Card.write(m.cards[k]!, w);
       w.join(value);
       w.join(start);
     }
     if (m.revision !== 0n) {
-      w.uint32(32);
+      w.tag(32);
       w.uint64(m.revision);
     }
     for (const k of Object.keys(m.present)) {
-      w.uint32(42);
+      w.tag(42);
       const start = w.fork();
-      w.uint32(10);
+      w.tag(10);
       w.string(k);
-      w.uint32(18);
+      w.tag(18);
       const value = w.fork();
       Author.write(m.present[k]!, w);
       w.join(value);
       w.join(start);
     }
     if (m.historyId !== undefined) {
-      w.uint32(50);
+      w.tag(50);
       w.string(m.historyId);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -1144,7 +1144,7 @@ export const GetBoardRequest: MessageCodec<GetBoardRequest> = {
   },
   write(m, w) {
     if (m.boardId !== "") {
-      w.uint32(10);
+      w.tag(10);
       w.string(m.boardId);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -1225,15 +1225,15 @@ export const WatchRequest: MessageCodec<WatchRequest> = {
   },
   write(m, w) {
     if (m.boardId !== "") {
-      w.uint32(10);
+      w.tag(10);
       w.string(m.boardId);
     }
     if (m.afterRevision !== 0n) {
-      w.uint32(16);
+      w.tag(16);
       w.uint64(m.afterRevision);
     }
     if (m.historyId !== undefined) {
-      w.uint32(26);
+      w.tag(26);
       w.string(m.historyId);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -1334,19 +1334,19 @@ export const WatchUpdate: MessageCodec<WatchUpdate> = {
   },
   write(m, w) {
     if (m.update.case === "snapshot") {
-      w.uint32(10);
+      w.tag(10);
       const start = w.fork();
       Board.write(m.update.value, w);
       w.join(start);
     }
     if (m.update.case === "event") {
-      w.uint32(18);
+      w.tag(18);
       const start = w.fork();
       Event.write(m.update.value, w);
       w.join(start);
     }
     if (m.update.case === "heartbeat") {
-      w.uint32(26);
+      w.tag(26);
       const start = w.fork();
       Timestamp.write(m.update.value, w);
       w.join(start);
@@ -1467,15 +1467,15 @@ export const ChangeAck: MessageCodec<ChangeAck> = {
   },
   write(m, w) {
     if (m.changeId !== "") {
-      w.uint32(10);
+      w.tag(10);
       w.string(m.changeId);
     }
     if (m.revision !== 0n) {
-      w.uint32(16);
+      w.tag(16);
       w.uint64(m.revision);
     }
     if (m.rejectedReason !== undefined) {
-      w.uint32(26);
+      w.tag(26);
       const start = w.fork();
       StringValue.write(m.rejectedReason, w);
       w.join(start);
@@ -1574,15 +1574,15 @@ export const ImportSummary: MessageCodec<ImportSummary> = {
   },
   write(m, w) {
     if (m.accepted !== 0) {
-      w.uint32(8);
+      w.tag(8);
       w.uint32(m.accepted);
     }
     if (m.rejected !== 0) {
-      w.uint32(16);
+      w.tag(16);
       w.uint32(m.rejected);
     }
     if (m.revision !== 0n) {
-      w.uint32(24);
+      w.tag(24);
       w.uint64(m.revision);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -1676,21 +1676,21 @@ export const PresenceUpdate: MessageCodec<PresenceUpdate> = {
   },
   write(m, w) {
     if (m.author !== undefined) {
-      w.uint32(10);
+      w.tag(10);
       const start = w.fork();
       Author.write(m.author, w);
       w.join(start);
     }
     if (m.boardId !== "") {
-      w.uint32(18);
+      w.tag(18);
       w.string(m.boardId);
     }
     if (m.focusCardId !== "") {
-      w.uint32(26);
+      w.tag(26);
       w.string(m.focusCardId);
     }
     if (m.left) {
-      w.uint32(32);
+      w.tag(32);
       w.bool(m.left);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);

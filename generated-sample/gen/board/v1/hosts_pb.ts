@@ -56,17 +56,17 @@ export const BoardSnapshot: MessageCodec<BoardSnapshot> = {
   },
   write(m, w) {
     if (m.position !== 0n) {
-      w.uint32(8);
+      w.tag(8);
       w.uint64(m.position);
     }
     if (m.board !== undefined) {
-      w.uint32(18);
+      w.tag(18);
       const start = w.fork();
       Board.write(m.board, w);
       w.join(start);
     }
     for (const v of m.applied) {
-      w.uint32(26);
+      w.tag(26);
       const start = w.fork();
       AppliedChange.write(v, w);
       w.join(start);
@@ -158,11 +158,11 @@ export const AppliedChange: MessageCodec<AppliedChange> = {
   },
   write(m, w) {
     if (m.changeId !== "") {
-      w.uint32(10);
+      w.tag(10);
       w.string(m.changeId);
     }
     if (m.revision !== 0n) {
-      w.uint32(16);
+      w.tag(16);
       w.uint64(m.revision);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);

@@ -34,11 +34,11 @@ export const Duration: MessageCodec<Duration> = {
   },
   write(m, w) {
     if (m.seconds !== 0n) {
-      w.uint32(8);
+      w.tag(8);
       w.int64(m.seconds);
     }
     if (m.nanos !== 0) {
-      w.uint32(16);
+      w.tag(16);
       w.int32(m.nanos);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);

@@ -32,7 +32,7 @@ export const FieldMask: MessageCodec<FieldMask> = {
   },
   write(m, w) {
     for (const v of m.paths) {
-      w.uint32(10);
+      w.tag(10);
       w.string(v);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);

@@ -42,11 +42,11 @@ export const Struct: MessageCodec<Struct> = {
   },
   write(m, w) {
     for (const k of Object.keys(m.fields)) {
-      w.uint32(10);
+      w.tag(10);
       const start = w.fork();
-      w.uint32(10);
+      w.tag(10);
       w.string(k);
-      w.uint32(18);
+      w.tag(18);
       const value = w.fork();
       Value.write(m.fields[k]!, w);
       w.join(value);
@@ -117,29 +117,29 @@ export const Value: MessageCodec<Value> = {
   },
   write(m, w) {
     if (m.kind.case === "nullValue") {
-      w.uint32(8);
+      w.tag(8);
       w.int32(m.kind.value);
     }
     if (m.kind.case === "numberValue") {
-      w.uint32(17);
+      w.tag(17);
       w.double(m.kind.value);
     }
     if (m.kind.case === "stringValue") {
-      w.uint32(26);
+      w.tag(26);
       w.string(m.kind.value);
     }
     if (m.kind.case === "boolValue") {
-      w.uint32(32);
+      w.tag(32);
       w.bool(m.kind.value);
     }
     if (m.kind.case === "structValue") {
-      w.uint32(42);
+      w.tag(42);
       const start = w.fork();
       Struct.write(m.kind.value, w);
       w.join(start);
     }
     if (m.kind.case === "listValue") {
-      w.uint32(50);
+      w.tag(50);
       const start = w.fork();
       ListValue.write(m.kind.value, w);
       w.join(start);
@@ -214,7 +214,7 @@ export const ListValue: MessageCodec<ListValue> = {
   },
   write(m, w) {
     for (const v of m.values) {
-      w.uint32(10);
+      w.tag(10);
       const start = w.fork();
       Value.write(v, w);
       w.join(start);

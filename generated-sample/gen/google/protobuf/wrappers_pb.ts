@@ -42,7 +42,7 @@ export const DoubleValue: MessageCodec<DoubleValue> = {
   },
   write(m, w) {
     if (m.value !== 0) {
-      w.uint32(9);
+      w.tag(9);
       w.double(m.value);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -92,7 +92,7 @@ export const FloatValue: MessageCodec<FloatValue> = {
   },
   write(m, w) {
     if (m.value !== 0) {
-      w.uint32(13);
+      w.tag(13);
       w.float(m.value);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -142,7 +142,7 @@ export const Int64Value: MessageCodec<Int64Value> = {
   },
   write(m, w) {
     if (m.value !== 0n) {
-      w.uint32(8);
+      w.tag(8);
       w.int64(m.value);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -192,7 +192,7 @@ export const UInt64Value: MessageCodec<UInt64Value> = {
   },
   write(m, w) {
     if (m.value !== 0n) {
-      w.uint32(8);
+      w.tag(8);
       w.uint64(m.value);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -242,7 +242,7 @@ export const Int32Value: MessageCodec<Int32Value> = {
   },
   write(m, w) {
     if (m.value !== 0) {
-      w.uint32(8);
+      w.tag(8);
       w.int32(m.value);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -292,7 +292,7 @@ export const UInt32Value: MessageCodec<UInt32Value> = {
   },
   write(m, w) {
     if (m.value !== 0) {
-      w.uint32(8);
+      w.tag(8);
       w.uint32(m.value);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -342,7 +342,7 @@ export const BoolValue: MessageCodec<BoolValue> = {
   },
   write(m, w) {
     if (m.value) {
-      w.uint32(8);
+      w.tag(8);
       w.bool(m.value);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -392,7 +392,7 @@ export const StringValue: MessageCodec<StringValue> = {
   },
   write(m, w) {
     if (m.value !== "") {
-      w.uint32(10);
+      w.tag(10);
       w.string(m.value);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -442,7 +442,7 @@ export const BytesValue: MessageCodec<BytesValue> = {
   },
   write(m, w) {
     if (m.value.length > 0) {
-      w.uint32(10);
+      w.tag(10);
       w.bytes(m.value);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);

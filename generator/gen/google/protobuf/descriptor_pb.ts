@@ -217,7 +217,7 @@ export const FileDescriptorSet: MessageCodec<FileDescriptorSet> = {
   },
   write(m, w) {
     for (const v of m.file) {
-      w.uint32(10);
+      w.tag(10);
       const start = w.fork();
       FileDescriptorProto.write(v, w);
       w.join(start);
@@ -316,71 +316,71 @@ export const FileDescriptorProto: MessageCodec<FileDescriptorProto> = {
   },
   write(m, w) {
     if (m.name !== undefined) {
-      w.uint32(10);
+      w.tag(10);
       w.string(m.name);
     }
     if (m.package !== undefined) {
-      w.uint32(18);
+      w.tag(18);
       w.string(m.package);
     }
     for (const v of m.dependency) {
-      w.uint32(26);
+      w.tag(26);
       w.string(v);
     }
     for (const v of m.messageType) {
-      w.uint32(34);
+      w.tag(34);
       const start = w.fork();
       DescriptorProto.write(v, w);
       w.join(start);
     }
     for (const v of m.enumType) {
-      w.uint32(42);
+      w.tag(42);
       const start = w.fork();
       EnumDescriptorProto.write(v, w);
       w.join(start);
     }
     for (const v of m.service) {
-      w.uint32(50);
+      w.tag(50);
       const start = w.fork();
       ServiceDescriptorProto.write(v, w);
       w.join(start);
     }
     for (const v of m.extension) {
-      w.uint32(58);
+      w.tag(58);
       const start = w.fork();
       FieldDescriptorProto.write(v, w);
       w.join(start);
     }
     if (m.options !== undefined) {
-      w.uint32(66);
+      w.tag(66);
       const start = w.fork();
       FileOptions.write(m.options, w);
       w.join(start);
     }
     if (m.sourceCodeInfo !== undefined) {
-      w.uint32(74);
+      w.tag(74);
       const start = w.fork();
       SourceCodeInfo.write(m.sourceCodeInfo, w);
       w.join(start);
     }
     for (const v of m.publicDependency) {
-      w.uint32(80);
+      w.tag(80);
       w.int32(v);
     }
     for (const v of m.weakDependency) {
-      w.uint32(88);
+      w.tag(88);
       w.int32(v);
     }
     if (m.syntax !== undefined) {
-      w.uint32(98);
+      w.tag(98);
       w.string(m.syntax);
     }
     if (m.edition !== undefined) {
-      w.uint32(112);
+      w.tag(112);
       w.int32(m.edition);
     }
     for (const v of m.optionDependency) {
-      w.uint32(122);
+      w.tag(122);
       w.string(v);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -645,63 +645,63 @@ export const DescriptorProto: MessageCodec<DescriptorProto> = {
   },
   write(m, w) {
     if (m.name !== undefined) {
-      w.uint32(10);
+      w.tag(10);
       w.string(m.name);
     }
     for (const v of m.field) {
-      w.uint32(18);
+      w.tag(18);
       const start = w.fork();
       FieldDescriptorProto.write(v, w);
       w.join(start);
     }
     for (const v of m.nestedType) {
-      w.uint32(26);
+      w.tag(26);
       const start = w.fork();
       DescriptorProto.write(v, w);
       w.join(start);
     }
     for (const v of m.enumType) {
-      w.uint32(34);
+      w.tag(34);
       const start = w.fork();
       EnumDescriptorProto.write(v, w);
       w.join(start);
     }
     for (const v of m.extensionRange) {
-      w.uint32(42);
+      w.tag(42);
       const start = w.fork();
       DescriptorProto_ExtensionRange.write(v, w);
       w.join(start);
     }
     for (const v of m.extension) {
-      w.uint32(50);
+      w.tag(50);
       const start = w.fork();
       FieldDescriptorProto.write(v, w);
       w.join(start);
     }
     if (m.options !== undefined) {
-      w.uint32(58);
+      w.tag(58);
       const start = w.fork();
       MessageOptions.write(m.options, w);
       w.join(start);
     }
     for (const v of m.oneofDecl) {
-      w.uint32(66);
+      w.tag(66);
       const start = w.fork();
       OneofDescriptorProto.write(v, w);
       w.join(start);
     }
     for (const v of m.reservedRange) {
-      w.uint32(74);
+      w.tag(74);
       const start = w.fork();
       DescriptorProto_ReservedRange.write(v, w);
       w.join(start);
     }
     for (const v of m.reservedName) {
-      w.uint32(82);
+      w.tag(82);
       w.string(v);
     }
     if (m.visibility !== undefined) {
-      w.uint32(88);
+      w.tag(88);
       w.int32(m.visibility);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -919,15 +919,15 @@ export const DescriptorProto_ExtensionRange: MessageCodec<DescriptorProto_Extens
     },
     write(m, w) {
       if (m.start !== undefined) {
-        w.uint32(8);
+        w.tag(8);
         w.int32(m.start);
       }
       if (m.end !== undefined) {
-        w.uint32(16);
+        w.tag(16);
         w.int32(m.end);
       }
       if (m.options !== undefined) {
-        w.uint32(26);
+        w.tag(26);
         const start = w.fork();
         ExtensionRangeOptions.write(m.options, w);
         w.join(start);
@@ -1020,11 +1020,11 @@ export const DescriptorProto_ReservedRange: MessageCodec<DescriptorProto_Reserve
     },
     write(m, w) {
       if (m.start !== undefined) {
-        w.uint32(8);
+        w.tag(8);
         w.int32(m.start);
       }
       if (m.end !== undefined) {
-        w.uint32(16);
+        w.tag(16);
         w.int32(m.end);
       }
       if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -1109,23 +1109,23 @@ export const ExtensionRangeOptions: MessageCodec<ExtensionRangeOptions> = {
   },
   write(m, w) {
     for (const v of m.declaration) {
-      w.uint32(18);
+      w.tag(18);
       const start = w.fork();
       ExtensionRangeOptions_Declaration.write(v, w);
       w.join(start);
     }
     if (m.verification !== undefined) {
-      w.uint32(24);
+      w.tag(24);
       w.int32(m.verification);
     }
     if (m.features !== undefined) {
-      w.uint32(402);
+      w.tag2(146, 3);
       const start = w.fork();
       FeatureSet.write(m.features, w);
       w.join(start);
     }
     for (const v of m.uninterpretedOption) {
-      w.uint32(7994);
+      w.tag2(186, 62);
       const start = w.fork();
       UninterpretedOption.write(v, w);
       w.join(start);
@@ -1274,23 +1274,23 @@ export const ExtensionRangeOptions_Declaration: MessageCodec<ExtensionRangeOptio
     },
     write(m, w) {
       if (m.number !== undefined) {
-        w.uint32(8);
+        w.tag(8);
         w.int32(m.number);
       }
       if (m.fullName !== undefined) {
-        w.uint32(18);
+        w.tag(18);
         w.string(m.fullName);
       }
       if (m.type !== undefined) {
-        w.uint32(26);
+        w.tag(26);
         w.string(m.type);
       }
       if (m.reserved !== undefined) {
-        w.uint32(40);
+        w.tag(40);
         w.bool(m.reserved);
       }
       if (m.repeated !== undefined) {
-        w.uint32(48);
+        w.tag(48);
         w.bool(m.repeated);
       }
       if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -1425,49 +1425,49 @@ export const FieldDescriptorProto: MessageCodec<FieldDescriptorProto> = {
   },
   write(m, w) {
     if (m.name !== undefined) {
-      w.uint32(10);
+      w.tag(10);
       w.string(m.name);
     }
     if (m.extendee !== undefined) {
-      w.uint32(18);
+      w.tag(18);
       w.string(m.extendee);
     }
     if (m.number !== undefined) {
-      w.uint32(24);
+      w.tag(24);
       w.int32(m.number);
     }
     if (m.label !== undefined) {
-      w.uint32(32);
+      w.tag(32);
       w.int32(m.label);
     }
     if (m.type !== undefined) {
-      w.uint32(40);
+      w.tag(40);
       w.int32(m.type);
     }
     if (m.typeName !== undefined) {
-      w.uint32(50);
+      w.tag(50);
       w.string(m.typeName);
     }
     if (m.defaultValue !== undefined) {
-      w.uint32(58);
+      w.tag(58);
       w.string(m.defaultValue);
     }
     if (m.options !== undefined) {
-      w.uint32(66);
+      w.tag(66);
       const start = w.fork();
       FieldOptions.write(m.options, w);
       w.join(start);
     }
     if (m.oneofIndex !== undefined) {
-      w.uint32(72);
+      w.tag(72);
       w.int32(m.oneofIndex);
     }
     if (m.jsonName !== undefined) {
-      w.uint32(82);
+      w.tag(82);
       w.string(m.jsonName);
     }
     if (m.proto3Optional !== undefined) {
-      w.uint32(136);
+      w.tag2(136, 1);
       w.bool(m.proto3Optional);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -1665,11 +1665,11 @@ export const OneofDescriptorProto: MessageCodec<OneofDescriptorProto> = {
   },
   write(m, w) {
     if (m.name !== undefined) {
-      w.uint32(10);
+      w.tag(10);
       w.string(m.name);
     }
     if (m.options !== undefined) {
-      w.uint32(18);
+      w.tag(18);
       const start = w.fork();
       OneofOptions.write(m.options, w);
       w.join(start);
@@ -1759,33 +1759,33 @@ export const EnumDescriptorProto: MessageCodec<EnumDescriptorProto> = {
   },
   write(m, w) {
     if (m.name !== undefined) {
-      w.uint32(10);
+      w.tag(10);
       w.string(m.name);
     }
     for (const v of m.value) {
-      w.uint32(18);
+      w.tag(18);
       const start = w.fork();
       EnumValueDescriptorProto.write(v, w);
       w.join(start);
     }
     if (m.options !== undefined) {
-      w.uint32(26);
+      w.tag(26);
       const start = w.fork();
       EnumOptions.write(m.options, w);
       w.join(start);
     }
     for (const v of m.reservedRange) {
-      w.uint32(34);
+      w.tag(34);
       const start = w.fork();
       EnumDescriptorProto_EnumReservedRange.write(v, w);
       w.join(start);
     }
     for (const v of m.reservedName) {
-      w.uint32(42);
+      w.tag(42);
       w.string(v);
     }
     if (m.visibility !== undefined) {
-      w.uint32(48);
+      w.tag(48);
       w.int32(m.visibility);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -1934,11 +1934,11 @@ export const EnumDescriptorProto_EnumReservedRange: MessageCodec<EnumDescriptorP
     },
     write(m, w) {
       if (m.start !== undefined) {
-        w.uint32(8);
+        w.tag(8);
         w.int32(m.start);
       }
       if (m.end !== undefined) {
-        w.uint32(16);
+        w.tag(16);
         w.int32(m.end);
       }
       if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -2034,15 +2034,15 @@ export const EnumValueDescriptorProto: MessageCodec<EnumValueDescriptorProto> =
     },
     write(m, w) {
       if (m.name !== undefined) {
-        w.uint32(10);
+        w.tag(10);
         w.string(m.name);
       }
       if (m.number !== undefined) {
-        w.uint32(16);
+        w.tag(16);
         w.int32(m.number);
       }
       if (m.options !== undefined) {
-        w.uint32(26);
+        w.tag(26);
         const start = w.fork();
         EnumValueOptions.write(m.options, w);
         w.join(start);
@@ -2136,17 +2136,17 @@ export const ServiceDescriptorProto: MessageCodec<ServiceDescriptorProto> = {
   },
   write(m, w) {
     if (m.name !== undefined) {
-      w.uint32(10);
+      w.tag(10);
       w.string(m.name);
     }
     for (const v of m.method) {
-      w.uint32(18);
+      w.tag(18);
       const start = w.fork();
       MethodDescriptorProto.write(v, w);
       w.join(start);
     }
     if (m.options !== undefined) {
-      w.uint32(26);
+      w.tag(26);
       const start = w.fork();
       ServiceOptions.write(m.options, w);
       w.join(start);
@@ -2245,29 +2245,29 @@ export const MethodDescriptorProto: MessageCodec<MethodDescriptorProto> = {
   },
   write(m, w) {
     if (m.name !== undefined) {
-      w.uint32(10);
+      w.tag(10);
       w.string(m.name);
     }
     if (m.inputType !== undefined) {
-      w.uint32(18);
+      w.tag(18);
       w.string(m.inputType);
     }
     if (m.outputType !== undefined) {
-      w.uint32(26);
+      w.tag(26);
       w.string(m.outputType);
     }
     if (m.options !== undefined) {
-      w.uint32(34);
+      w.tag(34);
       const start = w.fork();
       MethodOptions.write(m.options, w);
       w.join(start);
     }
     if (m.clientStreaming !== undefined) {
-      w.uint32(40);
+      w.tag(40);
       w.bool(m.clientStreaming);
     }
     if (m.serverStreaming !== undefined) {
-      w.uint32(48);
+      w.tag(48);
       w.bool(m.serverStreaming);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -2437,89 +2437,89 @@ export const FileOptions: MessageCodec<FileOptions> = {
   },
   write(m, w) {
     if (m.javaPackage !== undefined) {
-      w.uint32(10);
+      w.tag(10);
       w.string(m.javaPackage);
     }
     if (m.javaOuterClassname !== undefined) {
-      w.uint32(66);
+      w.tag(66);
       w.string(m.javaOuterClassname);
     }
     if (m.optimizeFor !== undefined) {
-      w.uint32(72);
+      w.tag(72);
       w.int32(m.optimizeFor);
     }
     if (m.javaMultipleFiles !== undefined) {
-      w.uint32(80);
+      w.tag(80);
       w.bool(m.javaMultipleFiles);
     }
     if (m.goPackage !== undefined) {
-      w.uint32(90);
+      w.tag(90);
       w.string(m.goPackage);
     }
     if (m.ccGenericServices !== undefined) {
-      w.uint32(128);
+      w.tag2(128, 1);
       w.bool(m.ccGenericServices);
     }
     if (m.javaGenericServices !== undefined) {
-      w.uint32(136);
+      w.tag2(136, 1);
       w.bool(m.javaGenericServices);
     }
     if (m.pyGenericServices !== undefined) {
-      w.uint32(144);
+      w.tag2(144, 1);
       w.bool(m.pyGenericServices);
     }
     if (m.javaGenerateEqualsAndHash !== undefined) {
-      w.uint32(160);
+      w.tag2(160, 1);
       w.bool(m.javaGenerateEqualsAndHash);
     }
     if (m.deprecated !== undefined) {
-      w.uint32(184);
+      w.tag2(184, 1);
       w.bool(m.deprecated);
     }
     if (m.javaStringCheckUtf8 !== undefined) {
-      w.uint32(216);
+      w.tag2(216, 1);
       w.bool(m.javaStringCheckUtf8);
     }
     if (m.ccEnableArenas !== undefined) {
-      w.uint32(248);
+      w.tag2(248, 1);
       w.bool(m.ccEnableArenas);
     }
     if (m.objcClassPrefix !== undefined) {
-      w.uint32(290);
+      w.tag2(162, 2);
       w.string(m.objcClassPrefix);
     }
     if (m.csharpNamespace !== undefined) {
-      w.uint32(298);
+      w.tag2(170, 2);
       w.string(m.csharpNamespace);
     }
     if (m.swiftPrefix !== undefined) {
-      w.uint32(314);
+      w.tag2(186, 2);
       w.string(m.swiftPrefix);
     }
     if (m.phpClassPrefix !== undefined) {
-      w.uint32(322);
+      w.tag2(194, 2);
       w.string(m.phpClassPrefix);
     }
     if (m.phpNamespace !== undefined) {
-      w.uint32(330);
+      w.tag2(202, 2);
       w.string(m.phpNamespace);
     }
     if (m.phpMetadataNamespace !== undefined) {
-      w.uint32(354);
+      w.tag2(226, 2);
       w.string(m.phpMetadataNamespace);
     }
     if (m.rubyPackage !== undefined) {
-      w.uint32(362);
+      w.tag2(234, 2);
       w.string(m.rubyPackage);
     }
     if (m.features !== undefined) {
-      w.uint32(402);
+      w.tag2(146, 3);
       const start = w.fork();
       FeatureSet.write(m.features, w);
       w.join(start);
     }
     for (const v of m.uninterpretedOption) {
-      w.uint32(7994);
+      w.tag2(186, 62);
       const start = w.fork();
       UninterpretedOption.write(v, w);
       w.join(start);
@@ -2864,33 +2864,33 @@ export const MessageOptions: MessageCodec<MessageOptions> = {
   },
   write(m, w) {
     if (m.messageSetWireFormat !== undefined) {
-      w.uint32(8);
+      w.tag(8);
       w.bool(m.messageSetWireFormat);
     }
     if (m.noStandardDescriptorAccessor !== undefined) {
-      w.uint32(16);
+      w.tag(16);
       w.bool(m.noStandardDescriptorAccessor);
     }
     if (m.deprecated !== undefined) {
-      w.uint32(24);
+      w.tag(24);
       w.bool(m.deprecated);
     }
     if (m.mapEntry !== undefined) {
-      w.uint32(56);
+      w.tag(56);
       w.bool(m.mapEntry);
     }
     if (m.deprecatedLegacyJsonFieldConflicts !== undefined) {
-      w.uint32(88);
+      w.tag(88);
       w.bool(m.deprecatedLegacyJsonFieldConflicts);
     }
     if (m.features !== undefined) {
-      w.uint32(98);
+      w.tag(98);
       const start = w.fork();
       FeatureSet.write(m.features, w);
       w.join(start);
     }
     for (const v of m.uninterpretedOption) {
-      w.uint32(7994);
+      w.tag2(186, 62);
       const start = w.fork();
       UninterpretedOption.write(v, w);
       w.join(start);
@@ -3075,65 +3075,65 @@ export const FieldOptions: MessageCodec<FieldOptions> = {
   },
   write(m, w) {
     if (m.ctype !== undefined) {
-      w.uint32(8);
+      w.tag(8);
       w.int32(m.ctype);
     }
     if (m.packed !== undefined) {
-      w.uint32(16);
+      w.tag(16);
       w.bool(m.packed);
     }
     if (m.deprecated !== undefined) {
-      w.uint32(24);
+      w.tag(24);
       w.bool(m.deprecated);
     }
     if (m.lazy !== undefined) {
-      w.uint32(40);
+      w.tag(40);
       w.bool(m.lazy);
     }
     if (m.jstype !== undefined) {
-      w.uint32(48);
+      w.tag(48);
       w.int32(m.jstype);
     }
     if (m.weak !== undefined) {
-      w.uint32(80);
+      w.tag(80);
       w.bool(m.weak);
     }
     if (m.unverifiedLazy !== undefined) {
-      w.uint32(120);
+      w.tag(120);
       w.bool(m.unverifiedLazy);
     }
     if (m.debugRedact !== undefined) {
-      w.uint32(128);
+      w.tag2(128, 1);
       w.bool(m.debugRedact);
     }
     if (m.retention !== undefined) {
-      w.uint32(136);
+      w.tag2(136, 1);
       w.int32(m.retention);
     }
     for (const v of m.targets) {
-      w.uint32(152);
+      w.tag2(152, 1);
       w.int32(v);
     }
     for (const v of m.editionDefaults) {
-      w.uint32(162);
+      w.tag2(162, 1);
       const start = w.fork();
       FieldOptions_EditionDefault.write(v, w);
       w.join(start);
     }
     if (m.features !== undefined) {
-      w.uint32(170);
+      w.tag2(170, 1);
       const start = w.fork();
       FeatureSet.write(m.features, w);
       w.join(start);
     }
     if (m.featureSupport !== undefined) {
-      w.uint32(178);
+      w.tag2(178, 1);
       const start = w.fork();
       FieldOptions_FeatureSupport.write(m.featureSupport, w);
       w.join(start);
     }
     for (const v of m.uninterpretedOption) {
-      w.uint32(7994);
+      w.tag2(186, 62);
       const start = w.fork();
       UninterpretedOption.write(v, w);
       w.join(start);
@@ -3417,11 +3417,11 @@ export const FieldOptions_EditionDefault: MessageCodec<FieldOptions_EditionDefau
     },
     write(m, w) {
       if (m.value !== undefined) {
-        w.uint32(18);
+        w.tag(18);
         w.string(m.value);
       }
       if (m.edition !== undefined) {
-        w.uint32(24);
+        w.tag(24);
         w.int32(m.edition);
       }
       if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -3518,19 +3518,19 @@ export const FieldOptions_FeatureSupport: MessageCodec<FieldOptions_FeatureSuppo
     },
     write(m, w) {
       if (m.editionIntroduced !== undefined) {
-        w.uint32(8);
+        w.tag(8);
         w.int32(m.editionIntroduced);
       }
       if (m.editionDeprecated !== undefined) {
-        w.uint32(16);
+        w.tag(16);
         w.int32(m.editionDeprecated);
       }
       if (m.deprecationWarning !== undefined) {
-        w.uint32(26);
+        w.tag(26);
         w.string(m.deprecationWarning);
       }
       if (m.editionRemoved !== undefined) {
-        w.uint32(32);
+        w.tag(32);
         w.int32(m.editionRemoved);
       }
       if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -3690,13 +3690,13 @@ export const OneofOptions: MessageCodec<OneofOptions> = {
   },
   write(m, w) {
     if (m.features !== undefined) {
-      w.uint32(10);
+      w.tag(10);
       const start = w.fork();
       FeatureSet.write(m.features, w);
       w.join(start);
     }
     for (const v of m.uninterpretedOption) {
-      w.uint32(7994);
+      w.tag2(186, 62);
       const start = w.fork();
       UninterpretedOption.write(v, w);
       w.join(start);
@@ -3796,25 +3796,25 @@ export const EnumOptions: MessageCodec<EnumOptions> = {
   },
   write(m, w) {
     if (m.allowAlias !== undefined) {
-      w.uint32(16);
+      w.tag(16);
       w.bool(m.allowAlias);
     }
     if (m.deprecated !== undefined) {
-      w.uint32(24);
+      w.tag(24);
       w.bool(m.deprecated);
     }
     if (m.deprecatedLegacyJsonFieldConflicts !== undefined) {
-      w.uint32(48);
+      w.tag(48);
       w.bool(m.deprecatedLegacyJsonFieldConflicts);
     }
     if (m.features !== undefined) {
-      w.uint32(58);
+      w.tag(58);
       const start = w.fork();
       FeatureSet.write(m.features, w);
       w.join(start);
     }
     for (const v of m.uninterpretedOption) {
-      w.uint32(7994);
+      w.tag2(186, 62);
       const start = w.fork();
       UninterpretedOption.write(v, w);
       w.join(start);
@@ -3956,27 +3956,27 @@ export const EnumValueOptions: MessageCodec<EnumValueOptions> = {
   },
   write(m, w) {
     if (m.deprecated !== undefined) {
-      w.uint32(8);
+      w.tag(8);
       w.bool(m.deprecated);
     }
     if (m.features !== undefined) {
-      w.uint32(18);
+      w.tag(18);
       const start = w.fork();
       FeatureSet.write(m.features, w);
       w.join(start);
     }
     if (m.debugRedact !== undefined) {
-      w.uint32(24);
+      w.tag(24);
       w.bool(m.debugRedact);
     }
     if (m.featureSupport !== undefined) {
-      w.uint32(34);
+      w.tag(34);
       const start = w.fork();
       FieldOptions_FeatureSupport.write(m.featureSupport, w);
       w.join(start);
     }
     for (const v of m.uninterpretedOption) {
-      w.uint32(7994);
+      w.tag2(186, 62);
       const start = w.fork();
       UninterpretedOption.write(v, w);
       w.join(start);
@@ -4111,17 +4111,17 @@ export const ServiceOptions: MessageCodec<ServiceOptions> = {
   },
   write(m, w) {
     if (m.deprecated !== undefined) {
-      w.uint32(264);
+      w.tag2(136, 2);
       w.bool(m.deprecated);
     }
     if (m.features !== undefined) {
-      w.uint32(274);
+      w.tag2(146, 2);
       const start = w.fork();
       FeatureSet.write(m.features, w);
       w.join(start);
     }
     for (const v of m.uninterpretedOption) {
-      w.uint32(7994);
+      w.tag2(186, 62);
       const start = w.fork();
       UninterpretedOption.write(v, w);
       w.join(start);
@@ -4227,21 +4227,21 @@ export const MethodOptions: MessageCodec<MethodOptions> = {
   },
   write(m, w) {
     if (m.deprecated !== undefined) {
-      w.uint32(264);
+      w.tag2(136, 2);
       w.bool(m.deprecated);
     }
     if (m.idempotencyLevel !== undefined) {
-      w.uint32(272);
+      w.tag2(144, 2);
       w.int32(m.idempotencyLevel);
     }
     if (m.features !== undefined) {
-      w.uint32(282);
+      w.tag2(154, 2);
       const start = w.fork();
       FeatureSet.write(m.features, w);
       w.join(start);
     }
     for (const v of m.uninterpretedOption) {
-      w.uint32(7994);
+      w.tag2(186, 62);
       const start = w.fork();
       UninterpretedOption.write(v, w);
       w.join(start);
@@ -4385,33 +4385,33 @@ export const UninterpretedOption: MessageCodec<UninterpretedOption> = {
   },
   write(m, w) {
     for (const v of m.name) {
-      w.uint32(18);
+      w.tag(18);
       const start = w.fork();
       UninterpretedOption_NamePart.write(v, w);
       w.join(start);
     }
     if (m.identifierValue !== undefined) {
-      w.uint32(26);
+      w.tag(26);
       w.string(m.identifierValue);
     }
     if (m.positiveIntValue !== undefined) {
-      w.uint32(32);
+      w.tag(32);
       w.uint64(m.positiveIntValue);
     }
     if (m.negativeIntValue !== undefined) {
-      w.uint32(40);
+      w.tag(40);
       w.int64(m.negativeIntValue);
     }
     if (m.doubleValue !== undefined) {
-      w.uint32(49);
+      w.tag(49);
       w.double(m.doubleValue);
     }
     if (m.stringValue !== undefined) {
-      w.uint32(58);
+      w.tag(58);
       w.bytes(m.stringValue);
     }
     if (m.aggregateValue !== undefined) {
-      w.uint32(66);
+      w.tag(66);
       w.string(m.aggregateValue);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -4559,13 +4559,13 @@ export const UninterpretedOption_NamePart: MessageCodec<UninterpretedOption_Name
       if (m.namePart === undefined)
         missingRequired(UninterpretedOption_NamePart, "name_part", false);
       else {
-        w.uint32(10);
+        w.tag(10);
         w.string(m.namePart);
       }
       if (m.isExtension === undefined)
         missingRequired(UninterpretedOption_NamePart, "is_extension", false);
       else {
-        w.uint32(16);
+        w.tag(16);
         w.bool(m.isExtension);
       }
       if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -4672,39 +4672,39 @@ export const FeatureSet: MessageCodec<FeatureSet> = {
   },
   write(m, w) {
     if (m.fieldPresence !== undefined) {
-      w.uint32(8);
+      w.tag(8);
       w.int32(m.fieldPresence);
     }
     if (m.enumType !== undefined) {
-      w.uint32(16);
+      w.tag(16);
       w.int32(m.enumType);
     }
     if (m.repeatedFieldEncoding !== undefined) {
-      w.uint32(24);
+      w.tag(24);
       w.int32(m.repeatedFieldEncoding);
     }
     if (m.utf8Validation !== undefined) {
-      w.uint32(32);
+      w.tag(32);
       w.int32(m.utf8Validation);
     }
     if (m.messageEncoding !== undefined) {
-      w.uint32(40);
+      w.tag(40);
       w.int32(m.messageEncoding);
     }
     if (m.jsonFormat !== undefined) {
-      w.uint32(48);
+      w.tag(48);
       w.int32(m.jsonFormat);
     }
     if (m.enforceNamingStyle !== undefined) {
-      w.uint32(56);
+      w.tag(56);
       w.int32(m.enforceNamingStyle);
     }
     if (m.defaultSymbolVisibility !== undefined) {
-      w.uint32(64);
+      w.tag(64);
       w.int32(m.defaultSymbolVisibility);
     }
     if (m.enforceProtoLimits !== undefined) {
-      w.uint32(72);
+      w.tag(72);
       w.int32(m.enforceProtoLimits);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -5079,17 +5079,17 @@ export const FeatureSetDefaults: MessageCodec<FeatureSetDefaults> = {
   },
   write(m, w) {
     for (const v of m.defaults) {
-      w.uint32(10);
+      w.tag(10);
       const start = w.fork();
       FeatureSetDefaults_FeatureSetEditionDefault.write(v, w);
       w.join(start);
     }
     if (m.minimumEdition !== undefined) {
-      w.uint32(32);
+      w.tag(32);
       w.int32(m.minimumEdition);
     }
     if (m.maximumEdition !== undefined) {
-      w.uint32(40);
+      w.tag(40);
       w.int32(m.maximumEdition);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -5209,17 +5209,17 @@ export const FeatureSetDefaults_FeatureSetEditionDefault: MessageCodec<FeatureSe
     },
     write(m, w) {
       if (m.edition !== undefined) {
-        w.uint32(24);
+        w.tag(24);
         w.int32(m.edition);
       }
       if (m.overridableFeatures !== undefined) {
-        w.uint32(34);
+        w.tag(34);
         const start = w.fork();
         FeatureSet.write(m.overridableFeatures, w);
         w.join(start);
       }
       if (m.fixedFeatures !== undefined) {
-        w.uint32(42);
+        w.tag(42);
         const start = w.fork();
         FeatureSet.write(m.fixedFeatures, w);
         w.join(start);
@@ -5348,7 +5348,7 @@ export const SourceCodeInfo: MessageCodec<SourceCodeInfo> = {
   },
   write(m, w) {
     for (const v of m.location) {
-      w.uint32(10);
+      w.tag(10);
       const start = w.fork();
       SourceCodeInfo_Location.write(v, w);
       w.join(start);
@@ -5431,27 +5431,27 @@ export const SourceCodeInfo_Location: MessageCodec<SourceCodeInfo_Location> = {
   },
   write(m, w) {
     if (m.path.length > 0) {
-      w.uint32(10);
+      w.tag(10);
       const start = w.fork();
       for (const v of m.path) w.int32(v);
       w.join(start);
     }
     if (m.span.length > 0) {
-      w.uint32(18);
+      w.tag(18);
       const start = w.fork();
       for (const v of m.span) w.int32(v);
       w.join(start);
     }
     if (m.leadingComments !== undefined) {
-      w.uint32(26);
+      w.tag(26);
       w.string(m.leadingComments);
     }
     if (m.trailingComments !== undefined) {
-      w.uint32(34);
+      w.tag(34);
       w.string(m.trailingComments);
     }
     for (const v of m.leadingDetachedComments) {
-      w.uint32(50);
+      w.tag(50);
       w.string(v);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -5598,7 +5598,7 @@ export const GeneratedCodeInfo: MessageCodec<GeneratedCodeInfo> = {
   },
   write(m, w) {
     for (const v of m.annotation) {
-      w.uint32(10);
+      w.tag(10);
       const start = w.fork();
       GeneratedCodeInfo_Annotation.write(v, w);
       w.join(start);
@@ -5684,25 +5684,25 @@ export const GeneratedCodeInfo_Annotation: MessageCodec<GeneratedCodeInfo_Annota
     },
     write(m, w) {
       if (m.path.length > 0) {
-        w.uint32(10);
+        w.tag(10);
         const start = w.fork();
         for (const v of m.path) w.int32(v);
         w.join(start);
       }
       if (m.sourceFile !== undefined) {
-        w.uint32(18);
+        w.tag(18);
         w.string(m.sourceFile);
       }
       if (m.begin !== undefined) {
-        w.uint32(24);
+        w.tag(24);
         w.int32(m.begin);
       }
       if (m.end !== undefined) {
-        w.uint32(32);
+        w.tag(32);
         w.int32(m.end);
       }
       if (m.semantic !== undefined) {
-        w.uint32(40);
+        w.tag(40);
         w.int32(m.semantic);
       }
       if (m.$unknown !== undefined) w.raw(m.$unknown);

@@ -55,19 +55,19 @@ export const Version: MessageCodec<Version> = {
   },
   write(m, w) {
     if (m.major !== undefined) {
-      w.uint32(8);
+      w.tag(8);
       w.int32(m.major);
     }
     if (m.minor !== undefined) {
-      w.uint32(16);
+      w.tag(16);
       w.int32(m.minor);
     }
     if (m.patch !== undefined) {
-      w.uint32(24);
+      w.tag(24);
       w.int32(m.patch);
     }
     if (m.suffix !== undefined) {
-      w.uint32(34);
+      w.tag(34);
       w.string(m.suffix);
     }
     if (m.$unknown !== undefined) w.raw(m.$unknown);
@@ -171,27 +171,27 @@ export const CodeGeneratorRequest: MessageCodec<CodeGeneratorRequest> = {
   },
   write(m, w) {
     for (const v of m.fileToGenerate) {
-      w.uint32(10);
+      w.tag(10);
       w.string(v);
     }
     if (m.parameter !== undefined) {
-      w.uint32(18);
+      w.tag(18);
       w.string(m.parameter);
     }
     if (m.compilerVersion !== undefined) {
-      w.uint32(26);
+      w.tag(26);
       const start = w.fork();
       Version.write(m.compilerVersion, w);
       w.join(start);
     }
     for (const v of m.protoFile) {
-      w.uint32(122);
+      w.tag(122);
       const start = w.fork();
       FileDescriptorProto.write(v, w);
       w.join(start);
     }
     for (const v of m.sourceFileDescriptors) {
-      w.uint32(138);
+      w.tag2(138, 1);
       const start = w.fork();
       FileDescriptorProto.write(v, w);
       w.join(start);
@@ -329,23 +329,23 @@ export const CodeGeneratorResponse: MessageCodec<CodeGeneratorResponse> = {
   },
   write(m, w) {
     if (m.error !== undefined) {
-      w.uint32(10);
+      w.tag(10);
       w.string(m.error);
     }
     if (m.supportedFeatures !== undefined) {
-      w.uint32(16);
+      w.tag(16);
       w.uint64(m.supportedFeatures);
     }
     if (m.minimumEdition !== undefined) {
-      w.uint32(24);
+      w.tag(24);
       w.int32(m.minimumEdition);
     }
     if (m.maximumEdition !== undefined) {
-      w.uint32(32);
+      w.tag(32);
       w.int32(m.maximumEdition);
     }
     for (const v of m.file) {
-      w.uint32(122);
+      w.tag(122);
       const start = w.fork();
       CodeGeneratorResponse_File.write(v, w);
       w.join(start);
@@ -468,19 +468,19 @@ export const CodeGeneratorResponse_File: MessageCodec<CodeGeneratorResponse_File
     },
     write(m, w) {
       if (m.name !== undefined) {
-        w.uint32(10);
+        w.tag(10);
         w.string(m.name);
       }
       if (m.insertionPoint !== undefined) {
-        w.uint32(18);
+        w.tag(18);
         w.string(m.insertionPoint);
       }
       if (m.content !== undefined) {
-        w.uint32(122);
+        w.tag(122);
         w.string(m.content);
       }
       if (m.generatedCodeInfo !== undefined) {
-        w.uint32(130);
+        w.tag2(130, 1);
         const start = w.fork();
         GeneratedCodeInfo.write(m.generatedCodeInfo, w);
         w.join(start);
