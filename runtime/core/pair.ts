@@ -6,7 +6,7 @@
  * and decides when to acknowledge and grant more. Host and guest use both.
  */
 import { MessageBatch } from "./batch.js";
-import { encodeEnvelope } from "./envelope.js";
+import { ENVELOPE_HEADER_BYTES, encodeEnvelope } from "./envelope.js";
 import { Code, StreampathError, codeFromName, codeName } from "./error.js";
 import { detailsFromJson, detailsToJson } from "./error-details.js";
 
@@ -136,8 +136,18 @@ export interface Sealed {
 }
 
 interface Segment extends Sealed {
-  /** Where each envelope starts in `chunk`. */
-  readonly offsets: readonly number[];
+  /** Envelopes in `chunk`. A replay from inside it finds its start by their headers. */
+  readonly count: number;
+}
+
+/** Where envelope `k` (0-based; `count` for the end) starts in a chunk of whole envelopes. */
+function envelopeStart(chunk: Uint8Array, k: number): number {
+  let at = 0;
+  for (let i = 0; i < k; i++) {
+    const length = ((chunk[at + 1]! << 24) | (chunk[at + 2]! << 16) | (chunk[at + 3]! << 8) | chunk[at + 4]!) >>> 0;
+    at += ENVELOPE_HEADER_BYTES + length;
+  }
+  return at;
 }
 
 /** A direction's credit limits, in envelopes and in bytes (Infinity: none). */
@@ -187,7 +197,8 @@ export class Outbox {
   /** Bytes of the chunks kept for replay, and of those not yet taken. */
   private keptBytes = 0;
   private batch = new MessageBatch();
-  private offsets: number[] = [];
+  /** Envelopes added since the last take. */
+  private unsealed = 0;
   private readonly segments: Segment[] = [];
   private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private failure: StreampathError | undefined;
@@ -210,7 +221,6 @@ export class Outbox {
 
   add<T>(codec: { write(message: T, w: import("./writer.js").BinaryWriter): void }, message: T): void {
     const before = this.batch.bytes;
-    this.offsets.push(before);
     this.batch.add(codec, message);
     this.counted(this.batch.bytes - before);
   }
@@ -218,13 +228,13 @@ export class Outbox {
   /** Adds the end envelope; it needs no credit (it carries no message to buffer). */
   addEnd(payload: Uint8Array): void {
     const before = this.batch.bytes;
-    this.offsets.push(before);
     this.batch.addEnvelope(PairFlag.End, payload);
     this.counted(this.batch.bytes - before);
     this.limit = Math.max(this.limit, this.sent);
   }
 
   private counted(bytes: number): void {
+    this.unsealed++;
     this.sent++;
     this.sentBytes += bytes;
     this.keptBytes += bytes;
@@ -234,15 +244,15 @@ export class Outbox {
   take(): Sealed | undefined {
     const chunk = this.batch.take();
     if (!chunk) return undefined;
-    const segment = { first: this.sent - this.offsets.length + 1, chunk, offsets: this.offsets };
+    const segment = { first: this.sent - this.unsealed + 1, chunk, count: this.unsealed };
     this.segments.push(segment);
-    this.offsets = [];
+    this.unsealed = 0;
     return segment;
   }
 
   /** The chunks that carry every envelope after `received`, for a new stream to send first. */
   replayFrom(received: number): Sealed[] {
-    const sealed = this.sent - this.offsets.length;
+    const sealed = this.sent - this.unsealed;
     if (received < this.acked || received > sealed) {
       throw new StreampathError(
         Code.DataLoss,
@@ -252,7 +262,7 @@ export class Outbox {
     this.trim(received);
     return this.segments.map((s) =>
       received >= s.first
-        ? { first: received + 1, chunk: s.chunk.subarray(s.offsets[received - s.first + 1] ?? s.chunk.length) }
+        ? { first: received + 1, chunk: s.chunk.subarray(envelopeStart(s.chunk, received - s.first + 1)) }
         : s,
     ).filter((s) => s.chunk.length > 0);
   }
@@ -290,7 +300,7 @@ export class Outbox {
     this.acked = Math.max(this.acked, ack);
     while (this.segments.length > 0) {
       const s = this.segments[0]!;
-      if (s.first + s.offsets.length - 1 > this.acked) break;
+      if (s.first + s.count - 1 > this.acked) break;
       this.segments.shift();
       this.keptBytes -= s.chunk.length;
     }
