@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { loadStreampath } from "./codecs/streampath.js";
 import { baselineGenDirOf, baselineLabel } from "./lib/baseline.js";
 import { genDirOf } from "./lib/paths.js";
+import { timeAlone } from "./lib/measure.js";
 import { formatTable } from "./lib/report.js";
 
 const PAIRS = Number(process.env.PAIRS ?? 8);
@@ -30,20 +31,7 @@ if (process.argv[2] === "--child") {
   const codec = await loadStreampath({ name: "child", dir });
   if ("unavailable" in codec) throw new Error(codec.unavailable);
   const c = kind === "small" ? codec.small : codec.large;
-  const bytes = c.encode(c.message);
-  let sink = 0;
-  const batch = () => {
-    for (let i = 0; i < 100; i++) sink += op === "encode" ? c.encode(c.message).length : c.decode(bytes) ? 1 : 0;
-  };
-  const warm = performance.now();
-  while (performance.now() - warm < 300) batch();
-  let n = 0;
-  const start = performance.now();
-  while (performance.now() - start < MS) {
-    batch();
-    n += 100;
-  }
-  console.log(JSON.stringify({ opsPerSec: (n / (performance.now() - start)) * 1000, sink }));
+  console.log(JSON.stringify(timeAlone(c, op, MS)));
   process.exit(0);
 }
 

@@ -24,6 +24,7 @@ import {
 } from "./codecs/protobufjs.js";
 import { CURRENT_STREAMPATH, loadStreampath } from "./codecs/streampath.js";
 import { assertEquivalent } from "./lib/equivalence.js";
+import { timeAlone } from "./lib/measure.js";
 import { formatTable } from "./lib/report.js";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 9);
@@ -59,27 +60,7 @@ if (process.argv[2] === "--child") {
   const side = process.argv[3] as Side;
   const op = process.argv[4];
   const c = await load(side);
-  const bytes = new Uint8Array(c.encode(c.message));
-  let sink = 0;
-  const batch = (): void => {
-    for (let i = 0; i < 100; i++)
-      sink +=
-        op === "encode" ? c.encode(c.message).length : c.decode(bytes) ? 1 : 0;
-  };
-  const warm = performance.now();
-  while (performance.now() - warm < 300) batch();
-  let n = 0;
-  const start = performance.now();
-  while (performance.now() - start < MS) {
-    batch();
-    n += 100;
-  }
-  console.log(
-    JSON.stringify({
-      opsPerSec: (n / (performance.now() - start)) * 1000,
-      sink,
-    }),
-  );
+  console.log(JSON.stringify(timeAlone(c, op, MS)));
   process.exit(0);
 }
 

@@ -121,3 +121,39 @@ export function measureRoundRobin(
     };
   });
 }
+
+/**
+ * Times one codec operation in a process of its own (bench:codec:ab and
+ * bench:codec:floor run one per child): 300 ms of warm-up, then batches of
+ * 100 for `ms`. Decoders read the codec's own encoding as a plain Uint8Array.
+ */
+export function timeAlone(
+  codec: {
+    message: object;
+    encode(m: object): Uint8Array;
+    decode(b: Uint8Array): object;
+  },
+  op: string,
+  ms: number,
+): { opsPerSec: number; sink: number } {
+  const bytes = new Uint8Array(codec.encode(codec.message));
+  let sink = 0;
+  const batch = (): void => {
+    for (let i = 0; i < 100; i++)
+      sink +=
+        op === "encode"
+          ? codec.encode(codec.message).length
+          : codec.decode(bytes)
+            ? 1
+            : 0;
+  };
+  const warm = performance.now();
+  while (performance.now() - warm < 300) batch();
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() - start < ms) {
+    batch();
+    n += 100;
+  }
+  return { opsPerSec: (n / (performance.now() - start)) * 1000, sink };
+}
