@@ -62,8 +62,8 @@ export function encodeEnvelope(flags: number, data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** `buf[at, at + 4)` as an unsigned big-endian integer (multiplying keeps it unsigned). */
-function readLength(buf: Uint8Array, at: number): number {
+/** `buf[at, at + 4)` as an unsigned big-endian integer (multiplying keeps it unsigned): an envelope's length at its header + 1. */
+export function readLength(buf: Uint8Array, at: number): number {
   return buf[at] * 0x1000000 + ((buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3]);
 }
 

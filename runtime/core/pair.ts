@@ -6,7 +6,7 @@
  * and decides when to acknowledge and grant more. Host and guest use both.
  */
 import { MessageBatch } from "./batch.js";
-import { ENVELOPE_HEADER_BYTES, encodeEnvelope } from "./envelope.js";
+import { ENVELOPE_HEADER_BYTES, encodeEnvelope, readLength } from "./envelope.js";
 import { Code, StreampathError, codeFromName, codeName } from "./error.js";
 import { detailsFromJson, detailsToJson } from "./error-details.js";
 
@@ -143,10 +143,7 @@ interface Segment extends Sealed {
 /** Where envelope `k` (0-based; `count` for the end) starts in a chunk of whole envelopes. */
 function envelopeStart(chunk: Uint8Array, k: number): number {
   let at = 0;
-  for (let i = 0; i < k; i++) {
-    const length = ((chunk[at + 1]! << 24) | (chunk[at + 2]! << 16) | (chunk[at + 3]! << 8) | chunk[at + 4]!) >>> 0;
-    at += ENVELOPE_HEADER_BYTES + length;
-  }
+  for (let i = 0; i < k; i++) at += ENVELOPE_HEADER_BYTES + readLength(chunk, at + 1);
   return at;
 }
 
