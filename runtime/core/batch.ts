@@ -3,6 +3,7 @@
  * body chunk) has a fixed cost that dominates small messages, so envelopes
  * produced in one tick are gathered into one buffer and written as one chunk.
  */
+import { giveBuffer, takeBuffer } from "./buffer-pool.js";
 import { copyBytes } from "./bytes.js";
 import { ENVELOPE_HEADER_BYTES, writeEnvelopeHeader } from "./envelope.js";
 import { Code, StreampathError } from "./error.js";
@@ -228,16 +229,14 @@ export class MessageBatch {
   private n = 0;
   /** Size of the next writer: that of the last one handed over whole. */
   private size = DEFAULT_INITIAL_BYTES;
-  /** A handed-over buffer written out (`recycle`): the next writer fills it, while it is in cache. */
-  private spare: Uint8Array | undefined;
   /** Whether the last `take()` handed its writer's buffer over, which `recycle` may give back. */
   lastLent = false;
 
   /**
-   * `handOver`: a batch that fills most of a big buffer (large messages) is
-   * handed over instead of copied out: no copy, but the chunk may keep up to
-   * twice its size alive. For chunks written and let go, not for chunks kept
-   * (a pair's replay window keeps exact copies).
+   * `handOver`: a batch that fills most of a big buffer (many envelopes, or
+   * large messages) is handed over instead of copied out: no copy, but the
+   * chunk may keep up to twice its size alive, and whoever keeps it must
+   * count its `buffer`'s size, not its own.
    */
   constructor(private readonly handOver = false) {}
 
@@ -269,13 +268,19 @@ export class MessageBatch {
     this.n++;
   }
 
-  take(): Uint8Array | undefined {
+  /**
+   * Everything added since the last take, as one chunk; `trailer` (a pair's
+   * control: no envelope of the batch's count) is written after it, so the
+   * chunk need not be copied again to carry it.
+   */
+  take(trailer?: Uint8Array): Uint8Array | undefined {
     const w = this.w;
     if (w === undefined || w.pos === 0) return undefined;
     this.n = 0;
+    if (trailer !== undefined) w.raw(trailer);
     if (this.handOver && w.pos > DEFAULT_INITIAL_BYTES && w.pos * 2 >= w.buf.length) {
-      // Mostly full and big (large messages): handed over as it is, not copied out; the
-      // next add starts a writer of the same size, so one message does not grow it again.
+      // Mostly full and big (large messages, or a burst of small ones): handed over as it is,
+      // not copied out; the next add starts a writer of the same size, so it need not grow again.
       this.w = undefined;
       this.size = Math.min(w.buf.length, 1 << 20);
       this.lastLent = true;
@@ -292,17 +297,17 @@ export class MessageBatch {
 
   /**
    * Gives back a chunk `take` handed over (`lastLent`) once nothing reads it
-   * any more (its write has completed): the next writer fills its buffer
-   * again. Fresh memory costs more than the copy into it: a 64 KiB message
-   * takes 5.4 µs into a new buffer, 1.4 µs into one just used.
+   * any more (its write has completed, its envelopes are acknowledged): a
+   * next writer of any batch fills its buffer again (buffer-pool.ts). Fresh
+   * memory costs more than the copy into it: a 64 KiB message takes 5.4 µs
+   * into a new buffer, 1.4 µs into one just used.
    */
   recycle(chunk: Uint8Array): void {
-    if (chunk.byteOffset === 0 && chunk.buffer.byteLength === this.size) this.spare = new Uint8Array(chunk.buffer);
+    giveBuffer(chunk);
   }
 
   private writer(): BinaryWriter {
-    const spare = this.spare;
-    this.spare = undefined;
+    const spare = this.size > DEFAULT_INITIAL_BYTES ? takeBuffer(this.size) : undefined;
     return spare !== undefined ? BinaryWriter.over(spare) : new BinaryWriter(this.size);
   }
 }

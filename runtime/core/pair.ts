@@ -138,6 +138,10 @@ export interface Sealed {
 interface Segment extends Sealed {
   /** Envelopes in `chunk`. A replay from inside it finds its start by their headers. */
   readonly count: number;
+  /** Bytes it keeps alive: its buffer's, when the batch handed the buffer over. */
+  readonly held: number;
+  /** The batch's own buffer, written to one stream only: it may go back to the pool once acknowledged. */
+  lent: boolean;
 }
 
 /** Where envelope `k` (0-based; `count` for the end) starts in a chunk of whole envelopes. */
@@ -193,7 +197,7 @@ export class Outbox {
   private readonly keep: PairWindow;
   /** Bytes of the chunks kept for replay, and of those not yet taken. */
   private keptBytes = 0;
-  private batch = new MessageBatch();
+  private batch = new MessageBatch(true);
   /** Envelopes added since the last take. */
   private unsealed = 0;
   private readonly segments: Segment[] = [];
@@ -237,14 +241,24 @@ export class Outbox {
     this.keptBytes += bytes;
   }
 
-  /** Seals what was added since the last take into one chunk to write (kept for replay). */
-  take(): Sealed | undefined {
-    const chunk = this.batch.take();
-    if (!chunk) return undefined;
-    const segment = { first: this.sent - this.unsealed + 1, chunk, count: this.unsealed };
+  /**
+   * Seals what was added since the last take into one chunk to write, kept
+   * for replay; `trailer` (a control) follows them in the chunk written but
+   * is not kept. A big chunk is the batch's buffer itself, not a copy (the
+   * kept bytes count all of it), given back to the pool once acknowledged.
+   */
+  take(trailer?: Uint8Array): Sealed | undefined {
+    const wire = this.batch.take(trailer);
+    if (!wire) return undefined;
+    const first = this.sent - this.unsealed + 1;
+    const chunk = trailer === undefined ? wire : wire.subarray(0, wire.length - trailer.length);
+    const lent = this.batch.lastLent;
+    const held = lent ? wire.buffer.byteLength : chunk.length;
+    const segment: Segment = { first, chunk, count: this.unsealed, held, lent };
     this.segments.push(segment);
+    this.keptBytes += held - chunk.length;
     this.unsealed = 0;
-    return segment;
+    return trailer === undefined ? segment : { first, chunk: wire };
   }
 
   /** The chunks that carry every envelope after `received`, for a new stream to send first. */
@@ -257,6 +271,9 @@ export class Outbox {
       );
     }
     this.trim(received);
+    // What follows is written again on a new stream, which an older one may still be reading: never reused.
+    for (const s of this.segments) s.lent = false;
+    this.acknowledged = undefined;
     return this.segments.map((s) =>
       received >= s.first
         ? { first: received + 1, chunk: s.chunk.subarray(envelopeStart(s.chunk, received - s.first + 1)) }
@@ -293,13 +310,20 @@ export class Outbox {
     if (this.hasCredit) for (const w of this.waiters.splice(0)) w.resolve();
   }
 
+  /** The last segment acknowledged, if its buffer may be reused once the next one is acknowledged too. */
+  private acknowledged: Segment | undefined;
+
   private trim(ack: number): void {
     this.acked = Math.max(this.acked, ack);
     while (this.segments.length > 0) {
       const s = this.segments[0]!;
       if (s.first + s.count - 1 > this.acked) break;
       this.segments.shift();
-      this.keptBytes -= s.chunk.length;
+      this.keptBytes -= s.held;
+      // An acknowledgement says the receiver has a chunk's envelopes, not the control written after them;
+      // the next chunk's acknowledgement says the stream read past it. Only then is the buffer free.
+      if (this.acknowledged !== undefined) this.batch.recycle(this.acknowledged.chunk);
+      this.acknowledged = s.lent ? s : undefined;
     }
     this.wake();
   }

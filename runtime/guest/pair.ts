@@ -7,7 +7,6 @@
  * delivered twice.
  */
 import { FLUSH_BYTES, Flusher, nextTask } from "../core/batch.js";
-import { concatBytes as concat } from "../core/bytes.js";
 import { Channel } from "../core/channel.js";
 import type { CallOptions } from "../core/client.js";
 import { ENVELOPE_HEADER_BYTES, EnvelopeDecoder, encodeEnvelope } from "../core/envelope.js";
@@ -307,14 +306,15 @@ export class GuestPair<I, O> {
   }
 
   private flush(): void {
-    const sealed = this.outbox?.take();
     // Asked now rather than when wanted: the grant counts everything consumed meanwhile.
-    const control = this.controlWanted && this.outbox ? this.inbox.control(this.controlForced) : undefined;
+    const due = this.controlWanted && this.outbox ? this.inbox.control(this.controlForced) : undefined;
     this.controlWanted = this.controlForced = false;
-    // Pending envelopes go first: a batch is numbered from its first chunk, so a
-    // control ahead of them would claim their sequence number for what follows it.
-    if (sealed) this.transmit(control ? { first: sealed.first, chunk: concat([sealed.chunk, encodeControl(control)]) } : sealed);
-    else if (control) this.transmit({ first: this.outbox!.sent + 1, chunk: encodeControl(control) });
+    const control = due && encodeControl(due);
+    // Pending envelopes go first, the control after them in their chunk: a batch is numbered from
+    // its first chunk, so a control ahead of them would claim their sequence number for what follows it.
+    const sealed = this.outbox?.take(control);
+    if (sealed) this.transmit(sealed);
+    else if (control) this.transmit({ first: this.outbox!.sent + 1, chunk: control });
   }
 
   /**

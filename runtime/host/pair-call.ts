@@ -8,7 +8,6 @@
  */
 import http2, { type ServerHttp2Stream } from "node:http2";
 import { BatchFlusher, FLUSH_BYTES, nextTask } from "../core/batch.js";
-import { concatBytes } from "../core/bytes.js";
 import { Channel } from "../core/channel.js";
 import type { DeadlineSignal } from "../core/deadline.js";
 import { EnvelopeDecoder, type EnvelopeVisitor } from "../core/envelope.js";
@@ -367,7 +366,6 @@ export class PairCall extends BatchFlusher {
   }
 
   protected flush(): void {
-    const sealed = this.outbox.take();
     // Asked now rather than when wanted: the grant counts everything consumed meanwhile.
     const control = this.controlWanted ? this.inbox.control(this.controlForced) : undefined;
     if (control && this.joinedDue && this.down) {
@@ -375,10 +373,11 @@ export class PairCall extends BatchFlusher {
       this.joinedDue = false;
     }
     this.controlWanted = this.controlForced = false;
-    // Controls are not numbered, so on the down stream their place does not matter.
-    if (sealed && control) this.write(concatBytes([sealed.chunk, encodeControl(control)]));
-    else if (sealed) this.write(sealed.chunk);
-    else if (control) this.write(encodeControl(control));
+    // Controls are not numbered, so on the down stream their place does not matter: after the envelopes, in their chunk.
+    const encoded = control && encodeControl(control);
+    const sealed = this.outbox.take(encoded);
+    if (sealed) this.write(sealed.chunk);
+    else if (encoded) this.write(encoded);
   }
 
   private write(chunk: Uint8Array): void {
