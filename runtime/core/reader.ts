@@ -138,14 +138,19 @@ export class BinaryReader {
     this.hi = hi >>> 0;
   }
 
+  // BigInt() of a value the compiler knows is a 32-bit integer (`>>> 0`, `| 0`) is built
+  // inline, about three times as fast as of any other number: most 64-bit values are small.
   private toUint64(): bigint {
     const { lo, hi } = this;
+    if (hi === 0) return BigInt(lo >>> 0);
     if (hi < 0x200000) return BigInt(hi * TWO_32 + lo);
     return (BigInt(hi) << 32n) | BigInt(lo);
   }
 
   private toInt64(): bigint {
     const { lo, hi } = this;
+    if (hi === 0) return BigInt(lo >>> 0);
+    if (hi === 0xffffffff && lo >= 0x80000000) return BigInt(lo | 0);
     if (hi < 0x200000) return BigInt(hi * TWO_32 + lo);
     if (hi >= 0xffe00000) return BigInt((hi | 0) * TWO_32 + lo);
     return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
