@@ -47,6 +47,24 @@ export class BinaryReader {
     throw new StreampathError(Code.InvalidArgument, `cannot decode protobuf: ${message} at byte ${this.pos - this.start}`);
   }
 
+  // Errors are built out of line: the methods every field calls stay small, so V8
+  // inlines more of them into a message's `read` before its inlining budget runs out.
+  private failShort(n: number): never {
+    this.fail(`${n} bytes expected, ${this.len - this.pos} left`);
+  }
+
+  private failLength(n: number): never {
+    this.fail(`length ${n} past the end (${this.len - this.pos} bytes left)`);
+  }
+
+  private failDepth(): never {
+    this.fail(`messages nested deeper than ${MAX_DEPTH}`);
+  }
+
+  private failPast(end: number, what: string): never {
+    this.fail(`${what} (ends at ${end - this.start})`);
+  }
+
   uint32(): number {
     const buf = this.buf;
     let pos = this.pos;
@@ -178,7 +196,7 @@ export class BinaryReader {
 
   private need(n: number): number {
     const pos = this.pos;
-    if (n > this.len - pos) this.fail(`${n} bytes expected, ${this.len - pos} left`);
+    if (n > this.len - pos) this.failShort(n);
     this.pos = pos + n;
     return pos;
   }
@@ -226,7 +244,7 @@ export class BinaryReader {
   /** Reads a length prefix and checks the bytes are there; returns the end. */
   private delimited(): number {
     const n = this.uint32();
-    if (n > this.len - this.pos) this.fail(`length ${n} past the end (${this.len - this.pos} bytes left)`);
+    if (n > this.len - this.pos) this.failLength(n);
     return this.pos + n;
   }
 
@@ -238,6 +256,11 @@ export class BinaryReader {
       this.pos = pos + 1 + n;
       return decodeUtf8(this.buf, pos + 1, pos + 1 + n);
     }
+    return this.longString();
+  }
+
+  /** A string of 128 bytes or more, or one past the end (which fails): out of line, as errors are. */
+  private longString(): string {
     const end = this.delimited();
     const s = decodeUtf8(this.buf, this.pos, end);
     this.pos = end;
@@ -274,7 +297,7 @@ export class BinaryReader {
   /** Enters a nested message: returns where it ends. Pair with `leave`. */
   enter(): number {
     const end = this.delimited();
-    if (++this.depth > MAX_DEPTH) this.fail(`messages nested deeper than ${MAX_DEPTH}`);
+    if (++this.depth > MAX_DEPTH) this.failDepth();
     return end;
   }
 
@@ -289,11 +312,14 @@ export class BinaryReader {
    * field number) must have met its end tag instead.
    */
   leave(end: number, group?: number): void {
-    if (group !== undefined) {
-      if (!this.groupEnded) this.fail(`group ${group} has no end tag`);
-      this.groupEnded = false;
-    } else if (this.pos !== end) this.fail(`field ran past the end of its message (ends at ${end - this.start})`);
+    if (group !== undefined) this.leaveGroup(group);
+    else if (this.pos !== end) this.failPast(end, "field ran past the end of its message");
     this.depth--;
+  }
+
+  private leaveGroup(group: number): void {
+    if (!this.groupEnded) this.fail(`group ${group} has no end tag`);
+    this.groupEnded = false;
   }
 
   /** Set by `endGroup` until the group's `leave`. */
@@ -301,7 +327,7 @@ export class BinaryReader {
 
   /** Enters a message written as a group (proto2 group, editions DELIMITED). Pair with `leave(end, field)`. */
   enterGroup(end: number): number {
-    if (++this.depth > MAX_DEPTH) this.fail(`messages nested deeper than ${MAX_DEPTH}`);
+    if (++this.depth > MAX_DEPTH) this.failDepth();
     return end;
   }
 
@@ -318,7 +344,7 @@ export class BinaryReader {
 
   /** A packed run must end exactly where its length said, not inside its last element. */
   packedDone(end: number): void {
-    if (this.pos !== end) this.fail(`packed field element ran past the end of its run (ends at ${end - this.start})`);
+    if (this.pos !== end) this.failPast(end, "packed field element ran past the end of its run");
   }
 
   /**
