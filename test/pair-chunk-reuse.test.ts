@@ -10,7 +10,8 @@
  */
 import test from "ava";
 import { pooledBufferBytes, takeBuffer } from "../runtime/core/buffer-pool.js";
-import { Outbox, encodeControl } from "../runtime/core/pair.js";
+import { encodeControl } from "../runtime/core/pair.js";
+import { Outbox } from "../runtime/core/pair-window.js";
 import type { BinaryWriter } from "../runtime/core/writer.js";
 
 const rawCodec = { write: (m: Uint8Array, w: BinaryWriter) => w.raw(m) };

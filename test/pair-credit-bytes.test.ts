@@ -6,7 +6,8 @@
  */
 import test from "ava";
 import { ENVELOPE_HEADER_BYTES } from "../runtime/core/envelope.js";
-import { Inbox, Outbox, windowHeaders, windowOf } from "../runtime/core/pair.js";
+import { windowHeaders, windowOf } from "../runtime/core/pair.js";
+import { Inbox, Outbox } from "../runtime/core/pair-window.js";
 import type { BinaryWriter } from "../runtime/core/writer.js";
 import { selfSigned } from "./helpers/browser.js";
 import { nodeGateway } from "./helpers/guest.js";

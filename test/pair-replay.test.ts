@@ -8,7 +8,8 @@
  */
 import test from "ava";
 import { encodeEnvelope } from "../runtime/core/envelope.js";
-import { Outbox, PairFlag, endPayload } from "../runtime/core/pair.js";
+import { PairFlag, endPayload } from "../runtime/core/pair.js";
+import { Outbox } from "../runtime/core/pair-window.js";
 import type { BinaryWriter } from "../runtime/core/writer.js";
 
 /** Writes a message's bytes as they are: the envelope's payload is the message. */

@@ -6,7 +6,8 @@
  */
 import { concatBytes } from "../core/bytes.js";
 import { Code, type StreampathError } from "../core/error.js";
-import { PAIR_CONTENT_TYPE, PairHeader, type Sealed } from "../core/pair.js";
+import { PAIR_CONTENT_TYPE, PairHeader } from "../core/pair.js";
+import type { Sealed } from "../core/pair-window.js";
 import { type Fetch, responseError, within } from "./http.js";
 
 export type BatchOutcome =

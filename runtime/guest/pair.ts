@@ -15,9 +15,10 @@ import { flatten } from "../core/flatten.js";
 import { decodeAt } from "../core/message.js";
 import type { MethodDescriptor } from "../core/service.js";
 import {
-  Inbox, Outbox, PAIR_CONTENT_TYPE, PairFlag, PairHeader, type Sealed, checkPairFlags, encodeControl, endPayload,
-  parseControl, parseEnd, windowHeaders, windowOf,
+  PAIR_CONTENT_TYPE, PairFlag, PairHeader, checkPairFlags, encodeControl, endPayload, parseControl, parseEnd, windowHeaders,
+  windowOf,
 } from "../core/pair.js";
+import { Inbox, Outbox, type Sealed } from "../core/pair-window.js";
 import { headerRecord, responseError, within } from "./http.js";
 import { postBatch } from "./pair-batch.js";
 import { type PairEnvironment, UNCONFIRMED_UPS_BEFORE_BATCH } from "./pair-environment.js";

@@ -15,9 +15,8 @@ import { Code, StreampathError } from "../core/error.js";
 import { flatten } from "../core/flatten.js";
 import { decodeAt } from "../core/message.js";
 import { ENVELOPE_HEADER_BYTES } from "../core/envelope.js";
-import {
-  Inbox, Outbox, PairFlag, type PairWindow, checkPairFlags, encodeControl, endPayload, parseControl, parseEnd,
-} from "../core/pair.js";
+import { PairFlag, type PairWindow, checkPairFlags, encodeControl, endPayload, parseControl, parseEnd } from "../core/pair.js";
+import { Inbox, Outbox } from "../core/pair-window.js";
 import { invoke } from "./call.js";
 import { probe } from "./keepalive.js";
 import type { Heartbeats } from "./pair-heartbeats.js";
