@@ -81,3 +81,13 @@ test.serial("a kept chunk counts its whole buffer against the Outbox's byte boun
   outbox.control({ ack: a.last });
   t.true(outbox.hasCredit, "acknowledging a frees its whole buffer");
 });
+
+test.serial("a control with nothing to seal is a chunk of its own, numbered as what follows, and is not kept", (t) => {
+  const outbox = new Outbox(unbounded, unbounded);
+  const control = encodeControl({ ack: 3 });
+  t.deepEqual(outbox.take(control), { first: 1, chunk: control });
+  t.is(outbox.take(), undefined);
+  const a = bigChunk(outbox, 1);
+  t.deepEqual(outbox.take(control), { first: 101, chunk: control });
+  t.deepEqual(outbox.replayFrom(0).map((s) => s.chunk), [a.wire], "the replay holds the envelopes only");
+});

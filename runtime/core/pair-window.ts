@@ -100,12 +100,13 @@ export class Outbox {
   /**
    * Seals what was added since the last take into one chunk to write, kept
    * for replay; `trailer` (a control) follows them in the chunk written but
-   * is not kept. A big chunk is the batch's buffer itself, not a copy (the
-   * kept bytes count all of it), given back to the pool once acknowledged.
+   * is not kept, and is the whole chunk when nothing was added. A big chunk
+   * is the batch's buffer itself, not a copy (the kept bytes count all of
+   * it), given back to the pool once acknowledged.
    */
   take(trailer?: Uint8Array): Sealed | undefined {
     const wire = this.batch.take(trailer);
-    if (!wire) return undefined;
+    if (!wire) return trailer && { first: this.sent + 1, chunk: trailer };
     const first = this.sent - this.unsealed + 1;
     const chunk = trailer === undefined ? wire : wire.subarray(0, wire.length - trailer.length);
     const lent = this.batch.lastLent;

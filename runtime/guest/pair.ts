@@ -310,12 +310,10 @@ export class GuestPair<I, O> {
     // Asked now rather than when wanted: the grant counts everything consumed meanwhile.
     const due = this.controlWanted && this.outbox ? this.inbox.control(this.controlForced) : undefined;
     this.controlWanted = this.controlForced = false;
-    const control = due && encodeControl(due);
     // Pending envelopes go first, the control after them in their chunk: a batch is numbered from
     // its first chunk, so a control ahead of them would claim their sequence number for what follows it.
-    const sealed = this.outbox?.take(control);
+    const sealed = this.outbox?.take(due && encodeControl(due));
     if (sealed) this.transmit(sealed);
-    else if (control) this.transmit({ first: this.outbox!.sent + 1, chunk: control });
   }
 
   /**

@@ -373,10 +373,8 @@ export class PairCall extends BatchFlusher {
     }
     this.controlWanted = this.controlForced = false;
     // Controls are not numbered, so on the down stream their place does not matter: after the envelopes, in their chunk.
-    const encoded = control && encodeControl(control);
-    const sealed = this.outbox.take(encoded);
+    const sealed = this.outbox.take(control && encodeControl(control));
     if (sealed) this.write(sealed.chunk);
-    else if (encoded) this.write(encoded);
   }
 
   private write(chunk: Uint8Array): void {
