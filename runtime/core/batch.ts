@@ -5,7 +5,7 @@
  */
 import { giveBuffer, takeBuffer } from "./buffer-pool.js";
 import { copyBytes } from "./bytes.js";
-import { ENVELOPE_HEADER_BYTES, writeEnvelopeHeader } from "./envelope.js";
+import { ENVELOPE_HEADER_BYTES, readLength, writeEnvelopeHeader } from "./envelope.js";
 import { Code, StreampathError } from "./error.js";
 import { BinaryWriter } from "./writer.js";
 
@@ -55,10 +55,7 @@ export class EnvelopeBatch {
    * kept in a replay window), checking that it is exactly one envelope.
    */
   addEncoded(envelope: Uint8Array): void {
-    const length =
-      envelope.length >= ENVELOPE_HEADER_BYTES
-        ? envelope[1] * 0x1000000 + ((envelope[2] << 16) | (envelope[3] << 8) | envelope[4])
-        : -1;
+    const length = envelope.length >= ENVELOPE_HEADER_BYTES ? readLength(envelope, 1) : -1;
     if (length !== envelope.length - ENVELOPE_HEADER_BYTES) {
       throw new StreampathError(
         Code.Internal,
