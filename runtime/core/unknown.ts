@@ -8,6 +8,7 @@
  */
 import { Code, StreampathError } from "./error.js";
 import type { BinaryReader } from "./reader.js";
+import { varintSize } from "./writer.js";
 
 export interface UnknownFields {
   /** Fields the decode met but the schema does not declare, as tag-value bytes in the order read. */
@@ -64,10 +65,6 @@ function append(prev: Uint8Array | undefined, tag: number, length: number | unde
   if (length !== undefined) pos = writeVarint(out, pos, length);
   out.set(buf.subarray(start, end), pos);
   return out;
-}
-
-function varintSize(n: number): number {
-  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
 }
 
 function writeVarint(out: Uint8Array, pos: number, n: number): number {

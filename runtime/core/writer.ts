@@ -5,7 +5,7 @@ import { SHORT_STRING, writeShortUtf8 } from "./utf8.js";
 const TWO_32 = 4294967296;
 
 /** Bytes a varint of the unsigned 32-bit `n` takes. */
-function varintSize(n: number): number {
+export function varintSize(n: number): number {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
 }
 
