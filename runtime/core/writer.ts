@@ -1,6 +1,6 @@
 import { allocBytes, copyBytes, encodeUtf8Into } from "./bytes.js";
 import { Code, StreampathError } from "./error.js";
-import { SHORT_STRING, writeShortUtf8 } from "./utf8.js";
+import { ASCII_IN_JS, SHORT_STRING, writeAscii, writeShortUtf8 } from "./utf8.js";
 
 const TWO_32 = 4294967296;
 
@@ -207,9 +207,18 @@ export class BinaryWriter {
     if (n <= 42) {
       // At most 126 bytes: the length always fits one byte.
       if (this.pos + 1 + n * 3 + HEADROOM > this.buf.length) this.grow(1 + n * 3);
+      const buf = this.buf;
       const start = this.pos;
-      const end = n < SHORT_STRING ? writeShortUtf8(this.buf, start + 1, s) : start + 1 + encodeUtf8Into(this.buf, start + 1, s);
-      this.buf[start] = end - start - 1;
+      let end: number;
+      if (n < ASCII_IN_JS) {
+        const ascii = writeAscii(buf, start + 1, s);
+        if (ascii === n) end = start + 1 + n;
+        else if (n < SHORT_STRING) end = writeShortUtf8(buf, start + 1 + ascii, s, ascii);
+        else end = start + 1 + encodeUtf8Into(buf, start + 1, s);
+      } else {
+        end = start + 1 + encodeUtf8Into(buf, start + 1, s);
+      }
+      buf[start] = end - start - 1;
       this.pos = end;
       return;
     }
