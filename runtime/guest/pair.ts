@@ -21,21 +21,21 @@ import {
 import { Inbox, Outbox, type Sealed } from "../core/pair-window.js";
 import { headerRecord, responseError, within } from "./http.js";
 import { postBatch } from "./pair-batch.js";
-import { type PairEnvironment, UNCONFIRMED_UPS_BEFORE_BATCH } from "./pair-environment.js";
+import type { PairEnvironment } from "./pair-environment.js";
+import { GuestUp, type UpPair } from "./pair-up.js";
 import { Watchdog } from "./watchdog.js";
 
-export class GuestPair<I, O> {
+// What UpPair names is public: the up half (pair-up.ts) reads and calls it.
+export class GuestPair<I, O> implements UpPair {
   private id: string | undefined;
   private readonly inbox: Inbox;
   private outbox: Outbox | undefined;
   private readonly responses: Channel<O[]>;
-  private attempt = new AbortController();
-  private up: ReadableStreamDefaultController<Uint8Array> | undefined;
-  private batches: Sealed[] = [];
-  private posting = false;
+  private readonly up: GuestUp;
+  attempt = new AbortController();
   private failures = 0;
-  private resuming = false;
-  private ended = false;
+  resuming = false;
+  ended = false;
   /** We told the host how the call ended (an end envelope with an error): let the up body deliver it. */
   private endSent = false;
   /** The host told us how the call ended (its end envelope): nothing is left to cut short. */
@@ -44,9 +44,9 @@ export class GuestPair<I, O> {
   private readonly ready: Promise<void>;
   private resolveReady!: () => void;
   /** Gives back this attempt's joining slot: once the host confirms the up, or the attempt is over. */
-  private releaseJoining: () => void = () => undefined;
+  releaseJoining: () => void = () => undefined;
   /** The host confirmed this attempt's up (a control with `joined`). */
-  private joined = false;
+  joined = false;
   /** The first down is on its way and its headers, which name the pair, have not come. */
   private downPending = false;
   /** The call ended meanwhile: the host is told when they come (`tellEnded`), else its handler runs on for nothing. */
@@ -69,6 +69,7 @@ export class GuestPair<I, O> {
     this.inbox = new Inbox(env.window);
     this.responses = new Channel<O[]>(env.window.messages);
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
+    this.up = new GuestUp(env, this.url(), options.headers, this);
   }
 
   start(requests: AsyncIterable<I>): AsyncIterable<O> {
@@ -161,7 +162,7 @@ export class GuestPair<I, O> {
     } catch (error) {
       return this.finish(StreampathError.from(error));
     }
-    this.openUp(replay, attempt, hostReceived + 1);
+    this.up.open(this.id, replay, attempt, hostReceived + 1);
     // A host that never says `joined` (it predates it) must not hold the slot for good.
     const unjoined = setTimeout(this.releaseJoining, this.env.responseTimeoutMs);
     (unjoined as { unref?: () => void }).unref?.();
@@ -169,45 +170,8 @@ export class GuestPair<I, O> {
     this.resolveReady();
     this.control(true, true);
     const heartbeatMs = Number(response.headers.get(PairHeader.heartbeat));
-    if (heartbeatMs > 0 && this.env.upload === "stream") this.heartbeatUp(heartbeatMs, attempt);
+    if (heartbeatMs > 0 && this.env.upload === "stream") this.up.heartbeat(heartbeatMs, attempt);
     await this.readDown(response.body!, attempt, heartbeatMs > 0 ? heartbeatMs : undefined);
-  }
-
-  /** `first`: the sequence number of the first envelope the up carries (the host drops what it has). */
-  private openUp(replay: Sealed[], attempt: AbortController, first: number): void {
-    if (this.env.upload === "batch") {
-      this.releaseJoining(); // batches are short requests: they never wait behind a down for a stream
-      this.batches = replay;
-      return void this.postBatches();
-    }
-    const body = new ReadableStream<Uint8Array>({ start: (c) => void (this.up = c) });
-    for (const { chunk } of replay) this.up!.enqueue(chunk);
-    const headers = {
-      "content-type": PAIR_CONTENT_TYPE,
-      [PairHeader.half]: "up",
-      [PairHeader.id]: this.id!,
-      [PairHeader.firstSeq]: String(first),
-      ...this.options.headers,
-    };
-    this.env.fetch(this.url(), { method: "POST", headers, body, duplex: "half", signal: attempt.signal }).then(
-      async (response) => {
-        if (response.status === 200) return void (this.env.streamingConfirmed = true);
-        if (attempt !== this.attempt) return;
-        // A proxy's 503/504 (haproxy answers 504 for an up whose host said nothing for `timeout server`) is a break.
-        const error = await responseError(response, this.url());
-        if (error.code === Code.Unavailable) this.broken(error, false);
-        else this.finish(error);
-      },
-      (error) => {
-        if (attempt !== this.attempt || this.ended) return;
-        // Request streaming that never reaches the host (HTTP/1.1, an old browser) fails every time: after
-        // a few such failures in a row, batches from now on. One reset of an up the host had is no sign.
-        if (!this.env.streamingConfirmed && !this.joined && ++this.env.unconfirmedUpFailures >= UNCONFIRMED_UPS_BEFORE_BATCH) {
-          this.env.upload = "batch";
-        }
-        this.broken(error, false); // an up alone says nothing of the connection: its down does
-      },
-    );
   }
 
   private async readDown(body: ReadableStream<Uint8Array>, attempt: AbortController, heartbeatMs?: number): Promise<void> {
@@ -316,38 +280,13 @@ export class GuestPair<I, O> {
     if (sealed) this.transmit(sealed);
   }
 
-  /**
-   * The up says something at least as often as the host's down: a proxy cuts a request whose host
-   * answered nothing for its server timeout (haproxy: 504), and a request body counts as activity.
-   */
-  private heartbeatUp(ms: number, attempt: AbortController): void {
-    const timer = setInterval(() => {
-      if (performance.now() - this.sentAt >= ms / 2) this.control(true);
-    }, ms / 2);
-    (timer as { unref?: () => void }).unref?.();
-    attempt.signal.addEventListener("abort", () => clearInterval(timer), { once: true });
-  }
-
-  /** When something last went up (performance.now()). */
-  private sentAt = 0;
-
   private transmit(sealed: Sealed): void {
     if (this.resuming) return; // kept in the Outbox; the resumed stream replays it
-    this.sentAt = performance.now();
-    if (this.env.upload === "batch") {
-      this.batches.push(sealed);
-      void this.postBatches();
-    } else {
-      try {
-        this.up?.enqueue(sealed.chunk);
-      } catch {
-        // the up body is closed (call over): nothing more to send
-      }
-    }
+    this.up.send(sealed);
   }
 
   /** Acks and grants down credit with the next flush (`now`: at once), in the chunk of what is pending, not one of its own. */
-  private control(force: boolean, now = false): void {
+  control(force: boolean, now = false): void {
     if (!this.outbox) return;
     this.controlForced ||= force;
     this.controlWanted = true;
@@ -355,49 +294,24 @@ export class GuestPair<I, O> {
     else this.flusher.notify();
   }
 
-  /** Fallback: one POST at a time carrying everything queued, retried as it was if it fails. */
-  private async postBatches(): Promise<void> {
-    if (this.posting || this.batches.length === 0) return;
-    this.posting = true;
-    const attempt = this.attempt;
-    const request = {
-      fetch: this.env.fetch, url: this.url(), id: this.id!, headers: this.options.headers,
-      timeoutMs: this.env.responseTimeoutMs, signal: attempt.signal,
-    };
-    try {
-      while (this.batches.length > 0 && attempt === this.attempt) {
-        const outcome = await postBatch(request, this.batches.splice(0));
-        if (outcome.kind === "broken") {
-          if (attempt === this.attempt && !this.ended) this.broken(outcome.error);
-          return;
-        }
-        if (outcome.kind === "refused") return this.finish(outcome.error);
-        if (outcome.kind === "gap") {
-          if (this.ended) return;
-          // Send again from there, and our credit anew (a control queued behind the gap was dropped with it).
-          this.batches = this.outbox!.replayFrom(outcome.received);
-          this.control(true, true);
-        } else if (Number.isSafeInteger(outcome.received) && outcome.received > this.outbox!.acked && outcome.received <= this.outbox!.sent) {
-          // The host has everything up to `received`: an acknowledgement, and progress if it is new.
-          this.failures = 0;
-          this.outbox!.control({ ack: outcome.received });
-        }
-      }
-    } finally {
-      this.posting = false;
-      // A resumed attempt may have queued its replay while this older loop was winding down.
-      if (this.batches.length > 0 && !this.resuming && !this.ended) void this.postBatches();
-    }
+  acknowledged(received: number): void {
+    const outbox = this.outbox!;
+    if (!Number.isSafeInteger(received) || received <= outbox.acked || received > outbox.sent) return;
+    this.failures = 0; // progress up
+    outbox.control({ ack: received });
+  }
+
+  replayFrom(received: number): Sealed[] {
+    return this.outbox!.replayFrom(received);
   }
 
   /** A half broke: reopen both, at once the first time, then with backoff and jitter. */
-  private broken(cause: unknown, unreachable = true): void {
+  broken(cause: unknown, unreachable = true): void {
     if (this.ended || this.resuming) return;
     if (unreachable) this.env.connection.failed(cause);
     this.resuming = true;
     this.attempt.abort();
-    this.up = undefined;
-    this.batches = [];
+    this.up.drop();
     const n = ++this.failures;
     if (n > this.env.retry.attempts) {
       const reason = (cause as Error)?.message ?? String(cause);
@@ -441,7 +355,7 @@ export class GuestPair<I, O> {
     postBatch(request, [{ first: 1, chunk: encodeEnvelope(PairFlag.End, endPayload(reason)) }]).finally(() => attempt.abort());
   }
 
-  private finish(error?: StreampathError): void {
+  finish(error?: StreampathError): void {
     if (this.ended) return;
     this.ended = true;
     this.releaseJoining();
@@ -455,11 +369,7 @@ export class GuestPair<I, O> {
       this.control(true, true); // the host keeps the call until it hears we have everything
       this.responses.close();
     }
-    try {
-      this.up?.close();
-    } catch {
-      // already closed
-    }
+    this.up.close();
     // Requests still open are aborted; those carrying our last words (or the ack of the host's) get a
     // moment to deliver them. Every abort is a stream reset, and Node's guard against rapid resets
     // closes a connection that sends too many (a browser tab's connection carries all its calls).
