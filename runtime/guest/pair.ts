@@ -2,31 +2,31 @@
  * One streaming call from a guest over the pair (docs/protocol.md, "The
  * pair"): a down request whose response carries the host's envelopes, and
  * an up request (or fallback batches) carrying ours. The down stream is read
- * continuously into a buffer the credit we grant bounds; a half that breaks
- * makes both reopen with the counts each side has, so nothing is lost or
- * delivered twice.
+ * continuously (pair-down.ts) into a buffer the credit we grant bounds; the
+ * up (pair-up.ts) sends what the Outbox numbers within the host's credit. A
+ * half that breaks makes both reopen with the counts each side has, so
+ * nothing is lost or delivered twice: that, the attempts and how the call
+ * ends are this file's.
  */
 import { FLUSH_BYTES, Flusher, nextTask } from "../core/batch.js";
 import { Channel } from "../core/channel.js";
 import type { CallOptions } from "../core/client.js";
-import { ENVELOPE_HEADER_BYTES, EnvelopeDecoder, encodeEnvelope } from "../core/envelope.js";
+import { encodeEnvelope } from "../core/envelope.js";
 import { Code, StreampathError } from "../core/error.js";
 import { flatten } from "../core/flatten.js";
-import { decodeAt } from "../core/message.js";
 import type { MethodDescriptor } from "../core/service.js";
 import {
-  PAIR_CONTENT_TYPE, PairFlag, PairHeader, checkPairFlags, encodeControl, endPayload, parseControl, parseEnd, windowHeaders,
-  windowOf,
+  type Control, PAIR_CONTENT_TYPE, PairFlag, PairHeader, encodeControl, endPayload, windowHeaders, windowOf,
 } from "../core/pair.js";
 import { Inbox, Outbox, type Sealed } from "../core/pair-window.js";
 import { headerRecord, responseError, within } from "./http.js";
 import { postBatch } from "./pair-batch.js";
+import { type DownPair, readDown } from "./pair-down.js";
 import type { PairEnvironment } from "./pair-environment.js";
 import { GuestUp, type UpPair } from "./pair-up.js";
-import { Watchdog } from "./watchdog.js";
 
-// What UpPair names is public: the up half (pair-up.ts) reads and calls it.
-export class GuestPair<I, O> implements UpPair {
+// What UpPair and DownPair name is public: the halves (pair-up.ts, pair-down.ts) read and call it.
+export class GuestPair<I, O> implements UpPair, DownPair<O> {
   private id: string | undefined;
   private readonly inbox: Inbox;
   private outbox: Outbox | undefined;
@@ -171,79 +171,31 @@ export class GuestPair<I, O> implements UpPair {
     this.control(true, true);
     const heartbeatMs = Number(response.headers.get(PairHeader.heartbeat));
     if (heartbeatMs > 0 && this.env.upload === "stream") this.up.heartbeat(heartbeatMs, attempt);
-    await this.readDown(response.body!, attempt, heartbeatMs > 0 ? heartbeatMs : undefined);
+    await readDown(this, this.method.output, this.env, response.body!, attempt, heartbeatMs > 0 ? heartbeatMs : undefined);
   }
 
-  private async readDown(body: ReadableStream<Uint8Array>, attempt: AbortController, heartbeatMs?: number): Promise<void> {
-    const decoder = new EnvelopeDecoder({ maxMessageBytes: this.env.maxMessageBytes });
-    const reader = body.getReader();
-    // The host is never silent longer than its heartbeat: past twice that (and a second for
-    // a busy machine), the connection is dead though nothing said so, and we resume.
-    const watchdog = new Watchdog(heartbeatMs === undefined ? undefined : 2 * heartbeatMs + 1000, (ms) => {
-      if (attempt === this.attempt && !this.ended) this.broken(new StreampathError(Code.Unavailable, `the down stream was silent for ${ms} ms`));
-    });
-    // A missed heartbeat is told at once (the state shows reconnecting, and a probe asks the host), though the
-    // pair itself waits for the watchdog: a late heartbeat on a busy machine should not cost a resume.
-    const missed = new Watchdog(heartbeatMs === undefined ? undefined : heartbeatMs + Math.max(1000, heartbeatMs / 10), (ms) => {
-      if (attempt === this.attempt && !this.ended) this.env.connection.failed(new StreampathError(Code.Unavailable, `no heartbeat from the host for ${ms} ms`));
-    });
-    try {
-      for (;;) {
-        watchdog.kick();
-        missed.kick();
-        const { done, value } = await reader.read();
-        if (done) break;
-        const batch: O[] = [];
-        let bytes = 0;
-        let ended: StreampathError | true | undefined;
-        decoder.each(value, (flags, buf, start, end, owned) => {
-          if (ended) return; // nothing counts after the end
-          checkPairFlags(flags);
-          if (flags & PairFlag.Control) {
-            const control = parseControl(buf.subarray(start, end));
-            if (control.joined && !this.joined) {
-              this.joined = true;
-              this.releaseJoining();
-              if (this.env.upload === "stream") {
-                this.env.streamingConfirmed = true;
-                this.env.unconfirmedUpFailures = 0;
-              }
-            }
-            if ((control.ack ?? 0) > this.outbox!.acked) this.failures = 0; // progress up
-            this.outbox!.control(control);
-            return;
-          }
-          const size = end - start + ENVELOPE_HEADER_BYTES;
-          this.inbox.receive(size, (flags & PairFlag.End) !== 0);
-          this.failures = 0; // progress down: the retry budget starts over
-          if (flags & PairFlag.End) {
-            const { error, metadata } = parseEnd(buf.subarray(start, end));
-            this.options.onTrailers?.(metadata);
-            this.inbox.arrived(0, size);
-            this.endReceived = true;
-            ended = error ?? true;
-            return;
-          }
-          batch.push(decodeAt(this.method.output, buf, start, end, owned));
-          bytes += size;
-        });
-        if (batch.length) this.push(batch, bytes);
-        if (ended) return this.finish(ended === true ? undefined : ended);
-        this.control(false); // acknowledges what arrived, read or not: the host keeps it until then
+  hostControl(control: Control): void {
+    if (control.joined && !this.joined) {
+      this.joined = true;
+      this.releaseJoining();
+      if (this.env.upload === "stream") {
+        this.env.streamingConfirmed = true;
+        this.env.unconfirmedUpFailures = 0;
       }
-      throw new StreampathError(Code.Unavailable, "the down stream ended before the call did");
-    } catch (error) {
-      if (attempt !== this.attempt || this.ended) return;
-      const failure = StreampathError.from(error, Code.Unavailable);
-      // Transport trouble is resumed; a protocol fault (bad envelope, overrun credit) is not.
-      if (failure.code === Code.Unavailable || !(error instanceof StreampathError)) this.broken(error);
-      else this.finish(failure);
-    } finally {
-      watchdog.stop();
-      missed.stop();
-      // A down we stop reading is given back, not left paused with data queued (which keeps its stream open).
-      if (this.ended || attempt !== this.attempt) reader.cancel().catch(() => undefined);
     }
+    if ((control.ack ?? 0) > this.outbox!.acked) this.failures = 0; // progress up
+    this.outbox!.control(control);
+  }
+
+  received(size: number, end: boolean): void {
+    this.inbox.receive(size, end);
+    this.failures = 0; // progress down: the retry budget starts over
+  }
+
+  hostEnded(metadata: Record<string, string[]>, size: number): void {
+    this.options.onTrailers?.(metadata);
+    this.inbox.arrived(0, size);
+    this.endReceived = true;
   }
 
   /** Our requests, numbered into the Outbox within the host's credit, then the end. */
@@ -265,7 +217,7 @@ export class GuestPair<I, O> implements UpPair {
     }
   }
 
-  private push(batch: O[], bytes: number): void {
+  push(batch: O[], bytes: number): void {
     this.inbox.arrived(batch.length, bytes);
     if (!this.responses.offer(batch)) throw new StreampathError(Code.ResourceExhausted, "pair: the host sent beyond its credit");
   }
