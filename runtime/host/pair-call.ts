@@ -20,6 +20,7 @@ import { Inbox, Outbox } from "../core/pair-window.js";
 import { invoke } from "./call.js";
 import { probe } from "./keepalive.js";
 import type { Heartbeats } from "./pair-heartbeats.js";
+import { ResponsePull, type ResponseSink } from "./pair-responses.js";
 import type { HandlerContext, MethodDescriptor } from "./service.js";
 
 export interface PairSettings {
@@ -44,7 +45,7 @@ export interface PairSettings {
 
 const HEARTBEAT = encodeControl({});
 
-export class PairCall extends BatchFlusher {
+export class PairCall extends BatchFlusher implements ResponseSink {
   readonly inbox: Inbox;
   readonly outbox: Outbox;
   private down: ServerHttp2Stream | undefined;
@@ -109,66 +110,18 @@ export class PairCall extends BatchFlusher {
     } catch (caught) {
       return this.handlerEnded(caught, true);
     }
-    if (responses instanceof Promise) responses.then((iterable) => this.pullFrom(iterable), this.onHandlerError);
-    else this.pullFrom(responses);
+    new ResponsePull(this.outbox, this.method.output, this).start(responses);
   }
 
-  // The handler's responses are pulled by promise reactions on this object, not by an async
-  // function's `for await`: an idle pair holds no suspended frame (bench:memory).
   private context: HandlerContext | undefined;
-  private responses: AsyncIterator<unknown> | undefined;
 
-  private pullFrom(iterable: AsyncIterable<unknown>): void {
-    try {
-      this.responses = iterable[Symbol.asyncIterator]();
-    } catch (caught) {
-      return this.handlerEnded(caught, true);
-    }
-    this.pullResponse();
+  /** A response went into the Outbox (ResponsePull). */
+  added(): void {
+    this.notify();
   }
 
-  private pullResponse(): void {
-    let next: Promise<IteratorResult<unknown>>;
-    try {
-      next = this.responses!.next();
-    } catch (caught) {
-      return this.handlerEnded(caught, true);
-    }
-    next.then(this.onResponse, this.onHandlerError);
-  }
-
-  private readonly onResponse = (result: IteratorResult<unknown>): void => {
-    if (result.done) return this.handlerEnded(undefined, false);
-    if (this.outbox.hasCredit) return this.addResponse(result.value);
-    this.outbox.credit().then(
-      () => this.addResponse(result.value),
-      (caught: unknown) => this.stopHandler(caught),
-    );
-  };
-
-  private readonly onHandlerError = (caught: unknown): void => this.handlerEnded(caught, true);
-
-  private addResponse(response: unknown): void {
-    try {
-      this.outbox.add(this.method.output, response);
-      this.notify();
-    } catch (caught) {
-      return this.stopHandler(caught);
-    }
-    this.pullResponse();
-  }
-
-  /** Failed on our side while the handler runs on (as `for await` would, it is told to return). */
-  private stopHandler(caught: unknown): void {
-    try {
-      void this.responses?.return?.()?.catch?.(() => undefined);
-    } catch {
-      // a handler whose return() throws has finished all the same
-    }
-    this.handlerEnded(caught, true);
-  }
-
-  private handlerEnded(caught: unknown, failed: boolean): void {
+  /** The handler is done, or failed (ResponsePull, or `run`). */
+  handlerEnded(caught: unknown, failed: boolean): void {
     const error = !failed ? undefined : this.signal.aborted ? StreampathError.from(this.signal.reason) : StreampathError.from(caught);
     if (this.ended) return;
     const context = this.context!;
