@@ -4,7 +4,9 @@
  * which may break and be replaced (resume) while the handler runs on. The
  * Outbox keeps what went down until the guest acknowledges it; the Inbox
  * counts what came up, so a resumed stream starts exactly where the last
- * one stopped. See docs/protocol.md, "The pair".
+ * one stopped. See docs/protocol.md, "The pair". The requests' numbering
+ * and decoding is pair-requests.ts's, the pull of the handler's responses
+ * pair-responses.ts's; the halves, their timeouts and the end are here.
  */
 import http2, { type ServerHttp2Stream } from "node:http2";
 import { BatchFlusher, FLUSH_BYTES, nextTask } from "../core/batch.js";
@@ -13,13 +15,12 @@ import type { DeadlineSignal } from "../core/deadline.js";
 import { EnvelopeDecoder, type EnvelopeVisitor } from "../core/envelope.js";
 import { Code, StreampathError } from "../core/error.js";
 import { flatten } from "../core/flatten.js";
-import { decodeAt } from "../core/message.js";
-import { ENVELOPE_HEADER_BYTES } from "../core/envelope.js";
-import { PairFlag, type PairWindow, checkPairFlags, encodeControl, endPayload, parseControl, parseEnd } from "../core/pair.js";
+import { type Control, type PairWindow, encodeControl, endPayload } from "../core/pair.js";
 import { Inbox, Outbox } from "../core/pair-window.js";
 import { invoke } from "./call.js";
 import { probe } from "./keepalive.js";
 import type { Heartbeats } from "./pair-heartbeats.js";
+import { RequestIntake, type RequestSink } from "./pair-requests.js";
 import { ResponsePull, type ResponseSink } from "./pair-responses.js";
 import type { HandlerContext, MethodDescriptor } from "./service.js";
 
@@ -45,12 +46,13 @@ export interface PairSettings {
 
 const HEARTBEAT = encodeControl({});
 
-export class PairCall extends BatchFlusher implements ResponseSink {
+export class PairCall extends BatchFlusher implements ResponseSink, RequestSink {
   readonly inbox: Inbox;
   readonly outbox: Outbox;
   private down: ServerHttp2Stream | undefined;
   private up: ServerHttp2Stream | undefined;
   private readonly requests: Channel<unknown[]>;
+  private readonly intake: RequestIntake;
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** The timer is the up timeout of a down stream (not the resume or end timeout). */
   private awaitingUp = false;
@@ -84,6 +86,7 @@ export class PairCall extends BatchFlusher implements ResponseSink {
     this.inbox = new Inbox({ messages: settings.window, bytes: settings.windowBytes });
     this.outbox = new Outbox(guestWindow, { messages: settings.maxWindow, bytes: settings.maxWindowBytes });
     this.requests = new Channel<unknown[]>(settings.window);
+    this.intake = new RequestIntake(this.inbox, this.requests, method.input, this);
   }
 
   /** The deadline's signal aborted (a deadline, or the host shutting down): this object is its listener. */
@@ -208,52 +211,20 @@ export class PairCall extends BatchFlusher implements ResponseSink {
    * the number the next envelope of the same stream will have.
    */
   accept(feed: (visit: EnvelopeVisitor) => void, first: number): number {
-    this.nextSeq = first;
-    try {
-      feed(this.visit);
-    } finally {
-      // What arrived before a fault is the handler's all the same (the fault ends the pair after it).
-      if (this.arriving.length) this.push(this.arriving.splice(0));
-    }
+    const next = this.intake.accept(feed, first);
     this.control(false); // acknowledges what arrived, consumed or not: the guest keeps it until then
-    return this.nextSeq;
+    return next;
   }
 
-  /** Sequence number of the next numbered envelope `visit` sees. */
-  private nextSeq = 0;
-  /** Requests decoded from the envelopes being accepted, and their bytes: one batch for the handler. */
-  private arriving: unknown[] = [];
-  private arrivingBytes = 0;
+  guestControl(control: Control): void {
+    this.outbox.control(control);
+    if (this.endWritten && this.outbox.acked === this.outbox.sent) this.finish();
+  }
 
-  private readonly visit: EnvelopeVisitor = (flags, bytes, start, end, owned) => {
-    checkPairFlags(flags);
-    if (flags & PairFlag.Control) {
-      this.outbox.control(parseControl(bytes.subarray(start, end)));
-      if (this.endWritten && this.outbox.acked === this.outbox.sent) this.finish();
-      return;
-    }
-    const number = this.nextSeq++;
-    if (number <= this.inbox.received) return; // a retried batch: already have it
-    if (number > this.inbox.received + 1) {
-      throw new StreampathError(Code.FailedPrecondition, `pair: expected envelope ${this.inbox.received + 1}, got ${number}`);
-    }
-    const size = end - start + ENVELOPE_HEADER_BYTES;
-    this.inbox.receive(size, (flags & PairFlag.End) !== 0);
-    if (flags & PairFlag.End) {
-      if (this.arriving.length) this.push(this.arriving.splice(0));
-      this.inbox.arrived(0, size);
-      const { error } = parseEnd(bytes.subarray(start, end));
-      if (error) this.finish(error);
-      else this.requests.close();
-      return;
-    }
-    try {
-      this.arriving.push(decodeAt(this.method.input, bytes, start, end, owned));
-    } catch (error) {
-      throw new StreampathError(Code.InvalidArgument, `cannot decode ${this.method.input.typeName}: ${(error as Error).message}`);
-    }
-    this.arrivingBytes += size;
-  };
+  guestEnded(error: StreampathError | undefined): void {
+    if (error) this.finish(error);
+    else this.requests.close();
+  }
 
   /** Ends the pair for good: the handler is canceled, the guest told why if a down stream is open. */
   finish(error?: StreampathError): void {
@@ -277,13 +248,6 @@ export class PairCall extends BatchFlusher implements ResponseSink {
     // completes and they would stay open until the keepalive.
     if (error) for (const half of [this.down, this.up]) if (half?.session) probe(half.session);
     this.onEnd(this);
-  }
-
-  private push(batch: unknown[]): void {
-    this.inbox.arrived(batch.length, this.arrivingBytes);
-    this.arrivingBytes = 0;
-    // Credit bounds what arrives to the window, so the channel (capacity: window) always has room.
-    if (!this.requests.offer(batch)) throw new StreampathError(Code.ResourceExhausted, "pair: requests beyond the window");
   }
 
   private broken(): void {
