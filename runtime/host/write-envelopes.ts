@@ -1,7 +1,8 @@
 /**
  * Writes messages as envelopes (responses on the host, requests on a link).
- * Messages produced in one turn of the event loop go out in one write
- * (flushed by setImmediate, or at FLUSH_BYTES), and the producer is not
+ * The first message of a turn of the event loop goes out at once (on a
+ * microtask), those produced after it in the same turn in one write (by
+ * setImmediate, or at FLUSH_BYTES): see batch.ts `firstThisTurn`. The producer is not
  * pulled again while HTTP/2 wants us to wait (`drain`). `beforeFirst` runs
  * once before any byte is written (gRPC sends headers then). When `signal`
  * aborts, writing stops at once with its reason, even if the producer is
@@ -15,7 +16,7 @@
  * promise and their reactions (about 1 KiB a call, bench:memory).
  */
 import type { Writable } from "node:stream";
-import { BatchFlusher, FLUSH_BYTES, MessageBatch, nextTask } from "../core/batch.js";
+import { BatchFlusher, FLUSH_BYTES, MessageBatch, firstThisTurn } from "../core/batch.js";
 import { Code, StreampathError } from "../core/error.js";
 import type { BinaryWriter } from "../core/writer.js";
 
@@ -71,8 +72,8 @@ class EnvelopeWriter<O> extends BatchFlusher {
     private readonly signal: AbortSignal | undefined,
     private readonly encodeChunk: ((chunk: Uint8Array) => Uint8Array | string) | undefined,
   ) {
-    // Messages produced in one turn go out in one write: the next task, or FLUSH_BYTES.
-    super(FLUSH_BYTES, nextTask);
+    // A lone message at once; the rest of its turn in one write on the next task, or at FLUSH_BYTES.
+    super(FLUSH_BYTES, firstThisTurn);
   }
 
   start(source: AsyncIterable<O> | Promise<AsyncIterable<O>>): void {
