@@ -5,8 +5,7 @@
  * Each attempt opens it anew with what the host still lacks; the pair owns
  * the numbering (its Outbox) and decides when a failure is a break.
  */
-import type { StreampathError } from "../core/error.js";
-import { Code } from "../core/error.js";
+import { Code, type StreampathError } from "../core/error.js";
 import { PAIR_CONTENT_TYPE, PairHeader } from "../core/pair.js";
 import type { Sealed } from "../core/pair-window.js";
 import { responseError } from "./http.js";

@@ -118,11 +118,6 @@ export class PairCall extends BatchFlusher implements ResponseSink, RequestSink 
 
   private context: HandlerContext | undefined;
 
-  /** A response went into the Outbox (ResponsePull). */
-  added(): void {
-    this.notify();
-  }
-
   /** The handler is done, or failed (ResponsePull, or `run`). */
   handlerEnded(caught: unknown, failed: boolean): void {
     const error = !failed ? undefined : this.signal.aborted ? StreampathError.from(this.signal.reason) : StreampathError.from(caught);

@@ -10,8 +10,8 @@ import type { Outbox } from "../core/pair-window.js";
 
 /** What the pull tells its pair. */
 export interface ResponseSink {
-  /** A response went into the Outbox: it is due to go down. */
-  added(): void;
+  /** A response went into the Outbox: it is due to go down (BatchFlusher's `notify`). */
+  notify(): void;
   /** The handler is done: it returned (`failed` false), or threw, or we failed on our side. */
   handlerEnded(caught: unknown, failed: boolean): void;
 }
@@ -64,7 +64,7 @@ export class ResponsePull {
   private add(response: unknown): void {
     try {
       this.outbox.add(this.output, response);
-      this.sink.added();
+      this.sink.notify();
     } catch (caught) {
       return this.stop(caught);
     }
